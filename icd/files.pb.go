@@ -971,21 +971,21 @@ func (x *ConcatStokesFilesAck) GetOpenFileAck() *OpenFileAck {
 
 // REMOTE_FILE_REQUEST: fetch a cut-out from a hips2fits service.
 type RemoteFileRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	FileId        int32                  `protobuf:"fixed32,1,opt,name=file_id,json=fileId,proto3" json:"file_id,omitempty"`
-	Hips          string                 `protobuf:"bytes,2,opt,name=hips,proto3" json:"hips,omitempty"`
-	Wcs           string                 `protobuf:"bytes,3,opt,name=wcs,proto3" json:"wcs,omitempty"`
-	Width         int32                  `protobuf:"fixed32,4,opt,name=width,proto3" json:"width,omitempty"`
-	Height        int32                  `protobuf:"fixed32,5,opt,name=height,proto3" json:"height,omitempty"`
-	Projection    string                 `protobuf:"bytes,6,opt,name=projection,proto3" json:"projection,omitempty"`
-	Fov           float32                `protobuf:"fixed32,7,opt,name=fov,proto3" json:"fov,omitempty"`
-	Ra            float32                `protobuf:"fixed32,8,opt,name=ra,proto3" json:"ra,omitempty"`
-	Dec           float32                `protobuf:"fixed32,9,opt,name=dec,proto3" json:"dec,omitempty"`
-	Coordsys      string                 `protobuf:"bytes,10,opt,name=coordsys,proto3" json:"coordsys,omitempty"`
-	RotationAngle float32                `protobuf:"fixed32,11,opt,name=rotation_angle,json=rotationAngle,proto3" json:"rotation_angle,omitempty"`
-	Object        string                 `protobuf:"bytes,12,opt,name=object,proto3" json:"object,omitempty"`
-	Radius        float32                `protobuf:"fixed32,13,opt,name=radius,proto3" json:"radius,omitempty"`
-	RadiusUnits   string                 `protobuf:"bytes,14,opt,name=radius_units,json=radiusUnits,proto3" json:"radius_units,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	FileId int32                  `protobuf:"fixed32,1,opt,name=file_id,json=fileId,proto3" json:"file_id,omitempty"`
+	Hips   string                 `protobuf:"bytes,2,opt,name=hips,proto3" json:"hips,omitempty"`
+	Wcs    string                 `protobuf:"bytes,3,opt,name=wcs,proto3" json:"wcs,omitempty"`
+	// Plain varint int32 here (not sfixed32).
+	Width         int32   `protobuf:"varint,4,opt,name=width,proto3" json:"width,omitempty"`
+	Height        int32   `protobuf:"varint,5,opt,name=height,proto3" json:"height,omitempty"`
+	Projection    string  `protobuf:"bytes,6,opt,name=projection,proto3" json:"projection,omitempty"`
+	Fov           float32 `protobuf:"fixed32,7,opt,name=fov,proto3" json:"fov,omitempty"`
+	Ra            float32 `protobuf:"fixed32,8,opt,name=ra,proto3" json:"ra,omitempty"`
+	Dec           float32 `protobuf:"fixed32,9,opt,name=dec,proto3" json:"dec,omitempty"`
+	Coordsys      string  `protobuf:"bytes,10,opt,name=coordsys,proto3" json:"coordsys,omitempty"`
+	RotationAngle float32 `protobuf:"fixed32,11,opt,name=rotation_angle,json=rotationAngle,proto3" json:"rotation_angle,omitempty"`
+	// Object name to centre on, resolved by the service.
+	Object        string `protobuf:"bytes,12,opt,name=object,proto3" json:"object,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1100,20 +1100,6 @@ func (x *RemoteFileRequest) GetRotationAngle() float32 {
 func (x *RemoteFileRequest) GetObject() string {
 	if x != nil {
 		return x.Object
-	}
-	return ""
-}
-
-func (x *RemoteFileRequest) GetRadius() float32 {
-	if x != nil {
-		return x.Radius
-	}
-	return 0
-}
-
-func (x *RemoteFileRequest) GetRadiusUnits() string {
-	if x != nil {
-		return x.RadiusUnits
 	}
 	return ""
 }
@@ -1262,13 +1248,13 @@ const file_icd_proto_files_proto_rawDesc = "" +
 	"\x14ConcatStokesFilesAck\x12\x18\n" +
 	"\asuccess\x18\x01 \x01(\bR\asuccess\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12<\n" +
-	"\ropen_file_ack\x18\x03 \x01(\v2\x18.cartago.icd.OpenFileAckR\vopenFileAck\"\xea\x02\n" +
+	"\ropen_file_ack\x18\x03 \x01(\v2\x18.cartago.icd.OpenFileAckR\vopenFileAck\"\xaf\x02\n" +
 	"\x11RemoteFileRequest\x12\x17\n" +
 	"\afile_id\x18\x01 \x01(\x0fR\x06fileId\x12\x12\n" +
 	"\x04hips\x18\x02 \x01(\tR\x04hips\x12\x10\n" +
 	"\x03wcs\x18\x03 \x01(\tR\x03wcs\x12\x14\n" +
-	"\x05width\x18\x04 \x01(\x0fR\x05width\x12\x16\n" +
-	"\x06height\x18\x05 \x01(\x0fR\x06height\x12\x1e\n" +
+	"\x05width\x18\x04 \x01(\x05R\x05width\x12\x16\n" +
+	"\x06height\x18\x05 \x01(\x05R\x06height\x12\x1e\n" +
 	"\n" +
 	"projection\x18\x06 \x01(\tR\n" +
 	"projection\x12\x10\n" +
@@ -1278,9 +1264,7 @@ const file_icd_proto_files_proto_rawDesc = "" +
 	"\bcoordsys\x18\n" +
 	" \x01(\tR\bcoordsys\x12%\n" +
 	"\x0erotation_angle\x18\v \x01(\x02R\rrotationAngle\x12\x16\n" +
-	"\x06object\x18\f \x01(\tR\x06object\x12\x16\n" +
-	"\x06radius\x18\r \x01(\x02R\x06radius\x12!\n" +
-	"\fradius_units\x18\x0e \x01(\tR\vradiusUnits\"\x86\x01\n" +
+	"\x06object\x18\f \x01(\tR\x06object\"\x86\x01\n" +
 	"\x12RemoteFileResponse\x12\x18\n" +
 	"\asuccess\x18\x01 \x01(\bR\asuccess\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12<\n" +
