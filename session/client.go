@@ -1,0 +1,112 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"google.golang.org/protobuf/proto"
+
+	"cartago/icd"
+)
+
+// Client serves one websocket connection. Handle and Close must be called
+// from the connection's read loop only.
+type Client struct {
+	// Immutable after NewClient.
+	mgr *Manager
+	out Sender
+	log *slog.Logger
+
+	// Owned by the read loop.
+	session *Session
+}
+
+// request is one decoded frame handed to a handler.
+type request struct {
+	ctx     context.Context
+	hdr     icd.Header
+	payload []byte
+}
+
+// Handle runs the handler for one frame. Every failure, including a panic,
+// is logged and answered with ERROR_DATA; the connection stays up.
+func (c *Client) Handle(ctx context.Context, hdr icd.Header, payload []byte) {
+	err := c.dispatch(request{ctx: ctx, hdr: hdr, payload: payload})
+	if err != nil {
+		c.reportError(ctx, hdr, err)
+	}
+}
+
+// HandleShortFrame answers a binary frame too short to carry a header.
+func (c *Client) HandleShortFrame(ctx context.Context, n int) {
+	err := fmt.Errorf("%w: got %d bytes", icd.ErrShortFrame, n)
+	c.reportError(ctx, icd.Header{}, err)
+}
+
+// Close detaches the client from its session; the session itself stays
+// in memory for the idle timeout.
+func (c *Client) Close() {
+	if c.session != nil {
+		c.mgr.detach(c, c.session)
+		c.session = nil
+	}
+}
+
+// SessionID returns the registered session id, or 0 before REGISTER_VIEWER.
+func (c *Client) SessionID() uint32 {
+	if c.session == nil {
+		return 0
+	}
+	return c.session.ID
+}
+
+func (c *Client) dispatch(r request) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.log.Error("handler panic", "event", r.hdr.Type.String(), "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("internal error handling %s", r.hdr.Type)
+		}
+	}()
+	h, ok := handlers[r.hdr.Type]
+	switch {
+	case !ok:
+		return fmt.Errorf("%w %d", ErrUnknownEvent, uint16(r.hdr.Type))
+	case h.needsSession && c.session == nil:
+		return fmt.Errorf("%s: %w", r.hdr.Type, ErrNotRegistered)
+	}
+	return h.fn(c, r)
+}
+
+// reportError is the one place where handler errors become ERROR_DATA.
+func (c *Client) reportError(ctx context.Context, hdr icd.Header, err error) {
+	severity := icd.ErrorSeverity_ERROR
+	if errors.Is(err, ErrUnsupported) {
+		severity = icd.ErrorSeverity_WARNING
+	}
+	c.log.Warn("request failed", "event", hdr.Type.String(), "request", hdr.RequestID, "session", c.SessionID(), "err", err)
+	msg := &icd.ErrorData{
+		Severity: severity,
+		Tags:     []string{"cartago", hdr.Type.String()},
+		Message:  err.Error(),
+	}
+	c.send(ctx, icd.EventType_ERROR_DATA, hdr.RequestID, msg)
+}
+
+// send queues m; a failure means the socket is going away, which the read
+// loop notices by itself, so it is only logged.
+func (c *Client) send(ctx context.Context, t icd.EventType, requestID uint32, m proto.Message) {
+	if err := c.out.Send(ctx, t, requestID, m); err != nil {
+		c.log.Debug("send dropped", "event", t.String(), "err", err)
+	}
+}
+
+// decode unmarshals a payload, wrapping failures in ErrBadPayload.
+func decode(r request, m proto.Message) error {
+	if err := proto.Unmarshal(r.payload, m); err != nil {
+		return fmt.Errorf("%s: %w: %v", r.hdr.Type, ErrBadPayload, err)
+	}
+	return nil
+}

@@ -1,0 +1,77 @@
+package session
+
+import "cartago/icd"
+
+// handler serves one event type. needsSession handlers run only after
+// REGISTER_VIEWER.
+type handler struct {
+	fn           func(*Client, request) error
+	needsSession bool
+}
+
+// handlers is the dispatch table: one entry per event type a client may
+// send. Types missing here are unknown and answered with ERROR_DATA.
+var handlers = map[icd.EventType]handler{}
+
+func init() {
+	handlers[icd.EventType_REGISTER_VIEWER] = handler{fn: (*Client).handleRegisterViewer}
+	handlers[icd.EventType_RESUME_SESSION] = handler{fn: (*Client).handleResumeSession, needsSession: true}
+	// Sent after every tile group; a pacing hint we do not need yet.
+	handlers[icd.EventType_CHANNEL_MAP_FLOW_CONTROL] = handler{fn: ignore, needsSession: true}
+
+	for req, resp := range pendingRequests {
+		handlers[req] = handler{fn: refuseRequest(resp), needsSession: true}
+	}
+	for _, t := range pendingCommands {
+		handlers[t] = handler{fn: refuseCommand, needsSession: true}
+	}
+	for _, t := range serverEvents {
+		handlers[t] = handler{fn: wrongDirection}
+	}
+}
+
+func ignore(*Client, request) error { return nil }
+
+func wrongDirection(_ *Client, r request) error {
+	return icdError(r, ErrWrongDirection)
+}
+
+// serverEvents are the types only a server sends.
+var serverEvents = []icd.EventType{
+	icd.EventType_START_ANIMATION_ACK,
+	icd.EventType_REGISTER_VIEWER_ACK,
+	icd.EventType_FILE_LIST_RESPONSE,
+	icd.EventType_FILE_INFO_RESPONSE,
+	icd.EventType_OPEN_FILE_ACK,
+	icd.EventType_SET_REGION_ACK,
+	icd.EventType_REGION_HISTOGRAM_DATA,
+	icd.EventType_SPATIAL_PROFILE_DATA,
+	icd.EventType_SPECTRAL_PROFILE_DATA,
+	icd.EventType_REGION_STATS_DATA,
+	icd.EventType_ERROR_DATA,
+	icd.EventType_RASTER_TILE_DATA,
+	icd.EventType_REGION_LIST_RESPONSE,
+	icd.EventType_REGION_FILE_INFO_RESPONSE,
+	icd.EventType_IMPORT_REGION_ACK,
+	icd.EventType_EXPORT_REGION_ACK,
+	icd.EventType_CONTOUR_IMAGE_DATA,
+	icd.EventType_RESUME_SESSION_ACK,
+	icd.EventType_RASTER_TILE_SYNC,
+	icd.EventType_CATALOG_LIST_RESPONSE,
+	icd.EventType_CATALOG_FILE_INFO_RESPONSE,
+	icd.EventType_OPEN_CATALOG_FILE_ACK,
+	icd.EventType_CATALOG_FILTER_RESPONSE,
+	icd.EventType_SCRIPTING_REQUEST,
+	icd.EventType_MOMENT_RESPONSE,
+	icd.EventType_MOMENT_PROGRESS,
+	icd.EventType_SAVE_FILE_ACK,
+	icd.EventType_CONCAT_STOKES_FILES_ACK,
+	icd.EventType_FILE_LIST_PROGRESS,
+	icd.EventType_PV_RESPONSE,
+	icd.EventType_PV_PROGRESS,
+	icd.EventType_FITTING_RESPONSE,
+	icd.EventType_VECTOR_OVERLAY_TILE_DATA,
+	icd.EventType_FITTING_PROGRESS,
+	icd.EventType_PV_PREVIEW_DATA,
+	icd.EventType_REMOTE_FILE_RESPONSE,
+}

@@ -1,0 +1,95 @@
+package session
+
+import (
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"cartago/icd"
+)
+
+// This file answers valid ICD requests that this server does not serve
+// yet. A request the frontend waits for gets its own response type with
+// success=false, so the frontend shows an error instead of a spinner that
+// never stops; a command gets a WARNING ERROR_DATA.
+
+// response names the reply event of a request and a prototype of its
+// message, which must have "success" and "message" fields.
+type response struct {
+	event icd.EventType
+	proto proto.Message
+}
+
+var pendingRequests = map[icd.EventType]response{
+	icd.EventType_FILE_LIST_REQUEST:         {icd.EventType_FILE_LIST_RESPONSE, &icd.FileListResponse{}},
+	icd.EventType_FILE_INFO_REQUEST:         {icd.EventType_FILE_INFO_RESPONSE, &icd.FileInfoResponse{}},
+	icd.EventType_OPEN_FILE:                 {icd.EventType_OPEN_FILE_ACK, &icd.OpenFileAck{}},
+	icd.EventType_SET_REGION:                {icd.EventType_SET_REGION_ACK, &icd.SetRegionAck{}},
+	icd.EventType_START_ANIMATION:           {icd.EventType_START_ANIMATION_ACK, &icd.StartAnimationAck{}},
+	icd.EventType_REGION_LIST_REQUEST:       {icd.EventType_REGION_LIST_RESPONSE, &icd.RegionListResponse{}},
+	icd.EventType_REGION_FILE_INFO_REQUEST:  {icd.EventType_REGION_FILE_INFO_RESPONSE, &icd.RegionFileInfoResponse{}},
+	icd.EventType_IMPORT_REGION:             {icd.EventType_IMPORT_REGION_ACK, &icd.ImportRegionAck{}},
+	icd.EventType_EXPORT_REGION:             {icd.EventType_EXPORT_REGION_ACK, &icd.ExportRegionAck{}},
+	icd.EventType_CATALOG_LIST_REQUEST:      {icd.EventType_CATALOG_LIST_RESPONSE, &icd.CatalogListResponse{}},
+	icd.EventType_CATALOG_FILE_INFO_REQUEST: {icd.EventType_CATALOG_FILE_INFO_RESPONSE, &icd.CatalogFileInfoResponse{}},
+	icd.EventType_OPEN_CATALOG_FILE:         {icd.EventType_OPEN_CATALOG_FILE_ACK, &icd.OpenCatalogFileAck{}},
+	icd.EventType_MOMENT_REQUEST:            {icd.EventType_MOMENT_RESPONSE, &icd.MomentResponse{}},
+	icd.EventType_SAVE_FILE:                 {icd.EventType_SAVE_FILE_ACK, &icd.SaveFileAck{}},
+	icd.EventType_CONCAT_STOKES_FILES:       {icd.EventType_CONCAT_STOKES_FILES_ACK, &icd.ConcatStokesFilesAck{}},
+	icd.EventType_PV_REQUEST:                {icd.EventType_PV_RESPONSE, &icd.PvResponse{}},
+	icd.EventType_FITTING_REQUEST:           {icd.EventType_FITTING_RESPONSE, &icd.FittingResponse{}},
+	icd.EventType_REMOTE_FILE_REQUEST:       {icd.EventType_REMOTE_FILE_RESPONSE, &icd.RemoteFileResponse{}},
+}
+
+// pendingCommands are client messages without a reply.
+var pendingCommands = []icd.EventType{
+	icd.EventType_SET_IMAGE_CHANNELS,
+	icd.EventType_SET_CURSOR,
+	icd.EventType_SET_SPATIAL_REQUIREMENTS,
+	icd.EventType_SET_HISTOGRAM_REQUIREMENTS,
+	icd.EventType_SET_STATS_REQUIREMENTS,
+	icd.EventType_REMOVE_REGION,
+	icd.EventType_CLOSE_FILE,
+	icd.EventType_SET_SPECTRAL_REQUIREMENTS,
+	icd.EventType_STOP_ANIMATION,
+	icd.EventType_ANIMATION_FLOW_CONTROL,
+	icd.EventType_ADD_REQUIRED_TILES,
+	icd.EventType_REMOVE_REQUIRED_TILES,
+	icd.EventType_SET_CONTOUR_PARAMETERS,
+	icd.EventType_CLOSE_CATALOG_FILE,
+	icd.EventType_CATALOG_FILTER_REQUEST,
+	icd.EventType_SCRIPTING_RESPONSE,
+	icd.EventType_STOP_MOMENT_CALC,
+	icd.EventType_STOP_FILE_LIST,
+	icd.EventType_STOP_PV_CALC,
+	icd.EventType_SET_VECTOR_OVERLAY_PARAMETERS,
+	icd.EventType_STOP_FITTING,
+	icd.EventType_STOP_PV_PREVIEW,
+	icd.EventType_CLOSE_PV_PREVIEW,
+}
+
+// refuseRequest answers a request with its own response type, success=false.
+func refuseRequest(resp response) func(*Client, request) error {
+	return func(c *Client, r request) error {
+		m := proto.Clone(resp.proto)
+		setAck(m.ProtoReflect(), false, fmt.Sprintf("%s is %s", r.hdr.Type, ErrUnsupported))
+		c.send(r.ctx, resp.event, r.hdr.RequestID, m)
+		return nil
+	}
+}
+
+func refuseCommand(_ *Client, r request) error {
+	return icdError(r, ErrUnsupported)
+}
+
+// setAck fills the success and message fields every ICD ack carries.
+func setAck(m protoreflect.Message, ok bool, msg string) {
+	fields := m.Descriptor().Fields()
+	m.Set(fields.ByName("success"), protoreflect.ValueOfBool(ok))
+	m.Set(fields.ByName("message"), protoreflect.ValueOfString(msg))
+}
+
+func icdError(r request, err error) error {
+	return fmt.Errorf("%s: %w", r.hdr.Type, err)
+}

@@ -1,0 +1,54 @@
+package session
+
+import (
+	"fmt"
+
+	"cartago/icd"
+)
+
+// Oldest ICD version accepted from clients. ICD 28 and 29 differ from 30
+// only by fields and one message added in 30, so their frames decode alike.
+const minClientICD = 28
+
+func (c *Client) handleRegisterViewer(r request) error {
+	var msg icd.RegisterViewer
+	if err := decode(r, &msg); err != nil {
+		return err
+	}
+	ack := &icd.RegisterViewerAck{SessionId: msg.SessionId}
+	if v := r.hdr.Version; v < minClientICD || v > icd.Version {
+		ack.Message = fmt.Sprintf("client speaks ICD version %d; this server speaks ICD %d (accepts %d to %d)",
+			v, icd.Version, minClientICD, icd.Version)
+		c.send(r.ctx, icd.EventType_REGISTER_VIEWER_ACK, r.hdr.RequestID, ack)
+		return nil
+	}
+	if c.session != nil && c.session.ID != msg.SessionId {
+		c.Close() // re-registration under another id leaves the old session
+	}
+	s, known, err := c.mgr.attach(c, msg.SessionId)
+	if err != nil {
+		return fmt.Errorf("register viewer: %w", err)
+	}
+	c.session = s
+	c.log = c.mgr.log.With("session", s.ID)
+	ack.SessionId = s.ID
+	ack.Success = true
+	ack.ServerFeatureFlags = c.mgr.cfg.FeatureFlags
+	ack.PlatformStrings = c.mgr.cfg.Platform
+	switch {
+	case msg.SessionId == 0:
+		ack.SessionType = icd.SessionType_NEW
+		ack.Message = fmt.Sprintf("new session %d", s.ID)
+	case known:
+		// The frontend resumes only on RESUMED; NEW after a reconnect
+		// would leave it showing images the server no longer knows.
+		ack.SessionType = icd.SessionType_RESUMED
+		ack.Message = fmt.Sprintf("reconnected to session %d", s.ID)
+	default:
+		ack.SessionType = icd.SessionType_RESUMED
+		ack.Message = fmt.Sprintf("session %d is not in memory; started it anew", s.ID)
+	}
+	c.log.Info("viewer registered", "type", ack.SessionType.String(), "icd", r.hdr.Version)
+	c.send(r.ctx, icd.EventType_REGISTER_VIEWER_ACK, r.hdr.RequestID, ack)
+	return nil
+}
