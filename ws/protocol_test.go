@@ -1,0 +1,219 @@
+package ws
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"cartago/icd"
+)
+
+func TestRegisterViewer(t *testing.T) {
+	ts := startServer(t, Config{AuthToken: testToken})
+	c := ts.dial(t, testToken)
+
+	ack := register(t, c, 0)
+	if !ack.Success || ack.SessionType != icd.SessionType_NEW || ack.SessionId == 0 {
+		t.Fatalf("register 0: %+v, want success NEW with non-zero id", ack)
+	}
+	if ack.PlatformStrings["platform"] != "test" {
+		t.Errorf("platform strings = %v", ack.PlatformStrings)
+	}
+
+	c2 := ts.dial(t, testToken)
+	ack = register(t, c2, 12345)
+	if !ack.Success || ack.SessionType != icd.SessionType_RESUMED || ack.SessionId != 12345 {
+		t.Fatalf("register 12345: %+v, want success RESUMED 12345", ack)
+	}
+}
+
+func TestRegisterICDVersions(t *testing.T) {
+	ts := startServer(t, Config{AuthToken: testToken})
+	for _, v := range []uint16{28, 29, 30} {
+		c := ts.dial(t, testToken)
+		sendMsg(t, c, icd.EventType_REGISTER_VIEWER, v, 1, &icd.RegisterViewer{})
+		var ack icd.RegisterViewerAck
+		recv(t, c, icd.EventType_REGISTER_VIEWER_ACK, 1, &ack)
+		if !ack.Success {
+			t.Errorf("ICD %d refused: %s", v, ack.Message)
+		}
+	}
+	for _, v := range []uint16{0, 27, 31} {
+		c := ts.dial(t, testToken)
+		sendMsg(t, c, icd.EventType_REGISTER_VIEWER, v, 7, &icd.RegisterViewer{SessionId: 99})
+		var ack icd.RegisterViewerAck
+		recv(t, c, icd.EventType_REGISTER_VIEWER_ACK, 7, &ack)
+		if ack.Success || !strings.Contains(ack.Message, "30") || !strings.Contains(ack.Message, "version "+itoa(v)) {
+			t.Errorf("ICD %d: success=%v message %q, want a refusal naming both versions", v, ack.Success, ack.Message)
+		}
+	}
+}
+
+func itoa(v uint16) string { return strconv.Itoa(int(v)) }
+
+func TestPingPong(t *testing.T) {
+	ts := startServer(t, Config{AuthToken: testToken})
+	c := ts.dial(t, testToken)
+	for range 3 {
+		if err := c.WriteMessage(websocket.TextMessage, []byte("PING")); err != nil {
+			t.Fatal(err)
+		}
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		kind, data, err := c.ReadMessage()
+		if err != nil || kind != websocket.TextMessage || string(data) != "PONG" {
+			t.Fatalf("got kind %d %q err %v, want text PONG", kind, data, err)
+		}
+	}
+}
+
+func TestGarbageKeepsConnection(t *testing.T) {
+	ts := startServer(t, Config{AuthToken: testToken})
+	c := ts.dial(t, testToken)
+	register(t, c, 0)
+
+	cases := []struct {
+		name  string
+		frame []byte
+		req   uint32
+		want  string
+	}{
+		{"short frame", []byte{1, 0, 30}, 0, "shorter than the 8-byte header"},
+		{"unknown event type", icd.AppendHeader(nil, icd.Header{Type: 999, Version: 30, RequestID: 41}), 41, "unknown event type 999"},
+		{"bad protobuf", append(icd.AppendHeader(nil, icd.Header{Type: icd.EventType_REGISTER_VIEWER, Version: 30, RequestID: 42}), 0x0d, 0x01), 42, "undecodable payload"},
+		{"server-only event", icd.AppendHeader(nil, icd.Header{Type: icd.EventType_RASTER_TILE_DATA, Version: 30, RequestID: 43}), 43, "sent by servers"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sendRaw(t, c, tc.frame)
+			var e icd.ErrorData
+			recv(t, c, icd.EventType_ERROR_DATA, tc.req, &e)
+			if e.Severity != icd.ErrorSeverity_ERROR || !strings.Contains(e.Message, tc.want) {
+				t.Errorf("error = %v %q, want ERROR containing %q", e.Severity, e.Message, tc.want)
+			}
+		})
+	}
+	// The connection still works.
+	if ack := register(t, c, 777); ack.SessionId != 777 || !ack.Success {
+		t.Fatalf("after garbage: %+v", ack)
+	}
+}
+
+func TestUnsupportedRequestGetsFailedAck(t *testing.T) {
+	ts := startServer(t, Config{AuthToken: testToken})
+	c := ts.dial(t, testToken)
+
+	// Before REGISTER_VIEWER a session message is refused.
+	sendMsg(t, c, icd.EventType_FILE_LIST_REQUEST, 30, 2, &icd.FileListRequest{Directory: "$BASE"})
+	var e icd.ErrorData
+	recv(t, c, icd.EventType_ERROR_DATA, 2, &e)
+	if !strings.Contains(e.Message, "REGISTER_VIEWER must come first") {
+		t.Errorf("unregistered: %q", e.Message)
+	}
+
+	register(t, c, 0)
+	sendMsg(t, c, icd.EventType_FILE_LIST_REQUEST, 30, 3, &icd.FileListRequest{Directory: "$BASE"})
+	var resp icd.FileListResponse
+	recv(t, c, icd.EventType_FILE_LIST_RESPONSE, 3, &resp)
+	if resp.Success || !strings.Contains(resp.Message, "not supported") {
+		t.Errorf("file list: %+v, want success=false with a reason", &resp)
+	}
+	sendMsg(t, c, icd.EventType_SET_CURSOR, 30, 4, &icd.SetCursor{FileId: 0})
+	recv(t, c, icd.EventType_ERROR_DATA, 4, &e)
+	if e.Severity != icd.ErrorSeverity_WARNING {
+		t.Errorf("set cursor: severity %v, want WARNING", e.Severity)
+	}
+	// Flow-control hints are accepted silently: the next reply is the PONG.
+	sendMsg(t, c, icd.EventType_CHANNEL_MAP_FLOW_CONTROL, 30, 5, &icd.ChannelMapFlowControl{FileId: 0, ReceivedChannel: 0})
+	c.WriteMessage(websocket.TextMessage, []byte("PING"))
+	if _, data, err := c.ReadMessage(); err != nil || string(data) != "PONG" {
+		t.Fatalf("after flow control: %q %v", data, err)
+	}
+}
+
+func TestResumeSessionAlwaysSucceeds(t *testing.T) {
+	ts := startServer(t, Config{AuthToken: testToken})
+	c := ts.dial(t, testToken)
+	register(t, c, 4242)
+	sendMsg(t, c, icd.EventType_RESUME_SESSION, 30, 2, &icd.ResumeSession{Images: []*icd.ImageProperties{{File: "a.fits", FileId: 3}}})
+	var e icd.ErrorData
+	recv(t, c, icd.EventType_ERROR_DATA, 0, &e)
+	if !strings.Contains(e.Message, "a.fits") {
+		t.Errorf("resume warning %q does not name the image", e.Message)
+	}
+	var ack icd.ResumeSessionAck
+	recv(t, c, icd.EventType_RESUME_SESSION_ACK, 2, &ack)
+	if !ack.Success || !strings.Contains(ack.Message, "1 images") {
+		t.Errorf("resume ack %+v", &ack)
+	}
+}
+
+func TestWrongTokenRefused(t *testing.T) {
+	ts := startServer(t, Config{AuthToken: testToken})
+	for _, tok := range []string{"", "wrong", testToken + "x"} {
+		_, resp, err := websocket.DefaultDialer.Dial("ws://"+ts.addr+"/?token="+tok, nil)
+		if err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("token %q: err %v resp %v, want 401", tok, err, resp)
+		}
+	}
+	// Header forms the reference accepts also work.
+	h := http.Header{"Authorization": {"Bearer " + testToken}}
+	c, _, err := websocket.DefaultDialer.Dial("ws://"+ts.addr+"/any/path", h)
+	if err != nil {
+		t.Fatalf("bearer token: %v", err)
+	}
+	c.Close()
+	// And the server still serves the next client.
+	register(t, ts.dial(t, testToken), 0)
+}
+
+func TestNoAuthAcceptsFrontendDefault(t *testing.T) {
+	ts := startServer(t, Config{})
+	register(t, ts.dial(t, "no_auth_configured"), 0)
+}
+
+func TestMessageTooBigClosesWithReason(t *testing.T) {
+	ts := startServer(t, Config{AuthToken: testToken, MaxMessageSize: 1024})
+	c := ts.dial(t, testToken)
+	sendRaw(t, c, make([]byte, 4096))
+	ce := readClose(t, c)
+	if ce.Code != websocket.CloseMessageTooBig || !strings.Contains(ce.Text, "1024-byte limit") {
+		t.Fatalf("close = %d %q, want 1009 naming the limit", ce.Code, ce.Text)
+	}
+	register(t, ts.dial(t, testToken), 0)
+}
+
+func TestSecondSocketTakesOverSession(t *testing.T) {
+	ts := startServer(t, Config{AuthToken: testToken})
+	first := ts.dial(t, testToken)
+	register(t, first, 5150)
+	second := ts.dial(t, testToken)
+	register(t, second, 5150)
+	ce := readClose(t, first)
+	if !strings.Contains(ce.Text, "taken over") {
+		t.Fatalf("first socket closed with %d %q", ce.Code, ce.Text)
+	}
+	second.WriteMessage(websocket.TextMessage, []byte("PING"))
+	if _, data, err := second.ReadMessage(); err != nil || string(data) != "PONG" {
+		t.Fatalf("second socket: %q %v", data, err)
+	}
+}
+
+func TestShutdownClosesConnections(t *testing.T) {
+	ts := startServer(t, Config{AuthToken: testToken})
+	c := ts.dial(t, testToken)
+	register(t, c, 0)
+	done := make(chan error, 1)
+	go func() { done <- ts.srv.Shutdown(t.Context()) }()
+	ce := readClose(t, c)
+	if ce.Code != websocket.CloseGoingAway || ce.Text != "server shutting down" {
+		t.Errorf("close = %d %q", ce.Code, ce.Text)
+	}
+	c.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+}
