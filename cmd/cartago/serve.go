@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"cartago/session"
+	"cartago/ws"
+)
+
+// shutdownTimeout bounds the graceful part of a SIGINT/SIGTERM shutdown.
+const shutdownTimeout = 10 * time.Second
+
+func serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:   "serve",
+		Usage:  "serve the CARTA frontend and the websocket protocol",
+		Flags:  serveFlags(),
+		Action: serveAction,
+	}
+}
+
+func envVar(name string) []string { return []string{"CARTAGO_" + name} }
+
+func serveFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "host", Value: "127.0.0.1", Usage: "interface to listen on", EnvVars: envVar("HOST")},
+		&cli.IntFlag{Name: "port", Value: 3002, Usage: "TCP port (0 picks a free one)", EnvVars: envVar("PORT")},
+		&cli.StringFlag{Name: "root", Value: ".", Usage: "top-level folder; all file access is confined to it", EnvVars: envVar("ROOT")},
+		&cli.StringFlag{Name: "base", Value: "", Usage: "starting folder of the file browser, inside --root", EnvVars: envVar("BASE")},
+		&cli.StringFlag{Name: "db", Value: defaultDBPath(), Usage: "session database (bbolt file)", EnvVars: envVar("DB")},
+		&cli.StringFlag{Name: "frontend-folder", Value: "frontend", Usage: "static CARTA frontend build to serve", EnvVars: envVar("FRONTEND_FOLDER")},
+		&cli.BoolFlag{Name: "no-frontend", Usage: "serve no frontend (protocol only)", EnvVars: envVar("NO_FRONTEND")},
+		&cli.StringFlag{Name: "auth-token", Usage: "access token required on websocket connections (default: random)", EnvVars: envVar("AUTH_TOKEN")},
+		&cli.BoolFlag{Name: "no-auth", Usage: "accept connections without a token (single-user laptop)", EnvVars: envVar("NO_AUTH")},
+		&cli.DurationFlag{Name: "idle-timeout", Value: 15 * time.Second, Usage: "how long a disconnected session stays in memory", EnvVars: envVar("IDLE_TIMEOUT")},
+		&cli.Int64Flag{Name: "max-message-size", Value: 256 << 20, Usage: "largest incoming message in bytes; larger closes the connection", EnvVars: envVar("MAX_MESSAGE_SIZE")},
+		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: envVar("LOG_LEVEL")},
+	}
+}
+
+// defaultDBPath puts the database in the user's state folder, as
+// $XDG_STATE_HOME/cartago/sessions.db (default ~/.local/state/...).
+func defaultDBPath() string {
+	if dir := os.Getenv("XDG_STATE_HOME"); dir != "" {
+		return dir + "/cartago/sessions.db"
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return home + "/.local/state/cartago/sessions.db"
+	}
+	return "cartago-sessions.db"
+}
+
+func serveAction(c *cli.Context) error {
+	opts, err := optionsFromCLI(c)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, opts, c.App.Writer)
+}
+
+// serveOptions is the validated configuration of one server process.
+type serveOptions struct {
+	addr       string
+	folders    folders
+	dbPath     string
+	frontend   string // "" = none
+	token      string // "" = no access control
+	idle       time.Duration
+	maxMessage int64
+	log        *slog.Logger
+}
+
+func optionsFromCLI(c *cli.Context) (serveOptions, error) {
+	log, err := newLogger(c.String("log-level"))
+	if err != nil {
+		return serveOptions{}, err
+	}
+	dirs, err := resolveFolders(c.String("root"), c.String("base"))
+	if err != nil {
+		return serveOptions{}, err
+	}
+	o := serveOptions{
+		addr:       net.JoinHostPort(c.String("host"), fmt.Sprint(c.Int("port"))),
+		folders:    dirs,
+		dbPath:     c.String("db"),
+		idle:       c.Duration("idle-timeout"),
+		maxMessage: c.Int64("max-message-size"),
+		log:        log,
+	}
+	if !c.Bool("no-frontend") {
+		o.frontend = c.String("frontend-folder")
+	}
+	switch {
+	case c.Bool("no-auth") && c.IsSet("auth-token"):
+		return o, errors.New("--no-auth and --auth-token exclude each other")
+	case c.Bool("no-auth"):
+	case c.String("auth-token") != "":
+		o.token = c.String("auth-token")
+	default:
+		o.token = randomToken()
+	}
+	if o.idle <= 0 || o.maxMessage <= 0 {
+		return o, errors.New("--idle-timeout and --max-message-size must be positive")
+	}
+	return o, nil
+}
+
+func newLogger(level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
+}
+
+func randomToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand never fails on Linux
+	return hex.EncodeToString(b[:])
+}
+
+// serve runs the server until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
+	sessions := session.NewManager(session.Config{
+		IdleTimeout: o.idle,
+		Platform:    session.PlatformStrings(versionString()),
+		Logger:      o.log,
+	})
+	srv, err := ws.New(ws.Config{
+		FrontendFolder: o.frontend,
+		AuthToken:      o.token,
+		MaxMessageSize: o.maxMessage,
+		Logger:         o.log,
+	}, sessions)
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	o.log.Info("serving", "addr", l.Addr().String(), "root", o.folders.root, "base", o.folders.base, "frontend", o.frontend)
+	fmt.Fprintf(stdout, "cartago %s is ready; open %s\n", versionString(), pageURL(l.Addr(), o.token))
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		sessions.Close("server stopped")
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	o.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	sessions.Close("server shutting down")
+	if e := <-errc; !errors.Is(e, http.ErrServerClosed) {
+		err = errors.Join(err, e)
+	}
+	return err
+}
+
+// pageURL is the address to open in a browser. An unspecified listen
+// address is shown as loopback, which always reaches it.
+func pageURL(addr net.Addr, token string) string {
+	tcp := addr.(*net.TCPAddr)
+	host := tcp.IP.String()
+	if tcp.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	u := fmt.Sprintf("http://%s/", net.JoinHostPort(host, fmt.Sprint(tcp.Port)))
+	if token != "" {
+		u += "?token=" + token
+	}
+	return u
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"google.golang.org/protobuf/proto"
+
+	"cartago/icd"
+)
+
+// registerOver dials the page URL's websocket and registers with id.
+func registerOver(t *testing.T, pageURL string, id uint32) *icd.RegisterViewerAck {
+	t.Helper()
+	u, err := url.Parse(pageURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Scheme = "ws"
+	c, _, err := websocket.DefaultDialer.Dial(u.String(), nil)
+	if err != nil {
+		t.Fatalf("dial %s: %v", u, err)
+	}
+	defer c.Close()
+	body, _ := proto.Marshal(&icd.RegisterViewer{SessionId: id, ClientFeatureFlags: 5})
+	frame := append(icd.AppendHeader(nil, icd.Header{Type: icd.EventType_REGISTER_VIEWER, Version: icd.Version, RequestID: 1}), body...)
+	if err := c.WriteMessage(websocket.BinaryMessage, frame); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, data, err := c.ReadMessage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, payload, err := icd.DecodeFrame(data)
+	if err != nil || h.Type != icd.EventType_REGISTER_VIEWER_ACK || h.RequestID != 1 {
+		t.Fatalf("reply %+v %v", h, err)
+	}
+	var ack icd.RegisterViewerAck
+	if err := proto.Unmarshal(payload, &ack); err != nil {
+		t.Fatal(err)
+	}
+	return &ack
+}
+
+func TestServeRegistersAndStopsOnSIGTERM(t *testing.T) {
+	dir := t.TempDir()
+	s := startProcess(t, "--no-frontend", "--root", dir, "--db", filepath.Join(dir, "s.db"))
+	if !strings.Contains(s.url, "?token=") {
+		t.Fatalf("URL %q carries no token", s.url)
+	}
+	if ack := registerOver(t, s.url, 0); !ack.Success || ack.SessionId == 0 || ack.SessionType != icd.SessionType_NEW {
+		t.Fatalf("ack %+v", ack)
+	}
+	if code := s.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM, want 0; log:\n%s", code, s.stderr.String())
+	}
+}
+
+func TestServeSIGINTExitsZero(t *testing.T) {
+	dir := t.TempDir()
+	s := startProcess(t, "--no-frontend", "--root", dir, "--db", filepath.Join(dir, "s.db"), "--auth-token", "fixed-token")
+	if !strings.HasSuffix(s.url, "?token=fixed-token") {
+		t.Fatalf("URL %q does not carry --auth-token", s.url)
+	}
+	if code := s.stop(t, os.Interrupt); code != 0 {
+		t.Fatalf("exit code %d after SIGINT", code)
+	}
+}
+
+func TestServeFlagsFromEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("CARTAGO_NO_AUTH", "true")
+	t.Setenv("CARTAGO_NO_FRONTEND", "true")
+	t.Setenv("CARTAGO_ROOT", dir)
+	t.Setenv("CARTAGO_DB", filepath.Join(dir, "s.db"))
+	s := startProcess(t)
+	if strings.Contains(s.url, "token") {
+		t.Fatalf("URL %q has a token despite CARTAGO_NO_AUTH", s.url)
+	}
+	if ack := registerOver(t, s.url+"?token=no_auth_configured", 12345); ack.SessionId != 12345 || ack.SessionType != icd.SessionType_RESUMED {
+		t.Fatalf("ack %+v", ack)
+	}
+}
+
+func TestServeRefusesBadFolders(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing root", []string{"--root", filepath.Join(root, "nope")}, "--root"},
+		{"base outside root", []string{"--root", root, "--base", outside}, "outside --root"},
+		{"base escaping with ..", []string{"--root", root, "--base", "../"}, "outside --root"},
+		{"missing frontend", []string{"--root", root, "--frontend-folder", outside}, "fetch-frontend.sh"},
+		{"bad log level", []string{"--root", root, "--log-level", "loud"}, "--log-level"},
+		{"no-auth with token", []string{"--root", root, "--no-auth", "--auth-token", "x"}, "exclude"},
+	}
+	bin := buildBinary(t)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"serve", "--port", "0", "--db", filepath.Join(root, "s.db")}, tc.args...)
+			out, err := execOutput(bin, args...)
+			if err == nil || !strings.Contains(out, tc.want) {
+				t.Fatalf("err %v, output %q, want failure mentioning %q", err, out, tc.want)
+			}
+		})
+	}
+}
+
+func TestVersionCommand(t *testing.T) {
+	var out bytes.Buffer
+	app := newApp()
+	app.Writer = &out
+	if err := app.Run([]string{"cartago", "version"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "cartago ") || !strings.Contains(out.String(), "ICD 30") {
+		t.Fatalf("version output %q", out.String())
+	}
+}
