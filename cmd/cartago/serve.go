@@ -18,6 +18,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"cartago/session"
+	"cartago/store"
 	"cartago/ws"
 )
 
@@ -137,6 +138,11 @@ func randomToken() string {
 
 // serve runs the server until ctx ends, then shuts down gracefully.
 func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
+	db, err := store.Open(o.dbPath, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
 	sessions := session.NewManager(session.Config{
 		IdleTimeout: o.idle,
 		Platform:    session.PlatformStrings(versionString()),
@@ -155,7 +161,8 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	o.log.Info("serving", "addr", l.Addr().String(), "root", o.folders.root, "base", o.folders.base, "frontend", o.frontend)
+	o.log.Info("serving", "addr", l.Addr().String(), "root", o.folders.root, "base", o.folders.base,
+		"frontend", o.frontend, "db", db.Path())
 	fmt.Fprintf(stdout, "cartago %s is ready; open %s\n", versionString(), pageURL(l.Addr(), o.token))
 
 	errc := make(chan error, 1)

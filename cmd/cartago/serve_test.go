@@ -117,6 +117,16 @@ func TestServeRefusesBadFolders(t *testing.T) {
 	}
 }
 
+func TestServeRefusesDatabaseInUse(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "s.db")
+	startProcess(t, "--no-frontend", "--root", dir, "--db", db)
+	out, err := execOutput(buildBinary(t), "serve", "--port", "0", "--no-frontend", "--root", dir, "--db", db)
+	if err == nil || !strings.Contains(out, "in use by another process") {
+		t.Fatalf("second server on one database: err %v, output %q", err, out)
+	}
+}
+
 func TestVersionCommand(t *testing.T) {
 	var out bytes.Buffer
 	app := newApp()
