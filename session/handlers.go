@@ -16,6 +16,11 @@ var handlers = map[icd.EventType]handler{}
 func init() {
 	handlers[icd.EventType_REGISTER_VIEWER] = handler{fn: (*Client).handleRegisterViewer}
 	handlers[icd.EventType_RESUME_SESSION] = handler{fn: (*Client).handleResumeSession, needsSession: true}
+	handlers[icd.EventType_FILE_LIST_REQUEST] = handler{fn: (*Client).handleFileList, needsSession: true}
+	handlers[icd.EventType_REGION_LIST_REQUEST] = handler{fn: (*Client).handleRegionList, needsSession: true}
+	handlers[icd.EventType_CATALOG_LIST_REQUEST] = handler{fn: (*Client).handleCatalogList, needsSession: true}
+	// Listings finish before the next message is read: nothing to stop.
+	handlers[icd.EventType_STOP_FILE_LIST] = handler{fn: ignore, needsSession: true}
 	// Sent after every tile group; a pacing hint we do not need yet.
 	handlers[icd.EventType_CHANNEL_MAP_FLOW_CONTROL] = handler{fn: ignore, needsSession: true}
 

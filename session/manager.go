@@ -20,13 +20,16 @@ type Config struct {
 	Platform map[string]string
 	// Logger receives structured logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Folder confines file access; nil means the current directory.
+	Folder *Folder
 }
 
 // Manager owns the live sessions of one server process.
 // It is safe for concurrent use.
 type Manager struct {
-	cfg Config
-	log *slog.Logger
+	cfg    Config
+	log    *slog.Logger
+	folder *Folder
 
 	mu       sync.Mutex
 	sessions map[uint32]*Session // guarded by mu
@@ -41,7 +44,10 @@ func NewManager(cfg Config) *Manager {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Manager{cfg: cfg, log: cfg.Logger, sessions: make(map[uint32]*Session)}
+	if cfg.Folder == nil {
+		cfg.Folder, _ = NewFolder(".", "") // the working directory exists
+	}
+	return &Manager{cfg: cfg, log: cfg.Logger, folder: cfg.Folder, sessions: make(map[uint32]*Session)}
 }
 
 // NewClient returns the handler for one new connection.

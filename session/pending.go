@@ -22,16 +22,13 @@ type response struct {
 }
 
 var pendingRequests = map[icd.EventType]response{
-	icd.EventType_FILE_LIST_REQUEST:         {icd.EventType_FILE_LIST_RESPONSE, &icd.FileListResponse{}},
 	icd.EventType_FILE_INFO_REQUEST:         {icd.EventType_FILE_INFO_RESPONSE, &icd.FileInfoResponse{}},
 	icd.EventType_OPEN_FILE:                 {icd.EventType_OPEN_FILE_ACK, &icd.OpenFileAck{}},
 	icd.EventType_SET_REGION:                {icd.EventType_SET_REGION_ACK, &icd.SetRegionAck{}},
 	icd.EventType_START_ANIMATION:           {icd.EventType_START_ANIMATION_ACK, &icd.StartAnimationAck{}},
-	icd.EventType_REGION_LIST_REQUEST:       {icd.EventType_REGION_LIST_RESPONSE, &icd.RegionListResponse{}},
 	icd.EventType_REGION_FILE_INFO_REQUEST:  {icd.EventType_REGION_FILE_INFO_RESPONSE, &icd.RegionFileInfoResponse{}},
 	icd.EventType_IMPORT_REGION:             {icd.EventType_IMPORT_REGION_ACK, &icd.ImportRegionAck{}},
 	icd.EventType_EXPORT_REGION:             {icd.EventType_EXPORT_REGION_ACK, &icd.ExportRegionAck{}},
-	icd.EventType_CATALOG_LIST_REQUEST:      {icd.EventType_CATALOG_LIST_RESPONSE, &icd.CatalogListResponse{}},
 	icd.EventType_CATALOG_FILE_INFO_REQUEST: {icd.EventType_CATALOG_FILE_INFO_RESPONSE, &icd.CatalogFileInfoResponse{}},
 	icd.EventType_OPEN_CATALOG_FILE:         {icd.EventType_OPEN_CATALOG_FILE_ACK, &icd.OpenCatalogFileAck{}},
 	icd.EventType_MOMENT_REQUEST:            {icd.EventType_MOMENT_RESPONSE, &icd.MomentResponse{}},
@@ -61,7 +58,6 @@ var pendingCommands = []icd.EventType{
 	icd.EventType_CATALOG_FILTER_REQUEST,
 	icd.EventType_SCRIPTING_RESPONSE,
 	icd.EventType_STOP_MOMENT_CALC,
-	icd.EventType_STOP_FILE_LIST,
 	icd.EventType_STOP_PV_CALC,
 	icd.EventType_SET_VECTOR_OVERLAY_PARAMETERS,
 	icd.EventType_STOP_FITTING,

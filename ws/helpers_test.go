@@ -32,10 +32,18 @@ func quietLogger() *slog.Logger {
 
 func startServer(t *testing.T, cfg Config) *testServer {
 	t.Helper()
+	return startServerWith(t, cfg, session.Config{})
+}
+
+// startServerWith also sets the session configuration.
+func startServerWith(t *testing.T, cfg Config, scfg session.Config) *testServer {
+	t.Helper()
 	if cfg.Logger == nil {
 		cfg.Logger = quietLogger()
 	}
-	mgr := session.NewManager(session.Config{IdleTimeout: time.Minute, Logger: cfg.Logger, Platform: map[string]string{"platform": "test"}})
+	scfg.IdleTimeout, scfg.Logger = time.Minute, cfg.Logger
+	scfg.Platform = map[string]string{"platform": "test"}
+	mgr := session.NewManager(scfg)
 	srv, err := New(cfg, mgr)
 	if err != nil {
 		t.Fatal(err)

@@ -115,11 +115,11 @@ func TestUnsupportedRequestGetsFailedAck(t *testing.T) {
 	}
 
 	register(t, c, 0)
-	sendMsg(t, c, icd.EventType_FILE_LIST_REQUEST, 30, 3, &icd.FileListRequest{Directory: "$BASE"})
-	var resp icd.FileListResponse
-	recv(t, c, icd.EventType_FILE_LIST_RESPONSE, 3, &resp)
+	sendMsg(t, c, icd.EventType_SAVE_FILE, 30, 3, &icd.SaveFile{FileId: 0})
+	var resp icd.SaveFileAck
+	recv(t, c, icd.EventType_SAVE_FILE_ACK, 3, &resp)
 	if resp.Success || !strings.Contains(resp.Message, "not supported") {
-		t.Errorf("file list: %+v, want success=false with a reason", &resp)
+		t.Errorf("save file: %+v, want success=false with a reason", &resp)
 	}
 	sendMsg(t, c, icd.EventType_SET_CURSOR, 30, 4, &icd.SetCursor{FileId: 0})
 	recv(t, c, icd.EventType_ERROR_DATA, 4, &e)

@@ -78,7 +78,7 @@ func serveAction(c *cli.Context) error {
 // serveOptions is the validated configuration of one server process.
 type serveOptions struct {
 	addr       string
-	folders    folders
+	folder     *session.Folder
 	dbPath     string
 	frontend   string // "" = none
 	token      string // "" = no access control
@@ -92,13 +92,13 @@ func optionsFromCLI(c *cli.Context) (serveOptions, error) {
 	if err != nil {
 		return serveOptions{}, err
 	}
-	dirs, err := resolveFolders(c.String("root"), c.String("base"))
+	dirs, err := session.NewFolder(c.String("root"), c.String("base"))
 	if err != nil {
-		return serveOptions{}, err
+		return serveOptions{}, fmt.Errorf("--root/--base: %w", err)
 	}
 	o := serveOptions{
 		addr:       net.JoinHostPort(c.String("host"), fmt.Sprint(c.Int("port"))),
-		folders:    dirs,
+		folder:     dirs,
 		dbPath:     c.String("db"),
 		idle:       c.Duration("idle-timeout"),
 		maxMessage: c.Int64("max-message-size"),
@@ -147,6 +147,7 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		IdleTimeout: o.idle,
 		Platform:    session.PlatformStrings(versionString()),
 		Logger:      o.log,
+		Folder:      o.folder,
 	})
 	srv, err := ws.New(ws.Config{
 		FrontendFolder: o.frontend,
@@ -161,7 +162,7 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	o.log.Info("serving", "addr", l.Addr().String(), "root", o.folders.root, "base", o.folders.base,
+	o.log.Info("serving", "addr", l.Addr().String(), "root", o.folder.Root(), "base", o.folder.Base(),
 		"frontend", o.frontend, "db", db.Path())
 	fmt.Fprintf(stdout, "cartago %s is ready; open %s\n", versionString(), pageURL(l.Addr(), o.token))
 

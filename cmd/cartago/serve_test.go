@@ -98,9 +98,9 @@ func TestServeRefusesBadFolders(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"missing root", []string{"--root", filepath.Join(root, "nope")}, "--root"},
-		{"base outside root", []string{"--root", root, "--base", outside}, "outside --root"},
-		{"base escaping with ..", []string{"--root", root, "--base", "../"}, "outside --root"},
+		{"missing root", []string{"--root", filepath.Join(root, "nope")}, "top-level folder"},
+		{"base outside root", []string{"--root", root, "--base", outside}, "outside the top-level folder"},
+		{"base escaping with ..", []string{"--root", root, "--base", "../"}, "outside the top-level folder"},
 		{"missing frontend", []string{"--root", root, "--frontend-folder", outside}, "fetch-frontend.sh"},
 		{"bad log level", []string{"--root", root, "--log-level", "loud"}, "--log-level"},
 		{"no-auth with token", []string{"--root", root, "--no-auth", "--auth-token", "x"}, "exclude"},

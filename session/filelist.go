@@ -1,0 +1,158 @@
+package session
+
+import (
+	"cmp"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"cartago/icd"
+)
+
+// listing is one directory read for the file browsers.
+type listing struct {
+	rel     string // relative to the root, "" for the top
+	images  []*icd.FileInfo
+	subdirs []*icd.DirectoryInfo
+}
+
+// listDirectory reads a directory the client named. Hidden entries are
+// skipped; images are recognised by content, not by name.
+func (c *Client) listDirectory(dir string) (*listing, error) {
+	rel, abs, err := c.mgr.folder.Dir(dir)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(abs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", displayPath(rel), err)
+	}
+	l := &listing{rel: rel}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		// Resolve symlinks through the folder so links leaving the root
+		// are not even listed.
+		_, path, err := c.mgr.folder.File(dir, e.Name())
+		if err != nil {
+			continue
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			continue
+		}
+		switch {
+		case fi.IsDir():
+			l.subdirs = append(l.subdirs, &icd.DirectoryInfo{Name: e.Name(), ItemCount: countItems(path), Date: fi.ModTime().Unix()})
+		case fi.Mode().IsRegular() && fileType(path) == icd.FileType_FITS:
+			l.images = append(l.images, &icd.FileInfo{Name: e.Name(), Type: icd.FileType_FITS, Size: fi.Size(), HDUList: []string{""}, Date: fi.ModTime().Unix()})
+		}
+	}
+	slices.SortFunc(l.images, func(a, b *icd.FileInfo) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(l.subdirs, func(a, b *icd.DirectoryInfo) int { return cmp.Compare(a.Name, b.Name) })
+	return l, nil
+}
+
+func countItems(dir string) int32 {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
+	}
+	return int32(len(entries))
+}
+
+// fitsMagic is how every FITS file starts: the SIMPLE card.
+const fitsMagic = "SIMPLE  ="
+
+// fileType recognises FITS files, plain or gzipped, by their first card.
+func fileType(path string) icd.FileType {
+	f, err := os.Open(path)
+	if err != nil {
+		return icd.FileType_UNKNOWN
+	}
+	defer f.Close()
+	var r io.Reader = f
+	head := make([]byte, len(fitsMagic))
+	if _, err := io.ReadFull(f, head[:2]); err != nil {
+		return icd.FileType_UNKNOWN
+	}
+	if head[0] == 0x1f && head[1] == 0x8b { // gzip
+		f.Seek(0, io.SeekStart)
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return icd.FileType_UNKNOWN
+		}
+		defer zr.Close()
+		r = zr
+		head = head[:0]
+	} else {
+		head = head[:2]
+	}
+	rest := make([]byte, len(fitsMagic)-len(head))
+	if _, err := io.ReadFull(r, rest); err != nil {
+		return icd.FileType_UNKNOWN
+	}
+	if string(append(head, rest...)) == fitsMagic {
+		return icd.FileType_FITS
+	}
+	return icd.FileType_UNKNOWN
+}
+
+func (c *Client) handleFileList(r request) error {
+	var msg icd.FileListRequest
+	if err := decode(r, &msg); err != nil {
+		return err
+	}
+	resp := &icd.FileListResponse{}
+	l, err := c.listDirectory(msg.Directory)
+	if err != nil {
+		resp.Message = err.Error()
+		resp.Directory = msg.Directory
+	} else {
+		resp.Success = true
+		resp.Directory = displayPath(l.rel)
+		resp.Parent = parentPath(l.rel)
+		resp.Files = l.images
+		resp.Subdirectories = l.subdirs
+	}
+	c.send(r.ctx, icd.EventType_FILE_LIST_RESPONSE, r.hdr.RequestID, resp)
+	return nil
+}
+
+// handleRegionList lists folders for the region import dialog. Region
+// files are not listed: importing them is not supported yet.
+func (c *Client) handleRegionList(r request) error {
+	var msg icd.RegionListRequest
+	if err := decode(r, &msg); err != nil {
+		return err
+	}
+	resp := &icd.RegionListResponse{}
+	if l, err := c.listDirectory(msg.Directory); err != nil {
+		resp.Message, resp.Directory = err.Error(), msg.Directory
+	} else {
+		resp.Success, resp.Directory, resp.Parent, resp.Subdirectories = true, displayPath(l.rel), parentPath(l.rel), l.subdirs
+	}
+	c.send(r.ctx, icd.EventType_REGION_LIST_RESPONSE, r.hdr.RequestID, resp)
+	return nil
+}
+
+// handleCatalogList lists folders for the catalog dialog. Catalog files
+// are not listed: opening them is not supported yet.
+func (c *Client) handleCatalogList(r request) error {
+	var msg icd.CatalogListRequest
+	if err := decode(r, &msg); err != nil {
+		return err
+	}
+	resp := &icd.CatalogListResponse{}
+	if l, err := c.listDirectory(msg.Directory); err != nil {
+		resp.Message, resp.Directory = err.Error(), msg.Directory
+	} else {
+		resp.Success, resp.Directory, resp.Parent, resp.Subdirectories = true, displayPath(l.rel), parentPath(l.rel), l.subdirs
+	}
+	c.send(r.ctx, icd.EventType_CATALOG_LIST_RESPONSE, r.hdr.RequestID, resp)
+	return nil
+}
