@@ -20,10 +20,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	goruntime "runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,8 +46,6 @@ const (
 )
 
 var (
-	// The line cartago prints on stdout once it listens.
-	serverURLRe = regexp.MustCompile(`http://127\.0\.0\.1:\d+/\?token=[^\s&"']+`)
 	// carta-frontend 6.0.0 logs this with console.log after a successful
 	// REGISTER_VIEWER_ACK (bundle: "Connected with session ID ${t.sessionId}").
 	sessionIDRe = regexp.MustCompile(`^Connected with session ID (\d+)$`)
@@ -89,7 +85,7 @@ func TestBrowserFrontendConnects(t *testing.T) {
 	frontend := findFrontend(t, repo)
 	artifacts := artifactsDir(t, repo)
 
-	srv := startServer(t, frontend)
+	srv := startBrowserServer(t, frontend)
 	t.Cleanup(func() {
 		_ = os.WriteFile(filepath.Join(artifacts, "browser-server.log"), srv.output(), 0o644)
 	})
@@ -312,126 +308,16 @@ func artifactsDir(t *testing.T, repo string) string {
 	return dir
 }
 
-func goTool() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return filepath.Join(goruntime.GOROOT(), "bin", "go")
-}
-
-// ---- the server under test ----
-
-type serverProc struct {
-	cmd     *exec.Cmd
-	url     string
-	out     *lockedBuffer // stdout and stderr, interleaved
-	done    chan struct{} // closed when the process has exited
-	waitErr error         // valid after done is closed
-}
-
-func (s *serverProc) output() []byte { return []byte(s.out.String()) }
-
-func startServer(t *testing.T, frontend string) *serverProc {
+// startBrowserServer runs cartago on an empty root with the frontend.
+func startBrowserServer(t *testing.T, frontend string) *serverProc {
 	t.Helper()
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "cartago")
-	build := exec.Command(goTool(), "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build -o %s .: %v\n%s", bin, err, out)
-	}
 	dataRoot := filepath.Join(tmp, "root")
 	if err := os.Mkdir(dataRoot, 0o755); err != nil {
 		t.Fatal(err)
 	}
-
-	s := &serverProc{out: &lockedBuffer{}, done: make(chan struct{})}
-	urls := make(chan string, 1)
-	stdout := &lineWriter{fn: func(line string) {
-		s.out.WriteString(line + "\n")
-		if u := serverURLRe.FindString(line); u != "" {
-			select {
-			case urls <- u:
-			default:
-			}
-		}
-	}}
-	s.cmd = exec.Command(bin, "serve",
-		"--host", "127.0.0.1", "--port", "0",
-		"--root", dataRoot,
-		"--frontend-folder", frontend,
-		"--db", filepath.Join(tmp, "s.db"),
-		"--log-level", "debug")
-	s.cmd.Stdout = stdout
-	s.cmd.Stderr = s.out
-	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", bin, err)
-	}
-	go func() {
-		s.waitErr = s.cmd.Wait()
-		close(s.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-s.done:
-		default:
-			_ = s.cmd.Process.Kill()
-			<-s.done
-		}
-	})
-
-	select {
-	case s.url = <-urls:
-	case <-s.done:
-		t.Fatalf("server exited before printing its URL: %v\n%s", s.waitErr, s.output())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("server printed no line matching %s within 30s:\n%s", serverURLRe, s.output())
-	}
-	return s
-}
-
-// lineWriter calls fn for every complete line written to it.
-type lineWriter struct {
-	mu   sync.Mutex
-	part []byte
-	fn   func(string)
-}
-
-func (w *lineWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.part = append(w.part, p...)
-	for {
-		i := bytes.IndexByte(w.part, '\n')
-		if i < 0 {
-			break
-		}
-		w.fn(strings.TrimRight(string(w.part[:i]), "\r"))
-		w.part = w.part[i+1:]
-	}
-	return len(p), nil
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) WriteString(s string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.WriteString(s)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	return startProcess(t, "--root", dataRoot, "--frontend-folder", frontend,
+		"--db", filepath.Join(tmp, "s.db"), "--log-level", "debug")
 }
 
 // ---- what the page did ----

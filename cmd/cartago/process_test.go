@@ -1,14 +1,15 @@
 package main
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	goruntime "runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,7 +32,7 @@ func buildBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "cartago")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		out, err := exec.Command(goTool(), "build", "-o", binPath, ".").CombinedOutput()
 		if err != nil {
 			buildErr = errors.New(string(out))
 		}
@@ -42,97 +43,93 @@ func buildBinary(t *testing.T) string {
 	return binPath
 }
 
-// server is a running cartago process.
-type server struct {
-	cmd    *exec.Cmd
-	url    string // page URL printed at start, with ?token=
-	stderr *syncBuffer
+func goTool() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return filepath.Join(goruntime.GOROOT(), "bin", "go")
 }
 
-var urlLine = regexp.MustCompile(`http://127\.0\.0\.1:\d+/\S*`)
+// serverProc is a running cartago process.
+type serverProc struct {
+	cmd     *exec.Cmd
+	url     string        // page URL printed at start
+	out     *lockedBuffer // stdout and stderr, interleaved
+	done    chan struct{} // closed when the process has exited
+	waitErr error         // valid after done is closed
+}
 
-// startProcess runs `cartago serve` with args on a free port and waits
-// for the URL line.
-func startProcess(t *testing.T, args ...string) *server {
+func (s *serverProc) output() []byte { return []byte(s.out.String()) }
+
+// The line cartago prints on stdout once it listens.
+var serverURLRe = regexp.MustCompile(`http://127\.0\.0\.1:\d+/(\?token=[^\s&"']+)?`)
+
+// startProcess runs `cartago serve` with args on a free loopback port and
+// waits for the URL line. The process is killed when the test ends.
+func startProcess(t *testing.T, args ...string) *serverProc {
 	t.Helper()
 	bin := buildBinary(t)
-	full := append([]string{"serve", "--host", "127.0.0.1", "--port", "0"}, args...)
-	cmd := exec.Command(bin, full...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &server{cmd: cmd, stderr: &syncBuffer{}}
-	cmd.Stderr = s.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("server log:\n%s", s.stderr.String())
-		}
-	})
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u := urlLine.FindString(sc.Text()); u != "" {
-				found <- u
-				break
+	s := &serverProc{out: &lockedBuffer{}, done: make(chan struct{})}
+	urls := make(chan string, 1)
+	stdout := &lineWriter{fn: func(line string) {
+		s.out.WriteString(line + "\n")
+		if u := serverURLRe.FindString(line); u != "" {
+			select {
+			case urls <- u:
+			default:
 			}
 		}
-		io.Copy(io.Discard, stdout)
+	}}
+	s.cmd = exec.Command(bin, append([]string{"serve", "--host", "127.0.0.1", "--port", "0"}, args...)...)
+	s.cmd.Stdout = stdout
+	s.cmd.Stderr = s.out
+	if err := s.cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", bin, err)
+	}
+	go func() {
+		s.waitErr = s.cmd.Wait()
+		close(s.done)
 	}()
+	t.Cleanup(func() {
+		select {
+		case <-s.done:
+		default:
+			_ = s.cmd.Process.Kill()
+			<-s.done
+		}
+		if t.Failed() {
+			t.Logf("server output:\n%s", s.output())
+		}
+	})
 	select {
-	case s.url = <-found:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("no URL printed within 20 s; log:\n%s", s.stderr.String())
+	case s.url = <-urls:
+	case <-s.done:
+		t.Fatalf("server exited before printing its URL: %v\n%s", s.waitErr, s.output())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("server printed no URL within 30 s:\n%s", s.output())
 	}
 	return s
 }
 
 // stop sends sig and returns the exit code.
-func (s *server) stop(t *testing.T, sig os.Signal) int {
+func (s *serverProc) stop(t *testing.T, sig os.Signal) int {
 	t.Helper()
 	if err := s.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- s.cmd.Wait() }()
 	select {
-	case err := <-done:
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return 0
+	case <-s.done:
 	case <-time.After(15 * time.Second):
 		t.Fatal("server did not exit within 15 s")
-		return -1
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  []byte
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.b = append(b.b, p...)
-	return len(p), nil
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.b)
+	var ee *exec.ExitError
+	if errors.As(s.waitErr, &ee) {
+		return ee.ExitCode()
+	}
+	if s.waitErr != nil {
+		t.Fatal(s.waitErr)
+	}
+	return 0
 }
 
 // execOutput runs the binary to completion and returns stdout+stderr.
@@ -141,4 +138,49 @@ func execOutput(bin string, args ...string) (string, error) {
 	defer cancel()
 	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
 	return string(out), err
+}
+
+// lineWriter calls fn for every complete line written to it.
+type lineWriter struct {
+	mu   sync.Mutex
+	part []byte
+	fn   func(string)
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.part = append(w.part, p...)
+	for {
+		i := bytes.IndexByte(w.part, '\n')
+		if i < 0 {
+			break
+		}
+		w.fn(strings.TrimRight(string(w.part[:i]), "\r"))
+		w.part = w.part[i+1:]
+	}
+	return len(p), nil
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) WriteString(s string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.WriteString(s)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -60,7 +60,7 @@ func TestServeRegistersAndStopsOnSIGTERM(t *testing.T) {
 		t.Fatalf("ack %+v", ack)
 	}
 	if code := s.stop(t, syscall.SIGTERM); code != 0 {
-		t.Fatalf("exit code %d after SIGTERM, want 0; log:\n%s", code, s.stderr.String())
+		t.Fatalf("exit code %d after SIGTERM, want 0; log:\n%s", code, string(s.output()))
 	}
 }
 
