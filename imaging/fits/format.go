@@ -40,9 +40,14 @@ func NewCommentCard(name, text string) Card {
 	return Card{Name: name, Value: text}
 }
 
-// formatFloat writes a finite float so that it reads back as a real.
+// formatFloat writes a finite float so that it reads back as a real:
+// the shortest exact form when it fits the 20-column fixed format, else
+// as many significant digits as fit.
 func formatFloat(v float64) string {
 	s := strconv.FormatFloat(v, 'G', -1, 64)
+	for prec := 15; len(s) > valueCols && prec > 0; prec-- {
+		s = strconv.FormatFloat(v, 'E', prec, 64)
+	}
 	if !strings.ContainsAny(s, ".EN") {
 		s += ".0"
 	}

@@ -80,27 +80,50 @@ func (e *Encoder) WriteHeader(h WriteHDU) error {
 	if err := e.finish(); err != nil {
 		return e.fail(err)
 	}
-	cards, size, err := headerCards(h, e.hdus == 0)
+	hdr, size, err := headerBlock(h, e.hdus == 0)
 	if err != nil {
 		return e.fail(fmt.Errorf("fits: write HDU %d: %w", e.hdus, err))
 	}
-	n := 0
-	for _, c := range cards {
-		recs, err := formatCard(c)
-		if err != nil {
-			return e.fail(fmt.Errorf("fits: write HDU %d: %w", e.hdus, err))
-		}
-		for _, r := range recs {
-			e.w.WriteString(r)
-			n += CardLen
-		}
-	}
-	e.w.WriteString(pad("END"))
-	n += CardLen
-	e.w.WriteString(strings.Repeat(" ", int(padded(int64(n))-int64(n))))
+	e.w.WriteString(hdr)
 	e.hdus++
 	e.bitpix, e.remain, e.written = h.Bitpix, size, 0
 	return nil
+}
+
+// headerBlock renders the padded header of h and returns it with the
+// data size in bytes.
+func headerBlock(h WriteHDU, primary bool) (string, int64, error) {
+	cards, size, err := headerCards(h, primary)
+	if err != nil {
+		return "", 0, err
+	}
+	var b strings.Builder
+	for _, c := range cards {
+		recs, err := formatCard(c)
+		if err != nil {
+			return "", 0, err
+		}
+		for _, r := range recs {
+			b.WriteString(r)
+		}
+	}
+	b.WriteString(pad("END"))
+	b.WriteString(strings.Repeat(" ", int(padded(int64(b.Len()))-int64(b.Len()))))
+	return b.String(), size, nil
+}
+
+// FileSize returns the exact number of bytes Write produces for hdus
+// (data is not needed), or the error Write would fail with.
+func FileSize(hdus ...WriteHDU) (int64, error) {
+	var total int64
+	for i, h := range hdus {
+		hdr, size, err := headerBlock(h, i == 0)
+		if err != nil {
+			return 0, fmt.Errorf("fits: HDU %d: %w", i, err)
+		}
+		total += int64(len(hdr)) + padded(size)
+	}
+	return total, nil
 }
 
 // Close finishes the last HDU and flushes; it does not close the

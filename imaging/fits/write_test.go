@@ -227,3 +227,36 @@ func TestEncoderStickyError(t *testing.T) {
 		t.Errorf("error not sticky: %v", err)
 	}
 }
+
+func TestFileSize(t *testing.T) {
+	hdus := []WriteHDU{
+		{Bitpix: 8, Cards: []Card{NewStringCard("LONG", strings.Repeat("x", 300), ""), NewCommentCard("HISTORY", "h")}},
+		{Bitpix: -32, Naxis: []int{100, 30}, ExtName: "SCI", Data: make([]float32, 3000)},
+		{Bitpix: 16, Naxis: []int{7, 3}, Data: make([]int16, 21), BScale: 2, Blank: -1, HasBlank: true},
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, hdus...); err != nil {
+		t.Fatal(err)
+	}
+	n, err := FileSize(hdus...)
+	if err != nil || n != int64(buf.Len()) {
+		t.Errorf("FileSize = %d, %v; Write wrote %d", n, err, buf.Len())
+	}
+	if _, err := FileSize(WriteHDU{Bitpix: 3}); !errors.Is(err, ErrBadData) {
+		t.Errorf("FileSize(bad) err = %v", err)
+	}
+}
+
+func TestFormatFloatFits20Columns(t *testing.T) {
+	for _, v := range []float64{1, -1, 0.5, 2.30538e11, -5.555555555555556e-05, 0.00023333333333333336,
+		math.MaxFloat64, -math.SmallestNonzeroFloat64, 1.0 / 3, -2.0 / 3 * 1e-300} {
+		s := formatFloat(v)
+		if len(s) > valueCols {
+			t.Errorf("formatFloat(%v) = %q, longer than %d", v, s, valueCols)
+		}
+		c := parseCard(fmt.Sprintf("%-80s", "X       = "+s))
+		if c.Type != TypeFloat || math.Abs(c.Number-v) > 1e-12*math.Abs(v) {
+			t.Errorf("formatFloat(%v) = %q reads back as %v (%v)", v, s, c.Number, c.Type)
+		}
+	}
+}
