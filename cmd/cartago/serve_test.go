@@ -138,3 +138,19 @@ func TestVersionCommand(t *testing.T) {
 		t.Fatalf("version output %q", out.String())
 	}
 }
+
+func TestSampleDataCommand(t *testing.T) {
+	dir := t.TempDir()
+	out, err := execOutput(buildBinary(t), "sample-data", "--small", dir)
+	if err != nil || !strings.Contains(out, "sample images ready") {
+		t.Fatalf("sample-data: %v %s", err, out)
+	}
+	for _, name := range []string{"image-4096.fits", "cube-512x512x200.fits", "cube-stokes.fits", "int16-scaled.fits", "multi-hdu.fits", "image-small.fits.gz", "more"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("missing %s: %v", name, err)
+		}
+	}
+	if _, err := execOutput(buildBinary(t), "sample-data"); err == nil {
+		t.Error("sample-data without a folder succeeded")
+	}
+}
