@@ -1,0 +1,149 @@
+package stats
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"cartago/imaging"
+)
+
+// taskLen is the number of values one parallel task handles (about 1 MiB
+// of float32); ctx is checked before each task. Plane functions round it
+// to whole rows.
+const taskLen = 1 << 18
+
+// forTasks splits n values into tasks of taskLen values and calls
+// fn(worker, task, lo, hi) for each, from up to GOMAXPROCS goroutines
+// (inline when there is one task or one processor). Tasks are handed out
+// dynamically, so a slow core does not hold the others back. It stops
+// handing out tasks once ctx is done and then returns ctx.Err().
+func forTasks(ctx context.Context, n, taskLen int, fn func(worker, task, lo, hi int)) error {
+	tasks := (n + taskLen - 1) / taskLen
+	workers := workersFor(tasks)
+	var next atomic.Int64
+	run := func(w int) {
+		for {
+			t := int(next.Add(1) - 1)
+			if t >= tasks || ctx.Err() != nil {
+				return
+			}
+			fn(w, t, t*taskLen, min((t+1)*taskLen, n))
+		}
+	}
+	if workers <= 1 {
+		run(0)
+		return ctx.Err()
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { run(w) })
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+func workersFor(tasks int) int { return min(runtime.GOMAXPROCS(0), tasks) }
+
+// rowTaskLen returns a task length of whole rows of width values close to
+// taskLen.
+func rowTaskLen(width int) int {
+	if width <= 0 {
+		return taskLen
+	}
+	return max(1, taskLen/width) * width
+}
+
+// ComputeParallel is Compute spread over GOMAXPROCS goroutines. The
+// result does not depend on the number of goroutines: parts are merged
+// in index order. It returns ctx.Err() if ctx is cancelled first.
+func ComputeParallel(ctx context.Context, data []float32) (Basic, error) {
+	return computeParallel(ctx, data, taskLen)
+}
+
+func computeParallel(ctx context.Context, data []float32, tlen int) (Basic, error) {
+	parts := make([]Basic, (len(data)+tlen-1)/tlen)
+	err := forTasks(ctx, len(data), tlen, func(_, t, lo, hi int) {
+		parts[t] = accumulate(data[lo:hi], nil, lo)
+	})
+	if err != nil {
+		return Basic{}, err
+	}
+	var b Basic
+	for _, p := range parts {
+		b.Merge(p)
+	}
+	return b.finish(), nil
+}
+
+// FillParallel is Fill spread over GOMAXPROCS goroutines, each counting
+// into its own bins; the counts are then added to h's, saturating at
+// math.MaxInt32. On cancellation h is left unchanged and ctx.Err() is
+// returned.
+func (h *Histogram) FillParallel(ctx context.Context, data []float32) error {
+	return h.fillParallel(ctx, data, taskLen)
+}
+
+func (h *Histogram) fillParallel(ctx context.Context, data []float32, tlen int) error {
+	b := newBinner(*h)
+	nb := len(h.Bins)
+	workers := workersFor((len(data) + tlen - 1) / tlen)
+	local := make([]int32, max(workers, 1)*nb)
+	err := forTasks(ctx, len(data), tlen, func(w, _, lo, hi int) {
+		b.fill(local[w*nb:(w+1)*nb], data[lo:hi])
+	})
+	if err != nil {
+		return err
+	}
+	for w := range workers {
+		addSaturating(h.Bins, local[w*nb:(w+1)*nb])
+	}
+	return nil
+}
+
+// PlaneHistogram computes the histogram the reference backend sends for
+// the image (region −1) or for one channel: the statistics of the plane's
+// finite pixels, then cfg's bins (AutoBins(Width, Height) when automatic)
+// over cfg's bounds (the finite min and max unless fixed), with Mean and
+// StdDev from those statistics. Both passes run on GOMAXPROCS goroutines
+// and check ctx every few rows. It also returns the statistics, which the
+// caller may cache (the reference does, per channel). It returns
+// ErrMismatch if p.Data is shorter than Width×Height, ErrTooManyBins, or
+// ctx.Err().
+func PlaneHistogram(ctx context.Context, p imaging.Plane, cfg Config) (Histogram, Basic, error) {
+	if len(p.Data) < p.Width*p.Height {
+		return Histogram{}, Basic{}, ErrMismatch
+	}
+	data := p.Data[:p.Width*p.Height]
+	tlen := rowTaskLen(p.Width)
+	s, err := computeParallel(ctx, data, tlen)
+	if err != nil {
+		return Histogram{}, Basic{}, err
+	}
+	h, err := HistogramWithStats(ctx, p, cfg, s)
+	return h, s, err
+}
+
+// HistogramWithStats is PlaneHistogram for a plane whose statistics s
+// are already known (for example cached from an earlier call): it skips
+// the statistics pass.
+func HistogramWithStats(ctx context.Context, p imaging.Plane, cfg Config, s Basic) (Histogram, error) {
+	if len(p.Data) < p.Width*p.Height {
+		return Histogram{}, ErrMismatch
+	}
+	data := p.Data[:p.Width*p.Height]
+	n, lo, hi, err := cfg.Resolve(AutoBins(p.Width, p.Height), s)
+	if err != nil {
+		return Histogram{}, err
+	}
+	if len(data) == 0 { // the reference's placeholder, even with fixed bounds
+		n, lo, hi = 1, 0, 0
+	}
+	h := NewHistogram(n, lo, hi)
+	h.SetStats(s)
+	if err := h.fillParallel(ctx, data, rowTaskLen(p.Width)); err != nil {
+		return Histogram{}, err
+	}
+	return h, nil
+}
