@@ -1,0 +1,165 @@
+package stats
+
+import (
+	"context"
+	"errors"
+	"math"
+	"slices"
+	"testing"
+
+	"cartago/imaging"
+)
+
+// memCube serves planes from memory and counts reads.
+type memCube struct {
+	planes []imaging.Plane
+	reads  int
+	fail   int // plane index whose read fails, or -1
+}
+
+var errRead = errors.New("read failed")
+
+func (c *memCube) Shape() (w, h, d int) {
+	if len(c.planes) == 0 {
+		return 0, 0, 0
+	}
+	return c.planes[0].Width, c.planes[0].Height, len(c.planes)
+}
+
+func (c *memCube) Plane(_ context.Context, i int) (imaging.Plane, error) {
+	c.reads++
+	if i == c.fail {
+		return imaging.Plane{}, errRead
+	}
+	return c.planes[i], nil
+}
+
+func newCube(n, w, h int) *memCube {
+	c := &memCube{fail: -1}
+	for i := range n {
+		// Each plane has its own offset, so the cube bounds differ
+		// from every plane's.
+		c.planes = append(c.planes, imaging.Plane{Width: w, Height: h, Data: randomData(w*h, float64(10*i), 0.01, uint64(i))})
+	}
+	return c
+}
+
+func TestCubeHistogram(t *testing.T) {
+	c := newCube(5, 64, 48)
+	var all []float32
+	for _, p := range c.planes {
+		all = append(all, p.Data...)
+	}
+	ref := reference(all, nil)
+
+	var fractions []float64
+	var sawPartial bool
+	progress := func(done float64, h *Histogram) {
+		if len(fractions) > 0 && done <= fractions[len(fractions)-1] {
+			t.Errorf("progress went from %v to %v", fractions[len(fractions)-1], done)
+		}
+		if (done <= 0.5) != (h == nil) {
+			t.Errorf("progress %v with histogram %v", done, h != nil)
+		}
+		sawPartial = sawPartial || h != nil
+		fractions = append(fractions, done)
+	}
+	h, s, err := CubeHistogram(context.Background(), c, Config{NumBins: AutoBinSize}, nil, progress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkBasic(t, "cube stats", s, ref)
+	want := NewHistogram(AutoBins(64, 48), float64(s.Min), float64(s.Max))
+	want.Fill(all)
+	if !slices.Equal(h.Bins, want.Bins) || h.Min != want.Min || h.Max != want.Max || h.NumBins != 55 {
+		t.Errorf("cube histogram differs from one over all values: %d bins [%v, %v]", h.NumBins, h.Min, h.Max)
+	}
+	if !close(h.Mean, ref.mean, 1, 1e-12) || !close(h.StdDev, ref.sig, ref.sig, 1e-12) {
+		t.Errorf("mean %v std %v, want %v %v", h.Mean, h.StdDev, ref.mean, ref.sig)
+	}
+	if len(fractions) != 9 || fractions[4] != 0.5 || !sawPartial {
+		t.Errorf("progress calls %v", fractions)
+	}
+	if c.reads != 10 {
+		t.Errorf("%d plane reads, want 10 (two passes)", c.reads)
+	}
+
+	// With per-plane statistics given, the first pass reads nothing.
+	stats := make([]Basic, len(c.planes))
+	for i, p := range c.planes {
+		stats[i] = Compute(p.Data)
+	}
+	c.reads = 0
+	h2, s2, err := CubeHistogram(context.Background(), c, Config{NumBins: AutoBinSize}, stats, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.reads != 5 || !slices.Equal(h2.Bins, h.Bins) || s2.Count != s.Count || s2.Min != s.Min {
+		t.Errorf("with cached stats: %d reads, same bins %v", c.reads, slices.Equal(h2.Bins, h.Bins))
+	}
+}
+
+func TestCubeHistogramFixedBounds(t *testing.T) {
+	c := newCube(3, 10, 10)
+	cfg := Config{FixedNumBins: true, NumBins: 7, FixedBounds: true, Min: 0, Max: 20}
+	h, _, err := CubeHistogram(context.Background(), c, cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := NewHistogram(7, 0, 20)
+	for _, p := range c.planes {
+		want.Fill(p.Data)
+	}
+	if !slices.Equal(h.Bins, want.Bins) {
+		t.Errorf("bins %v, want %v", h.Bins, want.Bins)
+	}
+}
+
+func TestCubeHistogramAllNaN(t *testing.T) {
+	nan := float32(math.NaN())
+	c := &memCube{fail: -1, planes: []imaging.Plane{plane(2, 1, nan, nan), plane(2, 1, nan, 0)}}
+	h, s, err := CubeHistogram(context.Background(), c, Config{NumBins: AutoBinSize}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One finite value: min == max, so the reference's 1-bin [0, 0]
+	// placeholder, which counts the zero.
+	if h.NumBins != 1 || h.Bins[0] != 1 || s.Count != 1 || s.NaNCount != 3 || !math.IsNaN(h.StdDev) {
+		t.Errorf("h %+v s %+v", h, s)
+	}
+	empty := &memCube{fail: -1}
+	h, _, err = CubeHistogram(context.Background(), empty, Config{NumBins: AutoBinSize}, nil, nil)
+	if err != nil || h.NumBins != 1 {
+		t.Errorf("empty cube: %+v, %v", h, err)
+	}
+}
+
+func TestCubeHistogramErrors(t *testing.T) {
+	c := newCube(4, 8, 8)
+	c.fail = 2
+	if _, _, err := CubeHistogram(context.Background(), c, Config{NumBins: AutoBinSize}, nil, nil); !errors.Is(err, errRead) {
+		t.Errorf("read error: %v", err)
+	}
+	c.fail = -1
+
+	ctx, cancel := context.WithCancel(context.Background())
+	calls := 0
+	_, _, err := CubeHistogram(ctx, c, Config{NumBins: AutoBinSize}, nil, func(done float64, _ *Histogram) {
+		calls++
+		if done > 0.5 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) || calls != 5 {
+		t.Errorf("cancel from progress: err %v after %d calls", err, calls)
+	}
+
+	if _, _, err := CubeHistogram(context.Background(), c, Config{}, make([]Basic, 3), nil); !errors.Is(err, ErrMismatch) {
+		t.Errorf("wrong stats length: %v", err)
+	}
+	c.planes[3] = imaging.Plane{Width: 4, Height: 16, Data: make([]float32, 64)}
+
+	if _, _, err := CubeHistogram(context.Background(), c, Config{}, nil, nil); !errors.Is(err, ErrMismatch) {
+		t.Errorf("plane size mismatch: %v", err)
+	}
+}
