@@ -15,6 +15,10 @@ type Header struct {
 	index map[string]int // first card of each valued keyword
 }
 
+// MaxCards bounds the number of cards in one header (the largest real
+// headers, long HISTORY logs, hold tens of thousands).
+const MaxCards = 1 << 20
+
 // ParseHeader parses the header starting at b[0]: 80-byte cards in
 // 2880-byte blocks up to the END card. It returns the header and its
 // length in bytes (a multiple of 2880). It does not check mandatory
@@ -22,27 +26,42 @@ type Header struct {
 //
 // Errors: ErrTruncated when b ends before the END card's block does;
 // ErrBadHeader when a card holds a byte outside printable ASCII (which
-// also catches a header without END running into binary data).
+// also catches a header without END running into binary data);
+// ErrUnsupported beyond MaxCards cards. Nothing is allocated before
+// the END card has been found.
 func ParseHeader(b []byte) (*Header, int, error) {
+	end, err := findEnd(b)
+	if err != nil {
+		return nil, 0, err
+	}
 	h := &Header{index: make(map[string]int)}
+	for off := 0; off < end; off += CardLen {
+		h.add(string(b[off : off+CardLen]))
+	}
+	return h, (end/BlockLen + 1) * BlockLen, nil
+}
+
+// findEnd returns the offset of the END card after checking that every
+// card before it is text and that its block is complete.
+func findEnd(b []byte) (int, error) {
 	for off := 0; ; off += CardLen {
 		if off+CardLen > len(b) {
-			return nil, 0, fmt.Errorf("%w: no END card in the %d header bytes", ErrTruncated, len(b))
+			return 0, fmt.Errorf("%w: no END card in the %d header bytes", ErrTruncated, len(b))
+		}
+		if off/CardLen >= MaxCards {
+			return 0, fmt.Errorf("%w: header has more than %d cards", ErrUnsupported, MaxCards)
 		}
 		raw := b[off : off+CardLen]
 		if i := nonText(raw); i >= 0 {
-			return nil, 0, fmt.Errorf("%w: byte 0x%02x at offset %d is not ASCII text (missing END card?)",
+			return 0, fmt.Errorf("%w: byte 0x%02x at offset %d is not ASCII text (missing END card?)",
 				ErrBadHeader, raw[i], off+i)
 		}
-		card := string(raw)
-		if strings.TrimRight(card[:8], " ") == "END" {
-			n := (off/BlockLen + 1) * BlockLen
-			if n > len(b) {
-				return nil, 0, fmt.Errorf("%w: header block ends at byte %d, file has %d", ErrTruncated, n, len(b))
+		if string(raw[:3]) == "END" && strings.TrimRight(string(raw[3:8]), " ") == "" {
+			if n := (off/BlockLen + 1) * BlockLen; n > len(b) {
+				return 0, fmt.Errorf("%w: header block ends at byte %d, file has %d", ErrTruncated, n, len(b))
 			}
-			return h, n, nil
+			return off, nil
 		}
-		h.add(card)
 	}
 }
 
