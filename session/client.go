@@ -90,7 +90,7 @@ func (c *Client) reportError(ctx context.Context, hdr icd.Header, err error) {
 	msg := &icd.ErrorData{
 		Severity: severity,
 		Tags:     []string{"cartago", hdr.Type.String()},
-		Message:  err.Error(),
+		Message:  c.mgr.folder.Redact(err.Error()),
 	}
 	c.send(ctx, icd.EventType_ERROR_DATA, hdr.RequestID, msg)
 }

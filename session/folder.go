@@ -128,3 +128,11 @@ func parentPath(rel string) string {
 	}
 	return displayPath(strings.TrimSuffix(path.Dir(rel), "."))
 }
+
+// Redact removes the top-level folder from a message, so clients see
+// paths relative to it, as they name them, and learn nothing about the
+// server's layout.
+func (f *Folder) Redact(msg string) string {
+	msg = strings.ReplaceAll(msg, f.root+string(filepath.Separator), "")
+	return strings.ReplaceAll(msg, f.root, ".")
+}

@@ -19,6 +19,15 @@ func init() {
 	handlers[icd.EventType_FILE_LIST_REQUEST] = handler{fn: (*Client).handleFileList, needsSession: true}
 	handlers[icd.EventType_REGION_LIST_REQUEST] = handler{fn: (*Client).handleRegionList, needsSession: true}
 	handlers[icd.EventType_CATALOG_LIST_REQUEST] = handler{fn: (*Client).handleCatalogList, needsSession: true}
+	handlers[icd.EventType_FILE_INFO_REQUEST] = handler{fn: (*Client).handleFileInfo, needsSession: true}
+	handlers[icd.EventType_OPEN_FILE] = handler{fn: (*Client).handleOpenFile, needsSession: true}
+	handlers[icd.EventType_CLOSE_FILE] = handler{fn: (*Client).handleCloseFile, needsSession: true}
+	handlers[icd.EventType_ADD_REQUIRED_TILES] = handler{fn: (*Client).handleAddRequiredTiles, needsSession: true}
+	handlers[icd.EventType_SET_IMAGE_CHANNELS] = handler{fn: (*Client).handleSetImageChannels, needsSession: true}
+	handlers[icd.EventType_SET_CURSOR] = handler{fn: (*Client).handleSetCursor, needsSession: true}
+	handlers[icd.EventType_SET_SPATIAL_REQUIREMENTS] = handler{fn: (*Client).handleSetSpatialRequirements, needsSession: true}
+	handlers[icd.EventType_SET_SPECTRAL_REQUIREMENTS] = handler{fn: (*Client).handleSetSpectralRequirements, needsSession: true}
+	handlers[icd.EventType_SET_HISTOGRAM_REQUIREMENTS] = handler{fn: (*Client).handleSetHistogramRequirements, needsSession: true}
 	// Listings finish before the next message is read: nothing to stop.
 	handlers[icd.EventType_STOP_FILE_LIST] = handler{fn: ignore, needsSession: true}
 	// Sent after every tile group; a pacing hint we do not need yet.

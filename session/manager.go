@@ -75,6 +75,7 @@ func (m *Manager) Close(reason string) {
 		if c := s.attached(); c != nil {
 			c.out.Close(reason)
 		}
+		s.closeFrame(-1)
 	}
 }
 
@@ -94,7 +95,7 @@ func (m *Manager) attach(c *Client, id uint32) (s *Session, known bool, err erro
 	}
 	s, known = m.sessions[id]
 	if !known {
-		s = newSession(id)
+		s = newSession(id, m.log)
 		m.sessions[id] = s
 	}
 	if old := s.swapClient(c); old != nil && old != c {
@@ -118,9 +119,13 @@ func (m *Manager) detach(c *Client, s *Session) {
 // expire forgets s if it is still detached.
 func (m *Manager) expire(s *Session) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if s.attached() == nil && m.sessions[s.ID] == s {
+	gone := s.attached() == nil && m.sessions[s.ID] == s
+	if gone {
 		delete(m.sessions, s.ID)
+	}
+	m.mu.Unlock()
+	if gone { // closing waits for image work, so not under mu
+		s.closeFrame(-1)
 		m.log.Info("session released after idle timeout", "session", s.ID)
 	}
 }

@@ -22,8 +22,6 @@ type response struct {
 }
 
 var pendingRequests = map[icd.EventType]response{
-	icd.EventType_FILE_INFO_REQUEST:         {icd.EventType_FILE_INFO_RESPONSE, &icd.FileInfoResponse{}},
-	icd.EventType_OPEN_FILE:                 {icd.EventType_OPEN_FILE_ACK, &icd.OpenFileAck{}},
 	icd.EventType_SET_REGION:                {icd.EventType_SET_REGION_ACK, &icd.SetRegionAck{}},
 	icd.EventType_START_ANIMATION:           {icd.EventType_START_ANIMATION_ACK, &icd.StartAnimationAck{}},
 	icd.EventType_REGION_FILE_INFO_REQUEST:  {icd.EventType_REGION_FILE_INFO_RESPONSE, &icd.RegionFileInfoResponse{}},
@@ -41,17 +39,10 @@ var pendingRequests = map[icd.EventType]response{
 
 // pendingCommands are client messages without a reply.
 var pendingCommands = []icd.EventType{
-	icd.EventType_SET_IMAGE_CHANNELS,
-	icd.EventType_SET_CURSOR,
-	icd.EventType_SET_SPATIAL_REQUIREMENTS,
-	icd.EventType_SET_HISTOGRAM_REQUIREMENTS,
 	icd.EventType_SET_STATS_REQUIREMENTS,
 	icd.EventType_REMOVE_REGION,
-	icd.EventType_CLOSE_FILE,
-	icd.EventType_SET_SPECTRAL_REQUIREMENTS,
 	icd.EventType_STOP_ANIMATION,
 	icd.EventType_ANIMATION_FLOW_CONTROL,
-	icd.EventType_ADD_REQUIRED_TILES,
 	icd.EventType_REMOVE_REQUIRED_TILES,
 	icd.EventType_SET_CONTOUR_PARAMETERS,
 	icd.EventType_CLOSE_CATALOG_FILE,

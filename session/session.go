@@ -1,8 +1,15 @@
 package session
 
 import (
+	"context"
+	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"cartago/icd"
 )
 
 // Session is the state of one frontend session. It outlives its socket:
@@ -11,14 +18,66 @@ type Session struct {
 	// Immutable after newSession.
 	ID      uint32
 	Created time.Time
+	log     *slog.Logger
 
 	mu     sync.Mutex
 	client *Client     // guarded by mu; nil while detached
 	timer  *time.Timer // guarded by mu; idle release timer while detached
+
+	fmu    sync.Mutex
+	frames map[int32]*frame // guarded by fmu; open images by file id
+
+	syncID atomic.Int32 // last RASTER_TILE_SYNC id; ids start at 1
 }
 
-func newSession(id uint32) *Session {
-	return &Session{ID: id, Created: time.Now()}
+func newSession(id uint32, log *slog.Logger) *Session {
+	return &Session{ID: id, Created: time.Now(), log: log.With("session", id), frames: make(map[int32]*frame)}
+}
+
+// send streams m to the attached client with request id 0; while the
+// session is detached the message is dropped (the frontend re-requests
+// what it needs after reconnecting).
+func (s *Session) send(ctx context.Context, t icd.EventType, m proto.Message) {
+	if c := s.attached(); c != nil {
+		c.send(ctx, t, 0, m)
+	}
+}
+
+// frame returns the open image with file id, or nil.
+func (s *Session) frame(id int32) *frame {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	return s.frames[id]
+}
+
+// putFrame registers f, closing an image already under its id (the
+// frontend reuses an id to replace an image).
+func (s *Session) putFrame(f *frame) {
+	s.fmu.Lock()
+	old := s.frames[f.id]
+	s.frames[f.id] = f
+	s.fmu.Unlock()
+	if old != nil {
+		old.close()
+	}
+}
+
+// closeFrame closes file id; -1 closes every image. It reports whether
+// anything was closed.
+func (s *Session) closeFrame(id int32) bool {
+	s.fmu.Lock()
+	var closing []*frame
+	for fid, f := range s.frames {
+		if id == -1 || fid == id {
+			closing = append(closing, f)
+			delete(s.frames, fid)
+		}
+	}
+	s.fmu.Unlock()
+	for _, f := range closing {
+		f.close()
+	}
+	return len(closing) > 0
 }
 
 func (s *Session) attached() *Client {

@@ -121,10 +121,10 @@ func TestUnsupportedRequestGetsFailedAck(t *testing.T) {
 	if resp.Success || !strings.Contains(resp.Message, "not supported") {
 		t.Errorf("save file: %+v, want success=false with a reason", &resp)
 	}
-	sendMsg(t, c, icd.EventType_SET_CURSOR, 30, 4, &icd.SetCursor{FileId: 0})
+	sendMsg(t, c, icd.EventType_STOP_MOMENT_CALC, 30, 4, &icd.StopMomentCalc{FileId: 0})
 	recv(t, c, icd.EventType_ERROR_DATA, 4, &e)
 	if e.Severity != icd.ErrorSeverity_WARNING {
-		t.Errorf("set cursor: severity %v, want WARNING", e.Severity)
+		t.Errorf("stop moment calc: severity %v, want WARNING", e.Severity)
 	}
 	// Flow-control hints are accepted silently: the next reply is the PONG.
 	sendMsg(t, c, icd.EventType_CHANNEL_MAP_FLOW_CONTROL, 30, 5, &icd.ChannelMapFlowControl{FileId: 0, ReceivedChannel: 0})

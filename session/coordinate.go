@@ -1,0 +1,53 @@
+package session
+
+import (
+	"fmt"
+	"strings"
+
+	"cartago/imaging/fits"
+)
+
+// stokesCodes maps the polarization prefixes of profile coordinates
+// ("Ix", "Qz") to FITS Stokes codes.
+var stokesCodes = map[string]int{
+	"I": 1, "Q": 2, "U": 3, "V": 4,
+	"RR": -1, "LL": -2, "RL": -3, "LR": -4,
+	"XX": -5, "YY": -6, "XY": -7, "YX": -8,
+}
+
+// computedStokes are derived polarizations we do not compute yet.
+var computedStokes = []string{"Ptotal", "Plinear", "PFtotal", "PFlinear", "Pangle"}
+
+// parseCoordinate splits a profile coordinate into its axis ("x", "y",
+// "z") and the Stokes index it reads: the current one without a prefix,
+// else the plane whose Stokes code the prefix names.
+func parseCoordinate(coord string, current int, l fits.Layout) (axis string, stokes int, err error) {
+	if coord == "" {
+		return "", 0, fmt.Errorf("empty profile coordinate")
+	}
+	axis, prefix := coord[len(coord)-1:], coord[:len(coord)-1]
+	if !strings.Contains("xyz", axis) {
+		return "", 0, fmt.Errorf("profile coordinate %q: axis must be x, y or z", coord)
+	}
+	if prefix == "" {
+		return axis, current, nil
+	}
+	for _, p := range computedStokes {
+		if p == prefix {
+			return "", 0, fmt.Errorf("profile coordinate %q: computed polarization %s is %w", coord, p, ErrUnsupported)
+		}
+	}
+	code, ok := stokesCodes[prefix]
+	if !ok {
+		return "", 0, fmt.Errorf("profile coordinate %q: unknown polarization %q", coord, prefix)
+	}
+	if l.StokesValues == nil && code == 1 {
+		return axis, 0, nil // an image without a Stokes axis is Stokes I
+	}
+	for i, c := range l.StokesValues {
+		if c == code {
+			return axis, i, nil
+		}
+	}
+	return "", 0, fmt.Errorf("profile coordinate %q: the image has no %s plane", coord, prefix)
+}

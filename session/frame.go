@@ -1,0 +1,122 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"cartago/icd"
+	"cartago/imaging"
+	"cartago/imaging/fits"
+)
+
+// frame is one open image of a session, under the frontend's file id.
+// Work that reads pixels runs on the frame's worker goroutine, in order,
+// so histograms go out before tiles and the newest channel wins.
+type frame struct {
+	// Immutable after openFrame.
+	id     int32
+	dir    string // directory as the client named it
+	name   string // file name
+	hdu    string // HDU key opened
+	file   *fits.File
+	img    *fits.Image
+	layout fits.Layout
+	sess   *Session
+	folder *Folder
+	log    *slog.Logger
+	work   *worker
+
+	mu       sync.Mutex
+	channel  int                                           // guarded by mu; the client's current channel
+	stokes   int                                           // guarded by mu; the client's current Stokes index
+	cursor   *icd.Point                                    // guarded by mu; nil until SET_CURSOR
+	spatial  []*icd.SetSpatialRequirements_SpatialConfig   // guarded by mu; cursor profiles wanted
+	spectral []*icd.SetSpectralRequirements_SpectralConfig // guarded by mu; cursor spectra wanted
+	imgHists []*icd.HistogramConfig                        // guarded by mu; extra image histograms
+
+	// Owned by the worker goroutine.
+	plane      imaging.Plane
+	planeKey   [2]int // channel, Stokes of plane; {-1,-1} when empty
+	tileBuf    []float32
+	cubeCancel context.CancelFunc // running cube histogram, if any
+	cubeDone   chan struct{}
+}
+
+// openFrame opens dir/name at hdu for file id and starts its worker.
+func openFrame(s *Session, folder *Folder, id int32, dir, name, hdu string) (*frame, error) {
+	_, path, err := folder.File(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	file, err := fits.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	img, err := file.Image(hdu)
+	if err != nil {
+		file.Close()
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	f := &frame{
+		id: id, dir: dir, name: name, hdu: img.Key(), file: file, img: img, layout: img.Layout,
+		sess: s, folder: folder, log: s.log.With("file_id", id, "file", name), planeKey: [2]int{-1, -1},
+	}
+	f.work = startWorker()
+	return f, nil
+}
+
+// close stops the worker, waits for running work and releases the file.
+func (f *frame) close() {
+	f.work.stop()
+	f.stopCube()
+	f.file.Close()
+}
+
+// current returns the channel and Stokes the client shows.
+func (f *frame) current() (channel, stokes int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.channel, f.stokes
+}
+
+// loadPlane makes f.plane hold (channel, stokes). Worker only.
+func (f *frame) loadPlane(channel, stokes int) error {
+	if f.planeKey == [2]int{channel, stokes} {
+		return nil
+	}
+	if cap(f.plane.Data) < f.layout.Width*f.layout.Height {
+		f.plane.Data = make([]float32, f.layout.Width*f.layout.Height)
+	}
+	f.plane.Width, f.plane.Height = f.layout.Width, f.layout.Height
+	f.plane.Data = f.plane.Data[:f.layout.Width*f.layout.Height]
+	f.planeKey = [2]int{-1, -1}
+	if err := f.img.ReadPlane(f.plane.Data, channel, stokes); err != nil {
+		return fmt.Errorf("read channel %d Stokes %d: %w", channel, stokes, err)
+	}
+	f.planeKey = [2]int{channel, stokes}
+	return nil
+}
+
+// checkChannel validates a channel/Stokes pair against the image.
+func (f *frame) checkChannel(channel, stokes int) error {
+	if channel < 0 || channel >= f.layout.Depth {
+		return fmt.Errorf("file %d: channel %d outside 0..%d", f.id, channel, f.layout.Depth-1)
+	}
+	if stokes < 0 || stokes >= f.layout.Stokes {
+		return fmt.Errorf("file %d: Stokes %d outside 0..%d", f.id, stokes, f.layout.Stokes-1)
+	}
+	return nil
+}
+
+// reportError sends a stream ERROR_DATA about this frame's background work.
+func (f *frame) reportError(ctx context.Context, err error) {
+	if ctx.Err() != nil {
+		return // cancelled work is not an error
+	}
+	f.log.Warn("image work failed", "err", err)
+	f.sess.send(ctx, icd.EventType_ERROR_DATA, &icd.ErrorData{
+		Severity: icd.ErrorSeverity_ERROR, Tags: []string{"cartago", "image"}, Message: f.folder.Redact(err.Error()),
+	})
+}

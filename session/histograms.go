@@ -1,0 +1,205 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"cartago/icd"
+	"cartago/imaging"
+	"cartago/imaging/stats"
+)
+
+// Region ids of the whole image and of the whole cube.
+const (
+	regionImage = -1
+	regionCube  = -2
+	// channelAll in a HistogramConfig asks for the whole cube.
+	channelAll = -2
+	// cubeProgressEvery limits partial cube histograms, as the
+	// reference does, so a big cube does not flood the socket.
+	cubeProgressEvery = 2 * time.Second
+)
+
+// defaultHistogramConfig is what the image histogram answers: automatic
+// bins over the current plane's finite range.
+func defaultHistogramConfig() *icd.HistogramConfig {
+	return &icd.HistogramConfig{Coordinate: "z", Channel: -1, NumBins: stats.AutoBinSize}
+}
+
+func isDefaultConfig(c *icd.HistogramConfig) bool {
+	return (c.Channel == -1) && !c.FixedBounds && (c.NumBins <= 0)
+}
+
+func statsConfig(c *icd.HistogramConfig) stats.Config {
+	cfg := stats.Config{FixedNumBins: c.FixedNumBins, NumBins: int(c.NumBins), FixedBounds: c.FixedBounds}
+	if c.Bounds != nil {
+		cfg.Min, cfg.Max = c.Bounds.Min, c.Bounds.Max
+	}
+	return cfg
+}
+
+// sendImageHistograms sends the image histogram of the current plane,
+// which sets the frontend's colour scale, plus any other image histogram
+// the client asked for. Worker only.
+func (f *frame) sendImageHistograms(ctx context.Context) {
+	ch, st := f.current()
+	if err := f.loadPlane(ch, st); err != nil {
+		f.reportError(ctx, err)
+		return
+	}
+	f.mu.Lock()
+	extra := slices.Clone(f.imgHists)
+	f.mu.Unlock()
+	configs := append([]*icd.HistogramConfig{defaultHistogramConfig()}, extra...)
+	for _, cfg := range configs {
+		if err := f.sendImageHistogram(ctx, cfg, ch, st); err != nil {
+			f.reportError(ctx, err)
+		}
+	}
+}
+
+func (f *frame) sendImageHistogram(ctx context.Context, cfg *icd.HistogramConfig, ch, st int) error {
+	plane := f.plane
+	if cfg.Channel >= 0 && int(cfg.Channel) != ch {
+		if err := f.checkChannel(int(cfg.Channel), st); err != nil {
+			return err
+		}
+		p, err := f.img.Plane(int(cfg.Channel), st)
+		if err != nil {
+			return err
+		}
+		plane, ch = p, int(cfg.Channel)
+	}
+	h, _, err := stats.PlaneHistogram(ctx, plane, statsConfig(cfg))
+	if err != nil {
+		return fmt.Errorf("histogram of file %d channel %d: %w", f.id, ch, err)
+	}
+	f.sess.send(ctx, icd.EventType_REGION_HISTOGRAM_DATA, histogramData(f.id, regionImage, ch, st, h, cfg, 1))
+	return nil
+}
+
+func histogramData(fileID, region int32, ch, st int, h stats.Histogram, cfg *icd.HistogramConfig, progress float32) *icd.RegionHistogramData {
+	return &icd.RegionHistogramData{
+		FileId: fileID, RegionId: region, Channel: int32(ch), Stokes: int32(st), Progress: progress,
+		Config: cfg,
+		Histograms: &icd.Histogram{
+			NumBins: int32(h.NumBins), BinWidth: h.BinWidth, FirstBinCenter: h.FirstBinCenter,
+			Bins: h.Bins, Mean: h.Mean, StdDev: h.StdDev,
+		},
+	}
+}
+
+func (c *Client) handleSetHistogramRequirements(r request) error {
+	var msg icd.SetHistogramRequirements
+	if err := decode(r, &msg); err != nil {
+		return err
+	}
+	f, err := c.frameFor(msg.FileId)
+	if err != nil {
+		return err
+	}
+	switch msg.RegionId {
+	case regionImage:
+		f.setImageHistograms(msg.Histograms)
+	case regionCube:
+		f.setCubeHistogram(msg.Histograms)
+	default:
+		return fmt.Errorf("histograms of region %d: regions are %w", msg.RegionId, ErrUnsupported)
+	}
+	return nil
+}
+
+// setImageHistograms stores extra image histogram configs and sends the
+// new ones.
+func (f *frame) setImageHistograms(configs []*icd.HistogramConfig) {
+	var extra []*icd.HistogramConfig
+	for _, c := range configs {
+		if !isDefaultConfig(c) {
+			extra = append(extra, proto.CloneOf(c))
+		}
+	}
+	f.mu.Lock()
+	f.imgHists = extra
+	f.mu.Unlock()
+	if len(extra) > 0 {
+		f.work.add(job{kind: jobData, run: func(ctx context.Context) {
+			ch, st := f.current()
+			for _, cfg := range extra {
+				if err := f.sendImageHistogram(ctx, cfg, ch, st); err != nil {
+					f.reportError(ctx, err)
+				}
+			}
+		}})
+	}
+}
+
+// planesOf reads one Stokes of the cube plane by plane.
+type planesOf struct {
+	f      *frame
+	stokes int
+	buf    imaging.Plane
+}
+
+func (p *planesOf) Shape() (width, height, depth int) {
+	return p.f.layout.Width, p.f.layout.Height, p.f.layout.Depth
+}
+
+func (p *planesOf) Plane(_ context.Context, i int) (imaging.Plane, error) {
+	l := p.f.layout
+	if p.buf.Data == nil {
+		p.buf = imaging.Plane{Width: l.Width, Height: l.Height, Data: make([]float32, l.Width*l.Height)}
+	}
+	return p.buf, p.f.img.ReadPlane(p.buf.Data, i, p.stokes)
+}
+
+// setCubeHistogram starts (or, with no configs, cancels) the whole-cube
+// histogram. It runs beside the worker so tiles keep flowing meanwhile.
+func (f *frame) setCubeHistogram(configs []*icd.HistogramConfig) {
+	f.work.add(job{kind: jobData, run: func(context.Context) {
+		f.stopCube()
+		if len(configs) == 0 {
+			return
+		}
+		cfg := proto.CloneOf(configs[0])
+		_, st := f.current()
+		ctx, cancel := context.WithCancel(f.work.ctx)
+		f.cubeCancel, f.cubeDone = cancel, make(chan struct{})
+		go func() {
+			defer close(f.cubeDone)
+			f.runCubeHistogram(ctx, cfg, st)
+		}()
+	}})
+}
+
+// stopCube cancels a running cube histogram and waits for it. Worker, or
+// close after the worker stopped.
+func (f *frame) stopCube() {
+	if f.cubeCancel != nil {
+		f.cubeCancel()
+		<-f.cubeDone
+		f.cubeCancel, f.cubeDone = nil, nil
+	}
+}
+
+func (f *frame) runCubeHistogram(ctx context.Context, cfg *icd.HistogramConfig, st int) {
+	last := time.Now()
+	progress := func(done float64, h *stats.Histogram) {
+		if h == nil || time.Since(last) < cubeProgressEvery {
+			return
+		}
+		last = time.Now()
+		part := *h
+		part.Bins = slices.Clone(h.Bins)
+		f.sess.send(ctx, icd.EventType_REGION_HISTOGRAM_DATA, histogramData(f.id, regionCube, channelAll, st, part, cfg, float32(done)))
+	}
+	h, _, err := stats.CubeHistogram(ctx, &planesOf{f: f, stokes: st}, statsConfig(cfg), nil, progress)
+	if err != nil {
+		f.reportError(ctx, fmt.Errorf("cube histogram of file %d: %w", f.id, err))
+		return
+	}
+	f.sess.send(ctx, icd.EventType_REGION_HISTOGRAM_DATA, histogramData(f.id, regionCube, channelAll, st, h, cfg, 1))
+}

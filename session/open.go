@@ -1,0 +1,126 @@
+package session
+
+import (
+	"fmt"
+
+	"cartago/icd"
+	"cartago/imaging/fits"
+)
+
+func (c *Client) handleFileInfo(r request) error {
+	var msg icd.FileInfoRequest
+	if err := decode(r, &msg); err != nil {
+		return err
+	}
+	resp, err := c.fileInfo(msg.Directory, msg.File, msg.Hdu)
+	if err != nil {
+		resp = &icd.FileInfoResponse{Message: c.mgr.folder.Redact(err.Error())}
+	}
+	c.send(r.ctx, icd.EventType_FILE_INFO_RESPONSE, r.hdr.RequestID, resp)
+	return nil
+}
+
+// fileInfo describes a file; hdu "" describes every image HDU, as the
+// frontend then offers them as choices.
+func (c *Client) fileInfo(dir, name, hdu string) (*icd.FileInfoResponse, error) {
+	_, path, err := c.mgr.folder.File(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := fits.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	resp := &icd.FileInfoResponse{Success: true, FileInfoExtended: map[string]*icd.FileInfoExtended{}}
+	var chosen []*fits.HDU
+	if hdu == "" {
+		for _, h := range f.HDUs() {
+			if h.IsImage() {
+				chosen = append(chosen, h)
+			}
+		}
+	} else {
+		h, err := f.HDU(hdu)
+		if err != nil {
+			return nil, err
+		}
+		chosen = []*fits.HDU{h}
+	}
+	if len(chosen) == 0 {
+		return nil, fmt.Errorf("%s: no image HDU", name)
+	}
+	var names []string
+	for _, h := range chosen {
+		names = append(names, h.Name())
+		resp.FileInfoExtended[h.Name()] = extendedInfo(name, h)
+	}
+	size, mtime := statFile(path)
+	resp.FileInfo = fileInfo(name, size, mtime, names)
+	return resp, nil
+}
+
+func (c *Client) handleOpenFile(r request) error {
+	var msg icd.OpenFile
+	if err := decode(r, &msg); err != nil {
+		return err
+	}
+	f, ack, err := c.openFile(&msg)
+	if err != nil {
+		ack = &icd.OpenFileAck{FileId: msg.FileId, Message: c.mgr.folder.Redact(err.Error())}
+	}
+	c.send(r.ctx, icd.EventType_OPEN_FILE_ACK, r.hdr.RequestID, ack)
+	if f != nil {
+		// After the ACK (the frontend ignores data for files it does not
+		// know yet) and before any tile request: the frontend applies the
+		// image histogram at the first tile group.
+		f.work.add(job{kind: jobData, run: f.sendImageHistograms})
+	}
+	return nil
+}
+
+func (c *Client) openFile(msg *icd.OpenFile) (*frame, *icd.OpenFileAck, error) {
+	if msg.LelExpr {
+		return nil, nil, fmt.Errorf("image expressions (LEL) are %w", ErrUnsupported)
+	}
+	f, err := openFrame(c.session, c.mgr.folder, msg.FileId, msg.Directory, msg.File, msg.Hdu)
+	if err != nil {
+		return nil, nil, err
+	}
+	c.session.putFrame(f)
+	h := f.img.HDU
+	size, mtime := statFile(f.file.Path())
+	ack := &icd.OpenFileAck{
+		Success:          true,
+		FileId:           msg.FileId,
+		FileInfo:         fileInfo(msg.File, size, mtime, []string{h.Name()}),
+		FileInfoExtended: extendedInfo(msg.File, h),
+	}
+	if b, ok := h.Beam(); ok {
+		ack.BeamTable = []*icd.Beam{{Channel: -1, Stokes: -1,
+			MajorAxis: float32(b.Major * 3600), MinorAxis: float32(b.Minor * 3600), Pa: float32(b.PA)}}
+	}
+	c.log.Info("image opened", "file_id", msg.FileId, "file", msg.File, "hdu", h.Name())
+	return f, ack, nil
+}
+
+func (c *Client) handleCloseFile(r request) error {
+	var msg icd.CloseFile
+	if err := decode(r, &msg); err != nil {
+		return err
+	}
+	// The frontend closes ids we may not know (generated images, and
+	// -1 before every load): not an error.
+	if c.session.closeFrame(msg.FileId) {
+		c.log.Info("image closed", "file_id", msg.FileId)
+	}
+	return nil
+}
+
+// frameFor returns the open image a message names, or an error.
+func (c *Client) frameFor(id int32) (*frame, error) {
+	if f := c.session.frame(id); f != nil {
+		return f, nil
+	}
+	return nil, fmt.Errorf("file id %d is not open", id)
+}

@@ -1,0 +1,136 @@
+package session
+
+import (
+	"context"
+	"runtime"
+	"sync"
+
+	"google.golang.org/protobuf/proto"
+
+	"cartago/icd"
+	"cartago/imaging/tiles"
+)
+
+// tileEncoder turns a tile's floats into the payload of a TileData. The
+// ZFP encoder will sit behind it; until then tiles go out uncompressed,
+// which the frontend accepts whatever it asked for.
+type tileEncoder interface {
+	encode(dst *icd.TileData, data []float32, quality float32) (icd.CompressionType, float32)
+}
+
+// rawEncoder sends float32 little-endian with NaN as -FLT_MAX, the blank
+// marker of the frontend's shader (it skips nan_encodings for raw tiles).
+type rawEncoder struct{}
+
+func (rawEncoder) encode(dst *icd.TileData, data []float32, _ float32) (icd.CompressionType, float32) {
+	dst.ImageData = tiles.AppendUncompressed(make([]byte, 0, 4*len(data)), data)
+	return icd.CompressionType_NONE, 0
+}
+
+// encoder compresses every tile.
+var encoder tileEncoder = rawEncoder{}
+
+// tileRequest is one group of tiles to send for a channel.
+type tileRequest struct {
+	channel, stokes int
+	ids             []int32
+	quality         float32
+	animationID     int32
+}
+
+func (c *Client) handleAddRequiredTiles(r request) error {
+	var msg icd.AddRequiredTiles
+	if err := decode(r, &msg); err != nil {
+		return err
+	}
+	f, err := c.frameFor(msg.FileId)
+	if err != nil {
+		return err
+	}
+	if len(msg.Tiles) == 0 {
+		return nil
+	}
+	// Tiles are cut at run time for whatever channel is current then.
+	tiles := msg.Tiles
+	f.work.add(job{kind: jobTiles, run: func(ctx context.Context) {
+		ch, st := f.current()
+		f.sendTiles(ctx, tileRequest{channel: ch, stokes: st, ids: tiles, quality: msg.CompressionQuality})
+	}})
+	return nil
+}
+
+// sendTiles sends one RASTER_TILE_SYNC group. Cancelled work stops
+// sending tiles but still closes the group, so the frontend never sees
+// a start without its end.
+func (f *frame) sendTiles(ctx context.Context, req tileRequest) {
+	valid := f.validTiles(req.ids)
+	if len(valid) == 0 {
+		return
+	}
+	if err := f.loadPlane(req.channel, req.stokes); err != nil {
+		f.reportError(ctx, err)
+		return
+	}
+	sync := &icd.RasterTileSync{
+		FileId: f.id, Channel: int32(req.channel), Stokes: int32(req.stokes),
+		SyncId: f.sess.syncID.Add(1), AnimationId: req.animationID, TileCount: int32(len(valid)),
+	}
+	f.sess.send(ctx, icd.EventType_RASTER_TILE_SYNC, sync)
+	f.renderTiles(ctx, req, sync.SyncId, valid)
+	end := proto.CloneOf(sync)
+	end.EndSync = true
+	f.sess.send(context.WithoutCancel(ctx), icd.EventType_RASTER_TILE_SYNC, end)
+}
+
+// validTiles keeps the ids that address a tile of this image; the group's
+// tile_count must equal what is sent.
+func (f *frame) validTiles(ids []int32) []tiles.Tile {
+	out := make([]tiles.Tile, 0, len(ids))
+	for _, id := range ids {
+		t := tiles.Decode(id)
+		if _, err := tiles.Locate(t, f.layout.Width, f.layout.Height); err == nil && t.Valid() {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// renderTiles cuts and sends tiles on all cores, nearest-first as the
+// frontend sorted them.
+func (f *frame) renderTiles(ctx context.Context, req tileRequest, syncID int32, ts []tiles.Tile) {
+	next := make(chan tiles.Tile)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(ts)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []float32
+			for t := range next {
+				buf = f.sendTile(ctx, req, syncID, t, buf)
+			}
+		}()
+	}
+	for _, t := range ts {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- t
+	}
+	close(next)
+	wg.Wait()
+}
+
+func (f *frame) sendTile(ctx context.Context, req tileRequest, syncID int32, t tiles.Tile, buf []float32) []float32 {
+	data, rect, err := tiles.Render(buf, f.plane, t)
+	if err != nil || ctx.Err() != nil {
+		return data
+	}
+	td := &icd.TileData{Layer: int32(t.Layer), X: int32(t.X), Y: int32(t.Y), Width: int32(rect.Width), Height: int32(rect.Height)}
+	ctype, quality := encoder.encode(td, data, req.quality)
+	f.sess.send(ctx, icd.EventType_RASTER_TILE_DATA, &icd.RasterTileData{
+		FileId: f.id, Channel: int32(req.channel), Stokes: int32(req.stokes),
+		CompressionType: ctype, CompressionQuality: quality,
+		SyncId: syncID, AnimationId: req.animationID, Tiles: []*icd.TileData{td},
+	})
+	return data
+}

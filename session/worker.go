@@ -1,0 +1,140 @@
+package session
+
+import (
+	"context"
+	"sync"
+)
+
+// jobKind decides how a new job treats queued and running ones.
+type jobKind int
+
+const (
+	// jobChannel changes channel/Stokes: it cancels everything tied to the
+	// old plane (tiles, cursor work) and drops queued tile jobs.
+	jobChannel jobKind = iota
+	// jobTiles sends one tile group; tile jobs queue behind each other,
+	// since the frontend asks only for tiles it lacks.
+	jobTiles
+	// jobCursor answers the latest cursor; it replaces a queued cursor
+	// job and cancels a running one.
+	jobCursor
+	// jobData sends data for a requirement change; it just queues.
+	jobData
+)
+
+type job struct {
+	kind jobKind
+	run  func(ctx context.Context)
+}
+
+// worker runs one frame's jobs in order on one goroutine.
+type worker struct {
+	ctx    context.Context // ends when the frame closes
+	cancel context.CancelFunc
+	done   chan struct{}
+	poke   chan struct{} // capacity 1: "the queue changed"
+
+	mu        sync.Mutex
+	queue     []job              // guarded by mu
+	running   jobKind            // guarded by mu; valid while runCancel != nil
+	runCancel context.CancelFunc // guarded by mu; cancels the running job
+}
+
+func startWorker() *worker {
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &worker{ctx: ctx, cancel: cancel, done: make(chan struct{}), poke: make(chan struct{}, 1)}
+	go w.loop()
+	return w
+}
+
+// stop cancels running work and waits for the goroutine.
+func (w *worker) stop() {
+	w.cancel()
+	<-w.done
+}
+
+// add queues j with the policy of its kind.
+func (w *worker) add(j job) {
+	w.mu.Lock()
+	switch j.kind {
+	case jobChannel:
+		w.queue = dropKinds(w.queue, jobTiles, jobChannel, jobCursor)
+		w.cancelRunning(jobTiles, jobChannel, jobCursor)
+	case jobCursor:
+		w.queue = dropKinds(w.queue, jobCursor)
+		w.cancelRunning(jobCursor)
+	}
+	w.queue = append(w.queue, j)
+	w.mu.Unlock()
+	select {
+	case w.poke <- struct{}{}:
+	default:
+	}
+}
+
+// cancelRunning cancels the running job if it is of one of kinds.
+// Caller holds mu.
+func (w *worker) cancelRunning(kinds ...jobKind) {
+	if w.runCancel == nil {
+		return
+	}
+	for _, k := range kinds {
+		if w.running == k {
+			w.runCancel()
+			return
+		}
+	}
+}
+
+func dropKinds(q []job, kinds ...jobKind) []job {
+	out := q[:0]
+	for _, j := range q {
+		keep := true
+		for _, k := range kinds {
+			keep = keep && j.kind != k
+		}
+		if keep {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+func (w *worker) loop() {
+	defer close(w.done)
+	for {
+		j, ctx, ok := w.next()
+		if !ok {
+			return
+		}
+		j.run(ctx)
+		w.mu.Lock()
+		w.runCancel()
+		w.runCancel = nil
+		w.mu.Unlock()
+	}
+}
+
+// next waits for a job and marks it running.
+func (w *worker) next() (job, context.Context, bool) {
+	for {
+		if w.ctx.Err() != nil {
+			return job{}, nil, false
+		}
+		w.mu.Lock()
+		if len(w.queue) > 0 {
+			j := w.queue[0]
+			w.queue = w.queue[1:]
+			ctx, cancel := context.WithCancel(w.ctx)
+			w.running, w.runCancel = j.kind, cancel
+			w.mu.Unlock()
+			return j, ctx, true
+		}
+		w.mu.Unlock()
+		select {
+		case <-w.poke:
+		case <-w.ctx.Done():
+			return job{}, nil, false
+		}
+	}
+}
