@@ -21,6 +21,14 @@ var (
 	buildErr  error
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
 // buildBinary compiles cartago once per test run; tests drive the real
 // process, so signals and exit codes are tested as an operator sees them.
 func buildBinary(t *testing.T) string {
