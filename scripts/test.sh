@@ -43,7 +43,8 @@ fuzztime="${CARTAGO_FUZZTIME:-5s}"
 for pkg in $(go list ./...); do
   for target in $(go test -list '^Fuzz' "${pkg}" | grep '^Fuzz' || true); do
     log "fuzzing ${pkg} ${target} for ${fuzztime}"
-    go test -run '^$' -fuzz "^${target}\$" -fuzztime "${fuzztime}" "${pkg}"
+    # Inputs can be whole FITS blocks: bound minimisation, or it stalls.
+    go test -run '^$' -fuzz "^${target}\$" -fuzztime "${fuzztime}" -fuzzminimizetime 1x "${pkg}"
   done
 done
 log "all tests passed"
