@@ -231,9 +231,13 @@ func (b *Basic) mergeChunk(k chunk, c []float32, idx []int, base int) {
 	if b.Count == 0 || k.Max > b.Max {
 		b.Max, b.MaxIndex = k.Max, pos(k.Max)
 	}
-	n := float64(len(c))
-	b.addMoments(int64(len(c)), k.Sum, k.M2)
-	b.SumSq += k.M2 + k.Sum*(k.Sum/n) // Σv² = M2 + n·mean², no cancellation
+	b.addChunk(len(c), k.Sum, k.M2)
+}
+
+// addChunk merges the moments of a chunk of n finite values.
+func (b *Basic) addChunk(n int, sum, m2 float64) {
+	b.addMoments(int64(n), sum, m2)
+	b.SumSq += m2 + sum*(sum/float64(n)) // Σv² = M2 + n·mean², no cancellation
 }
 
 // shift returns the running mean, or c's first value at the start.

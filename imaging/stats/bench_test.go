@@ -40,6 +40,16 @@ func BenchmarkPlaneHistogram(b *testing.B) {
 				}
 			}
 		})
+		// The plain path (full statistics pass, then counting pass) that
+		// the fused one replaces, for A/B comparison in the same run.
+		b.Run(fmt.Sprintf("nan=%v/two-pass", nan), func(b *testing.B) {
+			b.SetBytes(int64(4 * len(p.Data)))
+			for b.Loop() {
+				if _, _, err := twoPass(context.Background(), p.Data, AutoBins(p.Width, p.Height), Config{NumBins: AutoBinSize}, rowTaskLen(p.Width)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
@@ -83,4 +93,32 @@ func BenchmarkFill(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkBaselineRead is the machine ceiling of perf.md (e) #10: read
+// the plane's bytes as uint64 with four XOR accumulators. Divide a
+// kernel's MB/s by this one's, measured in the same run, to compare
+// across machines and noisy neighbours.
+func BenchmarkBaselineRead(b *testing.B) {
+	p := benchPlane(false)
+	words := make([]uint64, len(p.Data)/2)
+	for i := range words {
+		words[i] = uint64(math.Float32bits(p.Data[2*i])) | uint64(math.Float32bits(p.Data[2*i+1]))<<32
+	}
+	b.SetBytes(int64(8 * len(words)))
+	var sink uint64
+	for b.Loop() {
+		var a0, a1, a2, a3 uint64
+		for i := 0; i+4 <= len(words); i += 4 {
+			w := words[i : i+4 : i+4]
+			a0 ^= w[0]
+			a1 ^= w[1]
+			a2 ^= w[2]
+			a3 ^= w[3]
+		}
+		sink ^= a0 ^ a1 ^ a2 ^ a3
+	}
+	if sink == 1 {
+		b.Log(sink)
+	}
 }

@@ -226,3 +226,47 @@ func TestAddSaturates(t *testing.T) {
 		t.Errorf("bins %v", a.Bins)
 	}
 }
+
+// TestFusedMatchesTwoPass checks PlaneHistogram's fast path (min/max,
+// then counts and sums together) against the plain statistics pass plus
+// counting pass, on data with NaN but no ±Inf (which takes the plain
+// path anyway).
+func TestFusedMatchesTwoPass(t *testing.T) {
+	const w, hgt = 700, 300
+	d := randomData(w*hgt, 50, 0.03, 8)
+	for i, v := range d {
+		if math.IsInf(float64(v), 0) {
+			d[i] = float32(math.NaN())
+		}
+	}
+	for i := 5000; i < 5300; i++ { // a chunk-straddling NaN run
+		d[i] = float32(math.NaN())
+	}
+	ref := reference(d, nil)
+	cfgs := []Config{
+		{NumBins: AutoBinSize},
+		{NumBins: 7, FixedBounds: true, Min: 45, Max: 52},
+		{NumBins: 3, FixedBounds: true, Min: 1000, Max: 2000},
+	}
+	for _, cfg := range cfgs {
+		for _, tlen := range []int{w, 7 * w, len(d)} {
+			for _, procs := range []int{1, 3} {
+				prev := runtime.GOMAXPROCS(procs)
+				got, gs, err := planeHistogram(context.Background(), d, AutoBins(w, hgt), cfg, tlen)
+				want, ws, err2 := twoPass(context.Background(), d, AutoBins(w, hgt), cfg, tlen)
+				runtime.GOMAXPROCS(prev)
+				if err != nil || err2 != nil {
+					t.Fatal(err, err2)
+				}
+				if !slices.Equal(got.Bins, want.Bins) || got.Min != want.Min || got.Max != want.Max || got.BinWidth != want.BinWidth {
+					t.Fatalf("cfg %+v tlen %d: fused histogram differs", cfg, tlen)
+				}
+				checkBasic(t, "fused", gs, ref)
+				checkBasic(t, "two-pass", ws, ref)
+				if !close(got.Mean, want.Mean, math.Abs(want.Mean), 1e-13) || !close(got.StdDev, want.StdDev, want.StdDev, 1e-12) {
+					t.Fatalf("mean/std %v %v, want %v %v", got.Mean, got.StdDev, want.Mean, want.StdDev)
+				}
+			}
+		}
+	}
+}

@@ -106,8 +106,9 @@ func (h *Histogram) fillParallel(ctx context.Context, data []float32, tlen int) 
 // the image (region −1) or for one channel: the statistics of the plane's
 // finite pixels, then cfg's bins (AutoBins(Width, Height) when automatic)
 // over cfg's bounds (the finite min and max unless fixed), with Mean and
-// StdDev from those statistics. Both passes run on GOMAXPROCS goroutines
-// and check ctx every few rows. It also returns the statistics, which the
+// StdDev from those statistics. It reads the plane twice — min/max, then
+// counts and sums together — on GOMAXPROCS goroutines, checking ctx
+// every few rows. It also returns the statistics, which the
 // caller may cache (the reference does, per channel). It returns
 // ErrMismatch if p.Data is shorter than Width×Height, ErrTooManyBins, or
 // ctx.Err().
@@ -115,14 +116,7 @@ func PlaneHistogram(ctx context.Context, p imaging.Plane, cfg Config) (Histogram
 	if len(p.Data) < p.Width*p.Height {
 		return Histogram{}, Basic{}, ErrMismatch
 	}
-	data := p.Data[:p.Width*p.Height]
-	tlen := rowTaskLen(p.Width)
-	s, err := computeParallel(ctx, data, tlen)
-	if err != nil {
-		return Histogram{}, Basic{}, err
-	}
-	h, err := HistogramWithStats(ctx, p, cfg, s)
-	return h, s, err
+	return planeHistogram(ctx, p.Data[:p.Width*p.Height], AutoBins(p.Width, p.Height), cfg, rowTaskLen(p.Width))
 }
 
 // HistogramWithStats is PlaneHistogram for a plane whose statistics s
