@@ -270,3 +270,19 @@ func TestFusedMatchesTwoPass(t *testing.T) {
 		}
 	}
 }
+
+func TestHistogramWithStats(t *testing.T) {
+	p := imaging.Plane{Width: 300, Height: 200, Data: randomData(300*200, 1, 0.01, 13)}
+	cfg := Config{NumBins: AutoBinSize}
+	want, s, err := PlaneHistogram(context.Background(), p, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := HistogramWithStats(context.Background(), p, cfg, Compute(p.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Bins, want.Bins) || got.NumBins != 244 || !close(got.Mean, s.Mean(), 1, 1e-12) || !close(got.StdDev, s.Sigma(), 1, 1e-12) {
+		t.Errorf("HistogramWithStats differs from PlaneHistogram: %d bins, mean %v std %v", got.NumBins, got.Mean, got.StdDev)
+	}
+}
