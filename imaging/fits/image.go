@@ -95,24 +95,33 @@ func (im *Image) readStrided(dst []float32, data []byte, base int64) {
 // a Stokes index (0-based); its length is Layout.Depth. It fails with
 // ErrOutOfRange or ErrClosed.
 func (im *Image) Spectrum(x, y, stokes int) ([]float32, error) {
-	l := im.Layout
-	if x < 0 || x >= l.Width || y < 0 || y >= l.Height {
-		return nil, im.errorf("%w: pixel (%d, %d) outside %d×%d", ErrOutOfRange, x, y, l.Width, l.Height)
-	}
-	if err := im.checkPlane(0, stokes); err != nil {
-		return nil, err
-	}
-	out := make([]float32, l.Depth)
-	base := int64(x)*im.sx + int64(y)*im.sy + int64(stokes)*im.ss
-	err := im.withData(func(data []byte) {
-		for c := range out {
-			out[c] = im.dec.at(data[(base+int64(c)*im.sz)*im.bpp:])
-		}
-	})
-	if err != nil {
+	out := make([]float32, im.Layout.Depth)
+	if err := im.ReadSpectrum(out, x, y, stokes, 0); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// ReadSpectrum fills dst with the values along the depth axis at pixel
+// (x, y) for a Stokes index, starting at channel from, so long spectra can
+// be read in pieces. from+len(dst) must not exceed Layout.Depth.
+func (im *Image) ReadSpectrum(dst []float32, x, y, stokes, from int) error {
+	l := im.Layout
+	if x < 0 || x >= l.Width || y < 0 || y >= l.Height {
+		return im.errorf("%w: pixel (%d, %d) outside %d×%d", ErrOutOfRange, x, y, l.Width, l.Height)
+	}
+	if err := im.checkPlane(0, stokes); err != nil {
+		return err
+	}
+	if from < 0 || from+len(dst) > l.Depth {
+		return im.errorf("%w: channels [%d, %d) outside [0, %d)", ErrOutOfRange, from, from+len(dst), l.Depth)
+	}
+	base := int64(x)*im.sx + int64(y)*im.sy + int64(stokes)*im.ss + int64(from)*im.sz
+	return im.withData(func(data []byte) {
+		for c := range dst {
+			dst[c] = im.dec.at(data[(base+int64(c)*im.sz)*im.bpp:])
+		}
+	})
 }
 
 // checkPlane validates a channel and a Stokes index.

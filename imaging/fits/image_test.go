@@ -62,6 +62,12 @@ func checkCube(t *testing.T, im *Image, w, h, d, s int) {
 			if len(spec) != d {
 				t.Fatalf("spectrum length %d, want %d", len(spec), d)
 			}
+			if d > 1 { // a piece from channel 1 matches the whole
+				part := make([]float32, d-1)
+				if err := im.ReadSpectrum(part, px[0], px[1], k, 1); err != nil || part[0] != spec[1] {
+					t.Fatalf("ReadSpectrum from 1 = %v, %v; want %v", part, err, spec[1:])
+				}
+			}
 		}
 	}
 }
@@ -141,6 +147,8 @@ func TestReadErrors(t *testing.T) {
 		{"spectrum y", func() error { _, err := im.Spectrum(0, -1, 0); return err }()},
 		{"spectrum stokes", func() error { _, err := im.Spectrum(0, 0, 9); return err }()},
 		{"short buffer", im.ReadPlane(make([]float32, 3), 0, 0)},
+		{"spectrum range past the end", im.ReadSpectrum(make([]float32, 2), 0, 0, 0, 2)},
+		{"spectrum range before 0", im.ReadSpectrum(make([]float32, 1), 0, 0, 0, -1)},
 	} {
 		if !errors.Is(tc.err, ErrOutOfRange) {
 			t.Errorf("%s: err = %v, want ErrOutOfRange", tc.name, tc.err)
