@@ -23,6 +23,7 @@ func init() {
 	handlers[icd.EventType_OPEN_FILE] = handler{fn: (*Client).handleOpenFile, needsSession: true}
 	handlers[icd.EventType_CLOSE_FILE] = handler{fn: (*Client).handleCloseFile, needsSession: true}
 	handlers[icd.EventType_ADD_REQUIRED_TILES] = handler{fn: (*Client).handleAddRequiredTiles, needsSession: true}
+	handlers[icd.EventType_REMOVE_REQUIRED_TILES] = handler{fn: (*Client).handleRemoveRequiredTiles, needsSession: true}
 	handlers[icd.EventType_SET_IMAGE_CHANNELS] = handler{fn: (*Client).handleSetImageChannels, needsSession: true}
 	handlers[icd.EventType_SET_CURSOR] = handler{fn: (*Client).handleSetCursor, needsSession: true}
 	handlers[icd.EventType_SET_SPATIAL_REQUIREMENTS] = handler{fn: (*Client).handleSetSpatialRequirements, needsSession: true}

@@ -43,7 +43,6 @@ var pendingCommands = []icd.EventType{
 	icd.EventType_REMOVE_REGION,
 	icd.EventType_STOP_ANIMATION,
 	icd.EventType_ANIMATION_FLOW_CONTROL,
-	icd.EventType_REMOVE_REQUIRED_TILES,
 	icd.EventType_SET_CONTOUR_PARAMETERS,
 	icd.EventType_CLOSE_CATALOG_FILE,
 	icd.EventType_CATALOG_FILTER_REQUEST,

@@ -3,9 +3,18 @@ package session
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
+	"time"
 
 	"cartago/icd"
+)
+
+// Long spectra are read in pieces so a moving cursor cancels them
+// quickly, and partial results go out while reading takes long.
+var (
+	spectrumChunk       = 512                    // channels read between checks
+	spectrumUpdateEvery = 500 * time.Millisecond // partial results at most this often
 )
 
 func (c *Client) handleSetSpectralRequirements(r request) error {
@@ -27,8 +36,16 @@ func (c *Client) handleSetSpectralRequirements(r request) error {
 	return nil
 }
 
+// spectrum is one requested profile being read.
+type spectrum struct {
+	cfg    *icd.SetSpectralRequirements_SpectralConfig
+	stokes int
+	values []float32 // NaN where not read yet
+}
+
 // sendSpectralProfiles sends the spectrum through the cube under the
-// cursor for each requested coordinate. Worker only.
+// cursor for each requested coordinate: partial messages (progress < 1)
+// while reading takes long, then the whole. Worker only.
 func (f *frame) sendSpectralProfiles(ctx context.Context) {
 	x, y, ok := f.cursorPixel()
 	f.mu.Lock()
@@ -38,27 +55,59 @@ func (f *frame) sendSpectralProfiles(ctx context.Context) {
 		return
 	}
 	_, st := f.current()
-	msg := &icd.SpectralProfileData{FileId: f.id, RegionId: cursorRegion, Stokes: int32(st), Progress: 1}
+	specs := f.startSpectra(ctx, configs, st)
+	depth := f.layout.Depth
+	last := time.Now()
+	for from := 0; from < depth; from += spectrumChunk {
+		n := min(spectrumChunk, depth-from)
+		for _, s := range specs {
+			if err := f.img.ReadSpectrum(s.values[from:from+n], x, y, s.stokes, from); err != nil {
+				f.reportError(ctx, err)
+				return
+			}
+		}
+		if ctx.Err() != nil {
+			return // the cursor moved on
+		}
+		if from+n < depth && time.Since(last) >= spectrumUpdateEvery {
+			f.sess.send(ctx, icd.EventType_SPECTRAL_PROFILE_DATA, spectralData(f.id, st, specs, float32(from+n)/float32(depth)))
+			last = time.Now()
+		}
+	}
+	f.sess.send(ctx, icd.EventType_SPECTRAL_PROFILE_DATA, spectralData(f.id, st, specs, 1))
+}
+
+// startSpectra resolves each config's Stokes plane; bad ones are
+// reported and left out.
+func (f *frame) startSpectra(ctx context.Context, configs []*icd.SetSpectralRequirements_SpectralConfig, st int) []*spectrum {
+	var specs []*spectrum
 	for _, cfg := range configs {
 		_, stokes, err := parseCoordinate(cfg.Coordinate, st, f.layout)
 		if err != nil {
 			f.reportError(ctx, err)
 			continue
 		}
-		values, err := f.img.Spectrum(x, y, stokes)
-		if err != nil {
-			f.reportError(ctx, err)
-			continue
+		values := make([]float32, f.layout.Depth)
+		for i := range values {
+			values[i] = float32(math.NaN())
 		}
+		specs = append(specs, &spectrum{cfg: cfg, stokes: stokes, values: values})
+	}
+	return specs
+}
+
+func spectralData(fileID int32, stokes int, specs []*spectrum, progress float32) *icd.SpectralProfileData {
+	msg := &icd.SpectralProfileData{FileId: fileID, RegionId: cursorRegion, Stokes: int32(stokes), Progress: progress}
+	for _, s := range specs {
+		// A point has one value per channel whatever statistic is asked;
+		// echo the first so the frontend files it under its request.
 		statsType := icd.StatsType_Sum
-		if len(cfg.StatsTypes) > 0 {
-			statsType = cfg.StatsTypes[0]
+		if len(s.cfg.StatsTypes) > 0 {
+			statsType = s.cfg.StatsTypes[0]
 		}
 		msg.Profiles = append(msg.Profiles, &icd.SpectralProfile{
-			Coordinate: cfg.Coordinate, StatsType: statsType, RawValuesFp32: float32Bytes(values),
+			Coordinate: s.cfg.Coordinate, StatsType: statsType, RawValuesFp32: float32Bytes(s.values),
 		})
 	}
-	if ctx.Err() == nil {
-		f.sess.send(ctx, icd.EventType_SPECTRAL_PROFILE_DATA, msg)
-	}
+	return msg
 }

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"runtime"
+	"slices"
 	"sync"
 
 	"google.golang.org/protobuf/proto"
@@ -52,10 +53,26 @@ func (c *Client) handleAddRequiredTiles(r request) error {
 	}
 	// Tiles are cut at run time for whatever channel is current then.
 	tiles := msg.Tiles
-	f.work.add(job{kind: jobTiles, run: func(ctx context.Context) {
+	f.work.add(job{kind: jobTiles, tiles: &tiles, run: func(ctx context.Context) {
 		ch, st := f.current()
-		f.sendTiles(ctx, tileRequest{channel: ch, stokes: st, ids: tiles, quality: msg.CompressionQuality})
+		f.work.mu.Lock() // REMOVE_REQUIRED_TILES may have trimmed the list
+		ids := slices.Clone(tiles)
+		f.work.mu.Unlock()
+		f.sendTiles(ctx, tileRequest{channel: ch, stokes: st, ids: ids, quality: msg.CompressionQuality})
 	}})
+	return nil
+}
+
+func (c *Client) handleRemoveRequiredTiles(r request) error {
+	var msg icd.RemoveRequiredTiles
+	if err := decode(r, &msg); err != nil {
+		return err
+	}
+	f, err := c.frameFor(msg.FileId)
+	if err != nil {
+		return err
+	}
+	f.work.removeTiles(msg.Tiles)
 	return nil
 }
 

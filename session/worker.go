@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"slices"
 	"sync"
 )
 
@@ -23,8 +24,9 @@ const (
 )
 
 type job struct {
-	kind jobKind
-	run  func(ctx context.Context)
+	kind  jobKind
+	run   func(ctx context.Context)
+	tiles *[]int32 // jobTiles: ids still wanted; REMOVE_REQUIRED_TILES trims them
 }
 
 // worker runs one frame's jobs in order on one goroutine.
@@ -69,6 +71,18 @@ func (w *worker) add(j job) {
 	select {
 	case w.poke <- struct{}{}:
 	default:
+	}
+}
+
+// removeTiles drops ids from tile jobs that have not started; a running
+// group already announced its tile count and is left alone.
+func (w *worker) removeTiles(ids []int32) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, j := range w.queue {
+		if j.tiles != nil {
+			*j.tiles = slices.DeleteFunc(*j.tiles, func(id int32) bool { return slices.Contains(ids, id) })
+		}
 	}
 }
 
