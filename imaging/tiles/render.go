@@ -64,7 +64,8 @@ func Downsample(dst []float32, p imaging.Plane, rect image.Rectangle, mip int) (
 // sequentially, summing each row's mip-wide segments into acc. Sums are
 // taken without testing for NaN/Inf: a non-finite value makes the block's
 // float64 sum non-finite (finite float32 values cannot overflow it), and
-// only those blocks are recomputed value by value.
+// only those blocks are recomputed value by value (the whole row of
+// blocks when many are blank).
 func blockMeanStrip(out []float32, p imaging.Plane, rect image.Rectangle, mip, ox, n, w int) {
 	var acc [Size]float64
 	a := acc[:n]
@@ -82,14 +83,85 @@ func blockMeanStrip(out []float32, p imaging.Plane, rect image.Rectangle, mip, o
 			}
 		}
 		o := out[j*w+ox : j*w+ox+n]
-		for i, s := range a {
-			bx0 := sx0 + i*mip
-			bx1 := min(bx0+mip, sx1)
-			if s-s == 0 {
-				o[i] = float32(s / float64((bx1-bx0)*(y1-y0)))
-			} else {
-				o[i] = finiteMean(p, bx0, bx1, y0, y1)
+		rows := y1 - y0
+		lastCols := sx1 - (sx0 + (n-1)*mip)
+		bad := means(o, a, mip*rows, lastCols*rows)
+		switch {
+		case 2*bad > n: // mostly blank (NaN bands): redo the row of blocks in one pass
+			checkedMeans(o, p, sx0, sx1, y0, y1, mip)
+		case bad > 0: // scattered blanks: redo just those blocks
+			for i, s := range a {
+				if s-s != 0 {
+					bx0 := sx0 + i*mip
+					o[i] = finiteMean(p, bx0, min(bx0+mip, sx1), y0, y1)
+				}
 			}
+		}
+	}
+}
+
+// means sets o[i] = a[i]/count for every finite sum a[i], the last
+// block holding lastCount values, and returns how many sums were not
+// finite (their o[i] are left for the caller). Full blocks hold a power
+// of two values for tiles, so the division is an exact multiplication.
+func means(o []float32, a []float64, count, lastCount int) (bad int) {
+	n := len(a) - 1
+	if count&(count-1) == 0 {
+		inv := 1 / float64(count)
+		for i, s := range a[:n] {
+			if s-s == 0 {
+				o[i] = float32(s * inv)
+			} else {
+				bad++
+			}
+		}
+	} else {
+		c := float64(count)
+		for i, s := range a[:n] {
+			if s-s == 0 {
+				o[i] = float32(s / c)
+			} else {
+				bad++
+			}
+		}
+	}
+	if s := a[n]; s-s == 0 {
+		o[n] = float32(s / float64(lastCount))
+	} else {
+		bad++
+	}
+	return bad
+}
+
+// checkedMeans writes to o the finite-value means of the blocks of
+// columns [sx0, sx1) and rows [y0, y1), mip columns each, reading the
+// source row by row.
+func checkedMeans(o []float32, p imaging.Plane, sx0, sx1, y0, y1, mip int) {
+	var sum [Size]float64
+	var cnt [Size]int
+	s, c := sum[:len(o)], cnt[:len(o)]
+	for y := y0; y < y1; y++ {
+		row := p.Data[y*p.Width+sx0 : y*p.Width+sx1]
+		for i := range s {
+			seg := row[i*mip : min((i+1)*mip, len(row))]
+			if len(seg) >= 8 {
+				t, k := finiteSum(seg)
+				s[i] += t
+				c[i] += k
+				continue
+			}
+			for _, v := range seg {
+				if v-v == 0 {
+					s[i] += float64(v)
+					c[i]++
+				}
+			}
+		}
+	}
+	for i := range o {
+		o[i] = float32(math.NaN())
+		if c[i] > 0 {
+			o[i] = float32(s[i] / float64(c[i]))
 		}
 	}
 }
@@ -111,10 +183,18 @@ func quads(a []float64, r0, r1 []float32) {
 // addSegments adds the sum of row[i·mip : (i+1)·mip] (clipped to the row)
 // to a[i], with four independent accumulators per segment.
 func addSegments(a []float64, row []float32, mip int) {
-	if mip == 4 && len(row) == 4*len(a) {
+	switch {
+	case mip == 4 && len(row) == 4*len(a):
 		for i := range a {
 			q := row[4*i : 4*i+4 : 4*i+4]
 			a[i] += (float64(q[0]) + float64(q[1])) + (float64(q[2]) + float64(q[3]))
+		}
+		return
+	case mip == 8 && len(row) == 8*len(a):
+		for i := range a {
+			q := row[8*i : 8*i+8 : 8*i+8]
+			a[i] += ((float64(q[0]) + float64(q[1])) + (float64(q[2]) + float64(q[3]))) +
+				((float64(q[4]) + float64(q[5])) + (float64(q[6]) + float64(q[7])))
 		}
 		return
 	}
@@ -143,17 +223,48 @@ func finiteMean(p imaging.Plane, x0, x1, y0, y1 int) float32 {
 	var s float64
 	var n int
 	for y := y0; y < y1; y++ {
-		for _, v := range p.Data[y*p.Width+x0 : y*p.Width+x1] {
-			if v-v == 0 {
-				s += float64(v)
-				n++
-			}
-		}
+		t, k := finiteSum(p.Data[y*p.Width+x0 : y*p.Width+x1])
+		s += t
+		n += k
 	}
 	if n == 0 {
 		return float32(math.NaN())
 	}
 	return float32(s / float64(n))
+}
+
+// finiteSum returns the sum and number of the finite values of seg, with
+// four accumulators so the additions do not wait on each other.
+func finiteSum(seg []float32) (float64, int) {
+	var s0, s1, s2, s3 float64
+	n := 0
+	k := 0
+	for ; k+4 <= len(seg); k += 4 {
+		q := seg[k : k+4 : k+4]
+		if v := q[0]; v-v == 0 {
+			s0 += float64(v)
+			n++
+		}
+		if v := q[1]; v-v == 0 {
+			s1 += float64(v)
+			n++
+		}
+		if v := q[2]; v-v == 0 {
+			s2 += float64(v)
+			n++
+		}
+		if v := q[3]; v-v == 0 {
+			s3 += float64(v)
+			n++
+		}
+	}
+	for ; k < len(seg); k++ {
+		if v := seg[k]; v-v == 0 {
+			s0 += float64(v)
+			n++
+		}
+	}
+	return (s0 + s1) + (s2 + s3), n
 }
 
 // grow returns dst resliced to n values, allocating only if its capacity
