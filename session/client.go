@@ -16,9 +16,10 @@ import (
 // from the connection's read loop only.
 type Client struct {
 	// Immutable after NewClient.
-	mgr *Manager
-	out Sender
-	log *slog.Logger
+	mgr   *Manager
+	out   Sender
+	owner []byte // hash of the access token the socket presented
+	log   *slog.Logger
 
 	// Owned by the read loop.
 	session *Session
@@ -76,6 +77,16 @@ func (c *Client) dispatch(r request) (err error) {
 		return fmt.Errorf("%w %d", ErrUnknownEvent, uint16(r.hdr.Type))
 	case h.needsSession && c.session == nil:
 		return fmt.Errorf("%s: %w", r.hdr.Type, ErrNotRegistered)
+	}
+	if s := c.session; s != nil {
+		s.touch()
+		// Checkpoint even after a failure: a handler may have changed
+		// part of the state before failing.
+		defer func() {
+			if h.changes {
+				s.markDirty()
+			}
+		}()
 	}
 	return h.fn(c, r)
 }

@@ -70,7 +70,7 @@ func TestHandlerPanicBecomesErrorData(t *testing.T) {
 	defer delete(handlers, boom)
 
 	rec := &recorder{}
-	c := newTestManager(time.Minute).NewClient(rec, "test")
+	c := newTestManager(time.Minute).NewClient(rec, "test", nil)
 	c.Handle(t.Context(), icd.Header{Type: boom, Version: icd.Version, RequestID: 17}, nil)
 	got := rec.last(t)
 	e, ok := got.msg.(*icd.ErrorData)
@@ -102,7 +102,7 @@ func TestEveryClientEventHasAHandler(t *testing.T) {
 func TestDetachedSessionExpires(t *testing.T) {
 	m := newTestManager(20 * time.Millisecond)
 	rec := &recorder{}
-	c := m.NewClient(rec, "test")
+	c := m.NewClient(rec, "test", nil)
 	handle(t, c, icd.EventType_REGISTER_VIEWER, 1, &icd.RegisterViewer{SessionId: 31})
 	c.Close()
 	if m.Len() != 1 {
@@ -120,13 +120,13 @@ func TestDetachedSessionExpires(t *testing.T) {
 func TestReconnectWithinIdleTimeoutIsKnown(t *testing.T) {
 	m := newTestManager(time.Minute)
 	first := &recorder{}
-	c := m.NewClient(first, "a")
+	c := m.NewClient(first, "a", nil)
 	handle(t, c, icd.EventType_REGISTER_VIEWER, 1, &icd.RegisterViewer{})
 	id := first.last(t).msg.(*icd.RegisterViewerAck).SessionId
 	c.Close()
 
 	second := &recorder{}
-	c2 := m.NewClient(second, "b")
+	c2 := m.NewClient(second, "b", nil)
 	handle(t, c2, icd.EventType_REGISTER_VIEWER, 1, &icd.RegisterViewer{SessionId: id})
 	ack := second.last(t).msg.(*icd.RegisterViewerAck)
 	if ack.SessionType != icd.SessionType_RESUMED || ack.SessionId != id || !strings.Contains(ack.Message, "reconnected") {
@@ -138,7 +138,7 @@ func TestFreshIDsAreUniqueAndNonZero(t *testing.T) {
 	m := newTestManager(time.Minute)
 	seen := map[uint32]bool{}
 	for range 1000 {
-		c := m.NewClient(&recorder{}, "x")
+		c := m.NewClient(&recorder{}, "x", nil)
 		handle(t, c, icd.EventType_REGISTER_VIEWER, 1, &icd.RegisterViewer{})
 		id := c.SessionID()
 		if id == 0 || seen[id] {

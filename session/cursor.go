@@ -51,11 +51,12 @@ func (c *Client) handleSetSpatialRequirements(r request) error {
 		return fmt.Errorf("spatial profiles of region %d: regions are %w", msg.RegionId, ErrUnsupported)
 	}
 	f.mu.Lock()
+	same := equalMessages(f.spatial, msg.SpatialProfiles)
 	f.spatial = msg.SpatialProfiles
 	f.mu.Unlock()
-	f.work.add(job{kind: jobCursor, run: func(ctx context.Context) {
-		f.sendSpatialProfiles(ctx)
-	}})
+	if !same { // the frontend re-sends all requirements after a resume
+		f.work.add(job{kind: jobCursor, run: f.sendSpatialProfiles})
+	}
 	return nil
 }
 
@@ -139,6 +140,11 @@ func (f *frame) spatialProfile(cfg *icd.SetSpatialRequirements_SpatialConfig, x,
 		Start: int32(start), End: int32(end), Coordinate: cfg.Coordinate, Mip: int32(mip),
 		RawValuesFp32: float32Bytes(profile.Decimate(values, mip)),
 	}, nil
+}
+
+// equalMessages reports whether two lists hold equal messages in order.
+func equalMessages[M proto.Message](a, b []M) bool {
+	return slices.EqualFunc(a, b, func(x, y M) bool { return proto.Equal(x, y) })
 }
 
 // float32Bytes encodes values little-endian, as raw_values_fp32 wants.

@@ -16,17 +16,19 @@ import (
 // so histograms go out before tiles and the newest channel wins.
 type frame struct {
 	// Immutable after openFrame.
-	id     int32
-	dir    string // directory as the client named it
-	name   string // file name
-	hdu    string // HDU key opened
-	file   *fits.File
-	img    *fits.Image
-	layout fits.Layout
-	sess   *Session
-	folder *Folder
-	log    *slog.Logger
-	work   *worker
+	id       int32
+	seq      int64 // opening order within the session
+	aipsBeam bool
+	dir      string // directory as the client named it
+	name     string // file name
+	hdu      string // HDU key opened
+	file     *fits.File
+	img      *fits.Image
+	layout   fits.Layout
+	sess     *Session
+	folder   *Folder
+	log      *slog.Logger
+	work     *worker
 
 	mu       sync.Mutex
 	channel  int                                           // guarded by mu; the client's current channel
@@ -35,6 +37,7 @@ type frame struct {
 	spatial  []*icd.SetSpatialRequirements_SpatialConfig   // guarded by mu; cursor profiles wanted
 	spectral []*icd.SetSpectralRequirements_SpectralConfig // guarded by mu; cursor spectra wanted
 	imgHists []*icd.HistogramConfig                        // guarded by mu; extra image histograms
+	cubeHist *icd.HistogramConfig                          // guarded by mu; cube histogram wanted, or nil
 
 	// Owned by the worker goroutine.
 	plane      imaging.Plane
@@ -62,6 +65,7 @@ func openFrame(s *Session, folder *Folder, id int32, dir, name, hdu string) (*fr
 	f := &frame{
 		id: id, dir: dir, name: name, hdu: img.Key(), file: file, img: img, layout: img.Layout,
 		sess: s, folder: folder, log: s.log.With("file_id", id, "file", name), planeKey: [2]int{-1, -1},
+		seq: s.seq.Add(1),
 	}
 	f.work = startWorker()
 	return f, nil

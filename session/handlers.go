@@ -7,6 +7,7 @@ import "cartago/icd"
 type handler struct {
 	fn           func(*Client, request) error
 	needsSession bool
+	changes      bool // changes state kept in the session snapshot
 }
 
 // handlers is the dispatch table: one entry per event type a client may
@@ -15,20 +16,20 @@ var handlers = map[icd.EventType]handler{}
 
 func init() {
 	handlers[icd.EventType_REGISTER_VIEWER] = handler{fn: (*Client).handleRegisterViewer}
-	handlers[icd.EventType_RESUME_SESSION] = handler{fn: (*Client).handleResumeSession, needsSession: true}
+	handlers[icd.EventType_RESUME_SESSION] = handler{fn: (*Client).handleResumeSession, needsSession: true, changes: true}
 	handlers[icd.EventType_FILE_LIST_REQUEST] = handler{fn: (*Client).handleFileList, needsSession: true}
 	handlers[icd.EventType_REGION_LIST_REQUEST] = handler{fn: (*Client).handleRegionList, needsSession: true}
 	handlers[icd.EventType_CATALOG_LIST_REQUEST] = handler{fn: (*Client).handleCatalogList, needsSession: true}
 	handlers[icd.EventType_FILE_INFO_REQUEST] = handler{fn: (*Client).handleFileInfo, needsSession: true}
-	handlers[icd.EventType_OPEN_FILE] = handler{fn: (*Client).handleOpenFile, needsSession: true}
-	handlers[icd.EventType_CLOSE_FILE] = handler{fn: (*Client).handleCloseFile, needsSession: true}
+	handlers[icd.EventType_OPEN_FILE] = handler{fn: (*Client).handleOpenFile, needsSession: true, changes: true}
+	handlers[icd.EventType_CLOSE_FILE] = handler{fn: (*Client).handleCloseFile, needsSession: true, changes: true}
 	handlers[icd.EventType_ADD_REQUIRED_TILES] = handler{fn: (*Client).handleAddRequiredTiles, needsSession: true}
 	handlers[icd.EventType_REMOVE_REQUIRED_TILES] = handler{fn: (*Client).handleRemoveRequiredTiles, needsSession: true}
-	handlers[icd.EventType_SET_IMAGE_CHANNELS] = handler{fn: (*Client).handleSetImageChannels, needsSession: true}
-	handlers[icd.EventType_SET_CURSOR] = handler{fn: (*Client).handleSetCursor, needsSession: true}
-	handlers[icd.EventType_SET_SPATIAL_REQUIREMENTS] = handler{fn: (*Client).handleSetSpatialRequirements, needsSession: true}
-	handlers[icd.EventType_SET_SPECTRAL_REQUIREMENTS] = handler{fn: (*Client).handleSetSpectralRequirements, needsSession: true}
-	handlers[icd.EventType_SET_HISTOGRAM_REQUIREMENTS] = handler{fn: (*Client).handleSetHistogramRequirements, needsSession: true}
+	handlers[icd.EventType_SET_IMAGE_CHANNELS] = handler{fn: (*Client).handleSetImageChannels, needsSession: true, changes: true}
+	handlers[icd.EventType_SET_CURSOR] = handler{fn: (*Client).handleSetCursor, needsSession: true, changes: true}
+	handlers[icd.EventType_SET_SPATIAL_REQUIREMENTS] = handler{fn: (*Client).handleSetSpatialRequirements, needsSession: true, changes: true}
+	handlers[icd.EventType_SET_SPECTRAL_REQUIREMENTS] = handler{fn: (*Client).handleSetSpectralRequirements, needsSession: true, changes: true}
+	handlers[icd.EventType_SET_HISTOGRAM_REQUIREMENTS] = handler{fn: (*Client).handleSetHistogramRequirements, needsSession: true, changes: true}
 	// Listings finish before the next message is read: nothing to stop.
 	handlers[icd.EventType_STOP_FILE_LIST] = handler{fn: ignore, needsSession: true}
 	// Sent after every tile group; a pacing hint we do not need yet.

@@ -123,9 +123,10 @@ func (f *frame) setImageHistograms(configs []*icd.HistogramConfig) {
 		}
 	}
 	f.mu.Lock()
+	same := equalMessages(f.imgHists, extra)
 	f.imgHists = extra
 	f.mu.Unlock()
-	if len(extra) > 0 {
+	if len(extra) > 0 && !same {
 		f.work.add(job{kind: jobData, run: func(ctx context.Context) {
 			ch, st := f.current()
 			for _, cfg := range extra {
@@ -159,6 +160,17 @@ func (p *planesOf) Plane(_ context.Context, i int) (imaging.Plane, error) {
 // setCubeHistogram starts (or, with no configs, cancels) the whole-cube
 // histogram. It runs beside the worker so tiles keep flowing meanwhile.
 func (f *frame) setCubeHistogram(configs []*icd.HistogramConfig) {
+	var want *icd.HistogramConfig
+	if len(configs) > 0 {
+		want = proto.CloneOf(configs[0])
+	}
+	f.mu.Lock()
+	same := proto.Equal(f.cubeHist, want) && want != nil
+	f.cubeHist = want
+	f.mu.Unlock()
+	if same {
+		return // already computed or running
+	}
 	f.work.add(job{kind: jobData, run: func(context.Context) {
 		f.stopCube()
 		if len(configs) == 0 {

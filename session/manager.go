@@ -1,19 +1,35 @@
 package session
 
 import (
+	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
+
+	"cartago/store"
 )
 
 // Config holds the process-wide settings handed to every session.
 type Config struct {
-	// IdleTimeout is how long a session whose socket dropped stays in
-	// memory, waiting for the same frontend to reconnect. Default 15 s.
+	// IdleTimeout is how long a session whose socket dropped keeps its
+	// images open, waiting for the same frontend to reconnect; after it
+	// the memory is released and only the stored snapshot remains.
+	// Default 15 s.
 	IdleTimeout time.Duration
+	// Store keeps session snapshots across restarts; nil keeps nothing.
+	Store *store.Store
+	// CheckpointInterval bounds how long a change waits before it is
+	// committed to Store: a change is durable within one interval.
+	// Default 50 ms.
+	CheckpointInterval time.Duration
+	// SessionTTL is how long a stored session that nobody uses is kept.
+	// Default 7 days.
+	SessionTTL time.Duration
 	// FeatureFlags is sent as server_feature_flags in REGISTER_VIEWER_ACK.
 	FeatureFlags uint32
 	// Platform is sent as platform_strings; see PlatformStrings.
@@ -24,22 +40,35 @@ type Config struct {
 	Folder *Folder
 }
 
+// ErrNotOwner means a session id belongs to another access token.
+var ErrNotOwner = errors.New("session belongs to another access token")
+
 // Manager owns the live sessions of one server process.
 // It is safe for concurrent use.
 type Manager struct {
 	cfg    Config
 	log    *slog.Logger
 	folder *Folder
+	ckpt   *checkpointer // nil without a store
+	stopBG context.CancelFunc
+	reaper chan struct{} // closed when the reaper stopped; nil without a store
 
 	mu       sync.Mutex
 	sessions map[uint32]*Session // guarded by mu
 	closed   bool                // guarded by mu
 }
 
-// NewManager returns an empty manager.
+// NewManager returns an empty manager; with a store it starts the
+// checkpoint writer, which Close stops.
 func NewManager(cfg Config) *Manager {
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = 15 * time.Second
+	}
+	if cfg.CheckpointInterval <= 0 {
+		cfg.CheckpointInterval = 50 * time.Millisecond
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 7 * 24 * time.Hour
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -47,12 +76,20 @@ func NewManager(cfg Config) *Manager {
 	if cfg.Folder == nil {
 		cfg.Folder, _ = NewFolder(".", "") // the working directory exists
 	}
-	return &Manager{cfg: cfg, log: cfg.Logger, folder: cfg.Folder, sessions: make(map[uint32]*Session)}
+	m := &Manager{cfg: cfg, log: cfg.Logger, folder: cfg.Folder, sessions: make(map[uint32]*Session)}
+	if cfg.Store != nil {
+		m.ckpt = startCheckpointer(cfg.Store, cfg.CheckpointInterval, cfg.Logger)
+		var ctx context.Context
+		ctx, m.stopBG = context.WithCancel(context.Background())
+		m.reaper = m.startReaper(ctx, cfg.SessionTTL)
+	}
+	return m
 }
 
-// NewClient returns the handler for one new connection.
-func (m *Manager) NewClient(out Sender, remote string) *Client {
-	return &Client{mgr: m, out: out, log: m.log.With("remote", remote)}
+// NewClient returns the handler for one new connection; owner is the
+// hash of its access token (nil without access control).
+func (m *Manager) NewClient(out Sender, remote string, owner []byte) *Client {
+	return &Client{mgr: m, out: out, owner: owner, log: m.log.With("remote", remote)}
 }
 
 // Len reports the number of sessions held in memory.
@@ -62,14 +99,20 @@ func (m *Manager) Len() int {
 	return len(m.sessions)
 }
 
-// Close detaches and forgets every session; clients still connected are
-// closed with reason. Later registrations fail.
+// Close commits pending checkpoints, then detaches and forgets every
+// session; clients still connected are closed with reason. Later
+// registrations fail.
 func (m *Manager) Close(reason string) {
 	m.mu.Lock()
 	sessions := m.sessions
 	m.sessions = make(map[uint32]*Session)
 	m.closed = true
 	m.mu.Unlock()
+	if m.ckpt != nil {
+		m.stopBG()
+		<-m.reaper
+		m.ckpt.stop() // before images close, so snapshots still list them
+	}
 	for _, s := range sessions {
 		s.stopTimer()
 		if c := s.attached(); c != nil {
@@ -79,30 +122,65 @@ func (m *Manager) Close(reason string) {
 	}
 }
 
-// attach binds c to the session with id (0 = a new one) and reports
-// whether the id was already known to this process. A client already
-// attached elsewhere is closed: the newest socket wins.
-func (m *Manager) attach(c *Client, id uint32) (s *Session, known bool, err error) {
+// attachKind says where the session a client registered for came from.
+type attachKind int
+
+const (
+	attachNew     attachKind = iota // id 0: a fresh session
+	attachLive                      // the session was in memory
+	attachStored                    // rebuilt from its snapshot
+	attachUnknown                   // an id nobody knows: started empty
+)
+
+// attach binds c to the session with id (0 = a new one). A client
+// already attached elsewhere is closed: the newest socket wins.
+func (m *Manager) attach(c *Client, id uint32) (*Session, attachKind, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
-		return nil, false, fmt.Errorf("server is shutting down")
+		return nil, 0, fmt.Errorf("server is shutting down")
 	}
-	if id == 0 {
-		if id, err = m.freshID(); err != nil {
-			return nil, false, err
-		}
+	s, kind, err := m.find(c, id)
+	if err != nil {
+		return nil, 0, err
 	}
-	s, known = m.sessions[id]
-	if !known {
-		s = newSession(id, m.log)
-		m.sessions[id] = s
-	}
+	m.sessions[s.ID] = s
 	if old := s.swapClient(c); old != nil && old != c {
-		old.out.Close(fmt.Sprintf("session %d taken over by another connection", id))
+		old.out.Close(fmt.Sprintf("session %d taken over by another connection", s.ID))
 	}
 	s.stopTimer()
-	return s, known, nil
+	return s, kind, nil
+}
+
+// find returns the session for id, creating or restoring it. Caller
+// holds mu.
+func (m *Manager) find(c *Client, id uint32) (*Session, attachKind, error) {
+	if id == 0 {
+		id, err := m.freshID()
+		if err != nil {
+			return nil, 0, err
+		}
+		return newSession(id, c.owner, m.log, m.ckpt), attachNew, nil
+	}
+	if s, ok := m.sessions[id]; ok {
+		if !bytes.Equal(s.owner, c.owner) {
+			return nil, 0, ErrNotOwner
+		}
+		return s, attachLive, nil
+	}
+	if m.cfg.Store != nil {
+		snap, err := m.cfg.Store.Get(id)
+		switch {
+		case err == nil && !bytes.Equal(snap.Owner, c.owner):
+			return nil, 0, ErrNotOwner
+		case err == nil:
+			return restoreSession(snap, m.log, m.ckpt), attachStored, nil
+		case !errors.Is(err, store.ErrNotFound):
+			m.log.Error("reading stored session", "session", id, "err", err)
+			return nil, 0, fmt.Errorf("session %d could not be read from the database", id)
+		}
+	}
+	return newSession(id, c.owner, m.log, m.ckpt), attachUnknown, nil
 }
 
 // detach unbinds c from its session and starts the idle timer that
@@ -116,7 +194,7 @@ func (m *Manager) detach(c *Client, s *Session) {
 	s.startTimer(m.cfg.IdleTimeout, func() { m.expire(s) })
 }
 
-// expire forgets s if it is still detached.
+// expire releases s if it is still detached; its snapshot stays stored.
 func (m *Manager) expire(s *Session) {
 	m.mu.Lock()
 	gone := s.attached() == nil && m.sessions[s.ID] == s
@@ -130,9 +208,39 @@ func (m *Manager) expire(s *Session) {
 	}
 }
 
-// freshID draws random non-zero ids until one is unused. Random rather
-// than sequential so a restarted server does not hand out ids that
-// reconnecting frontends still hold. Caller holds mu.
+// End closes the live session id, if any: its socket is closed with
+// reason and its images released. Used when a session is purged.
+func (m *Manager) End(id uint32, reason string) bool {
+	m.mu.Lock()
+	s, ok := m.sessions[id]
+	delete(m.sessions, id)
+	m.mu.Unlock()
+	if !ok {
+		return false
+	}
+	s.stopTimer()
+	if c := s.attached(); c != nil {
+		c.out.Close(reason)
+	}
+	s.closeFrame(-1)
+	return true
+}
+
+// Live reports the ids of the sessions in memory.
+func (m *Manager) Live() []uint32 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ids := make([]uint32, 0, len(m.sessions))
+	for id := range m.sessions {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// freshID draws random non-zero ids until one is used neither in memory
+// nor in the store. Random rather than sequential so a restarted server
+// does not hand out ids that reconnecting frontends still hold. Caller
+// holds mu.
 func (m *Manager) freshID() (uint32, error) {
 	var b [4]byte
 	for range 64 {
@@ -140,9 +248,15 @@ func (m *Manager) freshID() (uint32, error) {
 			return 0, fmt.Errorf("session id: %w", err)
 		}
 		id := binary.LittleEndian.Uint32(b[:])
-		if _, used := m.sessions[id]; id != 0 && !used {
-			return id, nil
+		if _, used := m.sessions[id]; id == 0 || used {
+			continue
 		}
+		if m.cfg.Store != nil {
+			if stored, err := m.cfg.Store.Has(id); err != nil || stored {
+				continue
+			}
+		}
+		return id, nil
 	}
 	return 0, fmt.Errorf("session id: no free id after 64 draws")
 }

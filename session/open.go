@@ -87,6 +87,7 @@ func (c *Client) openFile(msg *icd.OpenFile) (*frame, *icd.OpenFileAck, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	f.aipsBeam = msg.SupportAipsBeam
 	c.session.putFrame(f)
 	h := f.img.HDU
 	size, mtime := statFile(f.file.Path())
@@ -117,10 +118,16 @@ func (c *Client) handleCloseFile(r request) error {
 	return nil
 }
 
-// frameFor returns the open image a message names, or an error.
+// frameFor returns the open image a message names. An image of a
+// restored session that was not reopened yet (no RESUME_SESSION came) is
+// reopened from the snapshot now.
 func (c *Client) frameFor(id int32) (*frame, error) {
 	if f := c.session.frame(id); f != nil {
 		return f, nil
+	}
+	if img := c.session.takePendingImage(id); img != nil {
+		c.log.Info("reopening image from the stored session", "file_id", id, "file", img.File)
+		return c.restoreFrame(img, nil)
 	}
 	return nil, fmt.Errorf("file id %d is not open", id)
 }

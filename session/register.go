@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"fmt"
 
 	"cartago/icd"
@@ -25,7 +26,15 @@ func (c *Client) handleRegisterViewer(r request) error {
 	if c.session != nil && c.session.ID != msg.SessionId {
 		c.Close() // re-registration under another id leaves the old session
 	}
-	s, known, err := c.mgr.attach(c, msg.SessionId)
+	s, kind, err := c.mgr.attach(c, msg.SessionId)
+	if errors.Is(err, ErrNotOwner) {
+		// Say no more than that: the caller learns nothing about the
+		// session behind the id.
+		ack.Message = fmt.Sprintf("session %d cannot be resumed with this access token; reload the page for a new session", msg.SessionId)
+		c.log.Warn("resume refused: other owner", "session", msg.SessionId)
+		c.send(r.ctx, icd.EventType_REGISTER_VIEWER_ACK, r.hdr.RequestID, ack)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("register viewer: %w", err)
 	}
@@ -35,18 +44,19 @@ func (c *Client) handleRegisterViewer(r request) error {
 	ack.Success = true
 	ack.ServerFeatureFlags = c.mgr.cfg.FeatureFlags
 	ack.PlatformStrings = c.mgr.cfg.Platform
-	switch {
-	case msg.SessionId == 0:
+	// The frontend resumes only on RESUMED; NEW after a reconnect would
+	// leave it showing images the server does not know.
+	ack.SessionType = icd.SessionType_RESUMED
+	switch kind {
+	case attachNew:
 		ack.SessionType = icd.SessionType_NEW
 		ack.Message = fmt.Sprintf("new session %d", s.ID)
-	case known:
-		// The frontend resumes only on RESUMED; NEW after a reconnect
-		// would leave it showing images the server no longer knows.
-		ack.SessionType = icd.SessionType_RESUMED
+	case attachLive:
 		ack.Message = fmt.Sprintf("reconnected to session %d", s.ID)
-	default:
-		ack.SessionType = icd.SessionType_RESUMED
-		ack.Message = fmt.Sprintf("session %d is not in memory; started it anew", s.ID)
+	case attachStored:
+		ack.Message = fmt.Sprintf("session %d restored from the database", s.ID)
+	case attachUnknown:
+		ack.Message = fmt.Sprintf("session %d is unknown; started it anew", s.ID)
 	}
 	c.log.Info("viewer registered", "type", ack.SessionType.String(), "icd", r.hdr.Version)
 	c.send(r.ctx, icd.EventType_REGISTER_VIEWER_ACK, r.hdr.RequestID, ack)

@@ -1,32 +1,193 @@
 package session
 
 import (
+	"context"
 	"fmt"
+	"slices"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
+	"cartago/store"
 )
 
-// handleResumeSession acknowledges RESUME_SESSION. Images are not reopened
-// yet (no image support in this server version); the ACK still says
-// success, because frontend 6.0.0 keeps its "Resuming session..." modal up
-// forever on success=false. What was not restored is listed in the
-// message and in one ERROR_DATA per image.
+// Resume merge rules (RESUME_SESSION against what the server holds: the
+// live session's open images, or the stored snapshot after a restart):
+//
+//  1. The message decides which images are open. Images the server holds
+//     that the message does not list are closed (and leave the snapshot).
+//  2. For what the message carries — directory, file, HDU, channel,
+//     Stokes, and the cursor as region 0 — the message wins.
+//  3. What the message cannot carry — cursor profile requirements, image
+//     and cube histogram requirements, and the cursor when the message
+//     has no region 0 — comes from the server's copy of the image, if it
+//     has the same file id and the same directory and file.
+//  4. An image still open under the same id and path is kept open (case
+//     of a network drop): no reopen, its live state stands.
+//  5. Everything restored is sent at once (image histogram, cursor
+//     profiles, cube histogram), so the view is live before the frontend
+//     re-sends its requirements; re-sent requirements equal to the held
+//     ones produce nothing new.
+//  6. What cannot be restored (missing or unreadable file, bad channel,
+//     regions, contours, catalogs this server does not support yet) is
+//     listed in the ACK's message and reported in one ERROR_DATA each; the
+//     ACK still says success, since frontend 6.0.0 hangs on a failure.
 func (c *Client) handleResumeSession(r request) error {
 	var msg icd.ResumeSession
 	if err := decode(r, &msg); err != nil {
 		return err
 	}
+	stored := c.session.takePending()
+	var problems []string
+	keep := map[int32]bool{}
 	for _, img := range msg.Images {
-		c.send(r.ctx, icd.EventType_ERROR_DATA, 0, &icd.ErrorData{
-			Severity: icd.ErrorSeverity_WARNING,
-			Tags:     []string{"cartago", "resume"},
-			Message:  fmt.Sprintf("image %d (%s) not restored: opening images is %s", img.FileId, img.File, ErrUnsupported),
-		})
+		if err := r.ctx.Err(); err != nil {
+			return fmt.Errorf("resume cancelled: %w", err) // the socket dropped again
+		}
+		keep[img.FileId] = true
+		for _, p := range c.resumeImage(img, stored[img.FileId]) {
+			problems = append(problems, p)
+			c.warn(r.ctx, "resume", p)
+		}
+	}
+	c.session.closeFramesExcept(keep)
+	for _, cat := range msg.CatalogFiles {
+		p := fmt.Sprintf("catalog %d (%s): catalogs are %s", cat.FileId, cat.Name, ErrUnsupported)
+		problems = append(problems, p)
+		c.warn(r.ctx, "resume", p)
 	}
 	ack := &icd.ResumeSessionAck{Success: true, Message: "session resumed"}
-	if n := len(msg.Images) + len(msg.CatalogFiles); n > 0 {
-		ack.Message = fmt.Sprintf("session resumed; %d images and %d catalogs not restored", len(msg.Images), len(msg.CatalogFiles))
+	if len(problems) > 0 {
+		ack.Message = "session resumed; not restored: " + strings.Join(problems, "; ")
 	}
+	c.log.Info("session resumed", "images", len(msg.Images), "problems", len(problems))
 	c.send(r.ctx, icd.EventType_RESUME_SESSION_ACK, r.hdr.RequestID, ack)
 	return nil
+}
+
+// warn sends a WARNING ERROR_DATA that does not fail anything.
+func (c *Client) warn(ctx context.Context, tag, msg string) {
+	c.send(ctx, icd.EventType_ERROR_DATA, 0, &icd.ErrorData{
+		Severity: icd.ErrorSeverity_WARNING, Tags: []string{"cartago", tag}, Message: c.mgr.folder.Redact(msg),
+	})
+}
+
+// resumeImage restores one image of a RESUME_SESSION and returns what
+// could not be restored.
+func (c *Client) resumeImage(img *icd.ImageProperties, held *store.Image) []string {
+	name := fmt.Sprintf("image %d (%s)", img.FileId, img.File)
+	if img.LelExpr {
+		return []string{name + ": image expressions (LEL) are " + ErrUnsupported.Error()}
+	}
+	problems := unsupportedParts(name, img)
+	want := &store.Image{FileId: img.FileId, Directory: img.Directory, File: img.File, Hdu: img.Hdu,
+		Channel: img.Channel, Stokes: img.Stokes, SupportAipsBeam: img.SupportAipsBeam}
+	if held != nil && held.Directory == want.Directory && held.File == want.File {
+		mergeHeld(want, held) // rule 3
+	}
+	if p, ok := img.Regions[cursorRegion]; ok && len(p.ControlPoints) > 0 {
+		want.Cursor = proto.CloneOf(p.ControlPoints[0]) // rule 2
+	}
+	if f := c.session.frame(img.FileId); f != nil {
+		if f.dir == img.Directory && f.name == img.File { // rule 4
+			c.resumeLive(f, want, &problems)
+			return problems
+		}
+		c.session.closeFrame(img.FileId)
+	}
+	if _, err := c.restoreFrame(want, &problems); err != nil {
+		problems = append(problems, fmt.Sprintf("%s: %v", name, c.mgr.folder.Redact(err.Error())))
+	}
+	return problems
+}
+
+// unsupportedParts lists what an image of a RESUME_SESSION carries that
+// this server cannot restore yet.
+func unsupportedParts(name string, img *icd.ImageProperties) []string {
+	var problems []string
+	if n := countRegions(img.Regions); n > 0 {
+		problems = append(problems, fmt.Sprintf("%s: %d regions: regions are %s", name, n, ErrUnsupported))
+	}
+	if cs := img.ContourSettings; cs != nil && len(cs.Levels) > 0 {
+		problems = append(problems, fmt.Sprintf("%s: contours are %s", name, ErrUnsupported))
+	}
+	// An empty message means "no overlay"; a real one has image bounds.
+	if vs := img.VectorOverlaySettings; vs != nil && vs.ImageBounds != nil {
+		problems = append(problems, fmt.Sprintf("%s: vector overlays are %s", name, ErrUnsupported))
+	}
+	return problems
+}
+
+// resumeLive brings an image that stayed open up to the message's
+// channel, Stokes and cursor, and re-sends its data.
+func (c *Client) resumeLive(f *frame, want *store.Image, problems *[]string) {
+	ch, st := int(want.Channel), int(want.Stokes)
+	if err := f.checkChannel(ch, st); err != nil {
+		*problems = append(*problems, fmt.Sprintf("image %d (%s): %v", f.id, f.name, err))
+		ch, st = f.current()
+	}
+	f.mu.Lock()
+	f.channel, f.stokes = ch, st
+	if want.Cursor != nil {
+		f.cursor = want.Cursor
+	}
+	f.mu.Unlock()
+	f.work.add(job{kind: jobChannel, run: func(ctx context.Context) {
+		f.sendImageHistograms(ctx)
+		f.sendCursorProfiles(ctx, true)
+	}})
+}
+
+// mergeHeld copies into want what a RESUME_SESSION cannot carry.
+func mergeHeld(want, held *store.Image) {
+	want.Cursor = held.Cursor
+	want.CursorSpatial = held.CursorSpatial
+	want.CursorSpectral = held.CursorSpectral
+	want.ImageHistograms = held.ImageHistograms
+	want.CubeHistogram = held.CubeHistogram
+}
+
+// countRegions counts real regions: not the cursor (0), not temporary
+// ids the server never acknowledged (negative).
+func countRegions(regions map[int32]*icd.RegionInfo) int {
+	n := 0
+	for id := range regions {
+		if id > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// restoreFrame opens a stored image with its state and queues the data
+// that state calls for. A channel out of range falls back to 0 and is
+// added to problems (when not nil).
+func (c *Client) restoreFrame(img *store.Image, problems *[]string) (*frame, error) {
+	f, err := openFrame(c.session, c.mgr.folder, img.FileId, img.Directory, img.File, img.Hdu)
+	if err != nil {
+		return nil, err
+	}
+	f.aipsBeam = img.SupportAipsBeam
+	ch, st := int(img.Channel), int(img.Stokes)
+	if err := f.checkChannel(ch, st); err != nil {
+		if problems != nil {
+			*problems = append(*problems, fmt.Sprintf("image %d (%s): %v; showing channel 0", img.FileId, img.File, err))
+		}
+		ch, st = 0, 0
+	}
+	f.channel, f.stokes = ch, st
+	f.cursor = img.Cursor
+	f.spatial = slices.Clone(img.CursorSpatial)
+	f.spectral = slices.Clone(img.CursorSpectral)
+	f.imgHists = slices.Clone(img.ImageHistograms)
+	c.session.putFrame(f)
+	f.work.add(job{kind: jobData, run: func(ctx context.Context) {
+		f.sendImageHistograms(ctx)
+		f.sendCursorProfiles(ctx, true)
+	}})
+	if img.CubeHistogram != nil {
+		f.setCubeHistogram([]*icd.HistogramConfig{img.CubeHistogram})
+	}
+	return f, nil
 }

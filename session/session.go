@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
+	"cartago/store"
 )
 
 // Session is the state of one frontend session. It outlives its socket:
@@ -18,20 +19,69 @@ type Session struct {
 	// Immutable after newSession.
 	ID      uint32
 	Created time.Time
+	owner   []byte // SHA-256 of the access token; nil without access control
 	log     *slog.Logger
+	ckpt    *checkpointer // nil when nothing is persisted
+
+	lastActive atomic.Int64 // Unix ms of the last message
+	seq        atomic.Int64 // orders frames by opening
 
 	mu     sync.Mutex
 	client *Client     // guarded by mu; nil while detached
 	timer  *time.Timer // guarded by mu; idle release timer while detached
 
-	fmu    sync.Mutex
-	frames map[int32]*frame // guarded by fmu; open images by file id
+	fmu     sync.Mutex
+	frames  map[int32]*frame       // guarded by fmu; open images by file id
+	pending map[int32]*store.Image // guarded by fmu; stored images not reopened yet
 
 	syncID atomic.Int32 // last RASTER_TILE_SYNC id; ids start at 1
 }
 
-func newSession(id uint32, log *slog.Logger) *Session {
-	return &Session{ID: id, Created: time.Now(), log: log.With("session", id), frames: make(map[int32]*frame)}
+func newSession(id uint32, owner []byte, log *slog.Logger, ckpt *checkpointer) *Session {
+	s := &Session{ID: id, Created: time.Now(), owner: owner, log: log.With("session", id), ckpt: ckpt,
+		frames: make(map[int32]*frame)}
+	s.touch()
+	return s
+}
+
+// restoreSession rebuilds a session from its snapshot. Its images are
+// reopened when the frontend resumes or first asks for one of them.
+func restoreSession(snap *store.Snapshot, log *slog.Logger, ckpt *checkpointer) *Session {
+	s := newSession(snap.SessionId, snap.Owner, log, ckpt)
+	s.Created = time.UnixMilli(snap.CreatedUnixMs)
+	s.pending = make(map[int32]*store.Image, len(snap.Images))
+	for _, img := range snap.Images {
+		s.pending[img.FileId] = img
+	}
+	return s
+}
+
+// touch records activity now.
+func (s *Session) touch() { s.lastActive.Store(time.Now().UnixMilli()) }
+
+// markDirty asks for a checkpoint of s.
+func (s *Session) markDirty() {
+	if s.ckpt != nil {
+		s.ckpt.mark(s)
+	}
+}
+
+// takePending removes and returns the stored images not reopened yet.
+func (s *Session) takePending() map[int32]*store.Image {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	p := s.pending
+	s.pending = nil
+	return p
+}
+
+// takePendingImage removes and returns one stored image, if any.
+func (s *Session) takePendingImage(id int32) *store.Image {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	img := s.pending[id]
+	delete(s.pending, id)
+	return img
 }
 
 // send streams m to the attached client with request id 0; while the
@@ -59,6 +109,22 @@ func (s *Session) putFrame(f *frame) {
 	s.fmu.Unlock()
 	if old != nil {
 		old.close()
+	}
+}
+
+// closeFramesExcept closes every image whose id is not in keep.
+func (s *Session) closeFramesExcept(keep map[int32]bool) {
+	s.fmu.Lock()
+	var closing []*frame
+	for id, f := range s.frames {
+		if !keep[id] {
+			closing = append(closing, f)
+			delete(s.frames, id)
+		}
+	}
+	s.fmu.Unlock()
+	for _, f := range closing {
+		f.close()
 	}
 }
 

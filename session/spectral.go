@@ -30,9 +30,12 @@ func (c *Client) handleSetSpectralRequirements(r request) error {
 		return fmt.Errorf("spectral profiles of region %d: regions are %w", msg.RegionId, ErrUnsupported)
 	}
 	f.mu.Lock()
+	same := equalMessages(f.spectral, msg.SpectralProfiles)
 	f.spectral = msg.SpectralProfiles
 	f.mu.Unlock()
-	f.work.add(job{kind: jobCursor, run: f.sendSpectralProfiles})
+	if !same {
+		f.work.add(job{kind: jobCursor, run: f.sendSpectralProfiles})
+	}
 	return nil
 }
 

@@ -54,7 +54,7 @@ func TestLongSpectrumStreamsPartialResults(t *testing.T) {
 	m := NewManager(Config{Folder: folder, Logger: newTestManager(time.Minute).log})
 	defer m.Close("test over")
 	rec := &recorder{}
-	c := m.NewClient(rec, "test")
+	c := m.NewClient(rec, "test", nil)
 	handle(t, c, icd.EventType_REGISTER_VIEWER, 1, &icd.RegisterViewer{})
 	handle(t, c, icd.EventType_OPEN_FILE, 2, &icd.OpenFile{Directory: ".", File: "long.fits", FileId: 0})
 	handle(t, c, icd.EventType_SET_SPECTRAL_REQUIREMENTS, 3, &icd.SetSpectralRequirements{

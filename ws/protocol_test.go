@@ -146,7 +146,7 @@ func TestResumeSessionAlwaysSucceeds(t *testing.T) {
 	}
 	var ack icd.ResumeSessionAck
 	recv(t, c, icd.EventType_RESUME_SESSION_ACK, 2, &ack)
-	if !ack.Success || !strings.Contains(ack.Message, "1 images") {
+	if !ack.Success || !strings.Contains(ack.Message, "a.fits") {
 		t.Errorf("resume ack %+v", &ack)
 	}
 }

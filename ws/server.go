@@ -2,6 +2,7 @@ package ws
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -103,13 +104,23 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	}
 	log := s.log.With("remote", r.RemoteAddr)
 	c := newConn(ws, log, s.cfg.MaxMessageSize, s.cfg.QueueLength)
-	client := s.sessions.NewClient(c, r.RemoteAddr)
+	client := s.sessions.NewClient(c, r.RemoteAddr, s.owner(r))
 	log.Info("websocket connected", "path", r.URL.Path)
 	s.conns.Add(1)
 	go func() {
 		defer s.conns.Done()
 		c.run(s.ctx, client)
 	}()
+}
+
+// owner identifies who may resume a session: the hash of the token the
+// upgrade presented, or nil without access control.
+func (s *Server) owner(r *http.Request) []byte {
+	if s.cfg.AuthToken == "" {
+		return nil
+	}
+	h := sha256.Sum256([]byte(requestToken(r)))
+	return h[:]
 }
 
 // Shutdown stops accepting, closes every connection after flushing its
