@@ -19,9 +19,10 @@ type frame struct {
 	id       int32
 	seq      int64 // opening order within the session
 	aipsBeam bool
-	dir      string // directory as the client named it
-	name     string // file name
-	hdu      string // HDU key opened
+	restored <-chan struct{} // closed once a restored frame's data is sent; nil otherwise
+	dir      string          // directory as the client named it
+	name     string          // file name
+	hdu      string          // HDU key opened
 	file     *fits.File
 	img      *fits.Image
 	layout   fits.Layout

@@ -40,18 +40,32 @@ func (c *Client) handleResumeSession(r request) error {
 	}
 	stored := c.session.takePending()
 	var problems []string
+	var sent []<-chan struct{}
 	keep := map[int32]bool{}
 	for _, img := range msg.Images {
 		if err := r.ctx.Err(); err != nil {
 			return fmt.Errorf("resume cancelled: %w", err) // the socket dropped again
 		}
 		keep[img.FileId] = true
-		for _, p := range c.resumeImage(img, stored[img.FileId]) {
+		done, ps := c.resumeImage(img, stored[img.FileId])
+		if done != nil {
+			sent = append(sent, done)
+		}
+		for _, p := range ps {
 			problems = append(problems, p)
 			c.warn(r.ctx, "resume", p)
 		}
 	}
 	c.session.closeFramesExcept(keep)
+	// The restored data goes out before the ACK, as the reference does,
+	// so the view is complete when the frontend's modal closes.
+	for _, done := range sent {
+		select {
+		case <-done:
+		case <-r.ctx.Done():
+			return fmt.Errorf("resume cancelled: %w", r.ctx.Err())
+		}
+	}
 	for _, cat := range msg.CatalogFiles {
 		p := fmt.Sprintf("catalog %d (%s): catalogs are %s", cat.FileId, cat.Name, ErrUnsupported)
 		problems = append(problems, p)
@@ -73,12 +87,13 @@ func (c *Client) warn(ctx context.Context, tag, msg string) {
 	})
 }
 
-// resumeImage restores one image of a RESUME_SESSION and returns what
-// could not be restored.
-func (c *Client) resumeImage(img *icd.ImageProperties, held *store.Image) []string {
+// resumeImage restores one image of a RESUME_SESSION. It returns a
+// channel closed once the image's data is sent (nil if it could not be
+// opened) and what could not be restored.
+func (c *Client) resumeImage(img *icd.ImageProperties, held *store.Image) (<-chan struct{}, []string) {
 	name := fmt.Sprintf("image %d (%s)", img.FileId, img.File)
 	if img.LelExpr {
-		return []string{name + ": image expressions (LEL) are " + ErrUnsupported.Error()}
+		return nil, []string{name + ": image expressions (LEL) are " + ErrUnsupported.Error()}
 	}
 	problems := unsupportedParts(name, img)
 	want := &store.Image{FileId: img.FileId, Directory: img.Directory, File: img.File, Hdu: img.Hdu,
@@ -91,15 +106,15 @@ func (c *Client) resumeImage(img *icd.ImageProperties, held *store.Image) []stri
 	}
 	if f := c.session.frame(img.FileId); f != nil {
 		if f.dir == img.Directory && f.name == img.File { // rule 4
-			c.resumeLive(f, want, &problems)
-			return problems
+			return c.resumeLive(f, want, &problems), problems
 		}
 		c.session.closeFrame(img.FileId)
 	}
-	if _, err := c.restoreFrame(want, &problems); err != nil {
-		problems = append(problems, fmt.Sprintf("%s: %v", name, c.mgr.folder.Redact(err.Error())))
+	f, err := c.restoreFrame(want, &problems)
+	if err != nil {
+		return nil, append(problems, fmt.Sprintf("%s: %v", name, c.mgr.folder.Redact(err.Error())))
 	}
-	return problems
+	return f.restored, problems
 }
 
 // unsupportedParts lists what an image of a RESUME_SESSION carries that
@@ -121,7 +136,7 @@ func unsupportedParts(name string, img *icd.ImageProperties) []string {
 
 // resumeLive brings an image that stayed open up to the message's
 // channel, Stokes and cursor, and re-sends its data.
-func (c *Client) resumeLive(f *frame, want *store.Image, problems *[]string) {
+func (c *Client) resumeLive(f *frame, want *store.Image, problems *[]string) <-chan struct{} {
 	ch, st := int(want.Channel), int(want.Stokes)
 	if err := f.checkChannel(ch, st); err != nil {
 		*problems = append(*problems, fmt.Sprintf("image %d (%s): %v", f.id, f.name, err))
@@ -133,7 +148,7 @@ func (c *Client) resumeLive(f *frame, want *store.Image, problems *[]string) {
 		f.cursor = want.Cursor
 	}
 	f.mu.Unlock()
-	f.work.add(job{kind: jobChannel, run: func(ctx context.Context) {
+	return f.work.addWait(job{kind: jobChannel, run: func(ctx context.Context) {
 		f.sendImageHistograms(ctx)
 		f.sendCursorProfiles(ctx, true)
 	}})
@@ -182,7 +197,7 @@ func (c *Client) restoreFrame(img *store.Image, problems *[]string) (*frame, err
 	f.spectral = slices.Clone(img.CursorSpectral)
 	f.imgHists = slices.Clone(img.ImageHistograms)
 	c.session.putFrame(f)
-	f.work.add(job{kind: jobData, run: func(ctx context.Context) {
+	f.restored = f.work.addWait(job{kind: jobData, run: func(ctx context.Context) {
 		f.sendImageHistograms(ctx)
 		f.sendCursorProfiles(ctx, true)
 	}})

@@ -26,7 +26,14 @@ const (
 type job struct {
 	kind  jobKind
 	run   func(ctx context.Context)
-	tiles *[]int32 // jobTiles: ids still wanted; REMOVE_REQUIRED_TILES trims them
+	tiles *[]int32      // jobTiles: ids still wanted; REMOVE_REQUIRED_TILES trims them
+	done  chan struct{} // if set, closed once the job ran or was dropped
+}
+
+func (j job) finish() {
+	if j.done != nil {
+		close(j.done)
+	}
 }
 
 // worker runs one frame's jobs in order on one goroutine.
@@ -74,6 +81,14 @@ func (w *worker) add(j job) {
 	}
 }
 
+// addWait queues j and returns a channel closed when it has run or was
+// dropped.
+func (w *worker) addWait(j job) <-chan struct{} {
+	j.done = make(chan struct{})
+	w.add(j)
+	return j.done
+}
+
 // removeTiles drops ids from tile jobs that have not started; a running
 // group already announced its tile count and is left alone.
 func (w *worker) removeTiles(ids []int32) {
@@ -103,25 +118,32 @@ func (w *worker) cancelRunning(kinds ...jobKind) {
 func dropKinds(q []job, kinds ...jobKind) []job {
 	out := q[:0]
 	for _, j := range q {
-		keep := true
-		for _, k := range kinds {
-			keep = keep && j.kind != k
+		if slices.Contains(kinds, j.kind) {
+			j.finish()
+			continue
 		}
-		if keep {
-			out = append(out, j)
-		}
+		out = append(out, j)
 	}
 	return out
 }
 
 func (w *worker) loop() {
 	defer close(w.done)
+	defer func() { // jobs left when the frame closed will never run
+		w.mu.Lock()
+		for _, j := range w.queue {
+			j.finish()
+		}
+		w.queue = nil
+		w.mu.Unlock()
+	}()
 	for {
 		j, ctx, ok := w.next()
 		if !ok {
 			return
 		}
 		j.run(ctx)
+		j.finish()
 		w.mu.Lock()
 		w.runCancel()
 		w.runCancel = nil

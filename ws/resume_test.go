@@ -1,0 +1,289 @@
+package ws
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"google.golang.org/protobuf/proto"
+
+	"cartago/icd"
+	"cartago/imaging/tiles"
+	"cartago/session"
+	"cartago/store"
+)
+
+// durable is a server with a session database that a test can stop and
+// start again on the same files, like a restart.
+type durable struct {
+	t      *testing.T
+	root   string
+	dbPath string
+	token  string
+	ts     *testServer
+	db     *store.Store
+	stopFn func()
+}
+
+func newDurable(t *testing.T) *durable {
+	root := t.TempDir()
+	writeCube(t, filepath.Join(root, "cube.fits"))
+	writeCube(t, filepath.Join(root, "other.fits"))
+	d := &durable{t: t, root: root, dbPath: filepath.Join(t.TempDir(), "s.db"), token: testToken}
+	d.start()
+	t.Cleanup(d.stop)
+	return d
+}
+
+func (d *durable) start() {
+	t := d.t
+	db, err := store.Open(d.dbPath, store.Options{NoSync: true})
+	must(t, err)
+	folder, err := session.NewFolder(d.root, "")
+	must(t, err)
+	mgr := session.NewManager(session.Config{Folder: folder, Store: db, CheckpointInterval: 5 * time.Millisecond,
+		IdleTimeout: time.Minute, Logger: quietLogger()})
+	srv, err := New(Config{AuthToken: d.token, Logger: quietLogger()}, mgr)
+	must(t, err)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	d.ts, d.db = &testServer{srv: srv, mgr: mgr, addr: l.Addr().String()}, db
+	d.stopFn = func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		mgr.Close("restart")
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("serve: %v", err)
+		}
+		db.Close()
+	}
+}
+
+func (d *durable) stop() {
+	if d.stopFn != nil {
+		d.stopFn()
+		d.stopFn = nil
+	}
+}
+
+func (d *durable) restart() {
+	d.stop()
+	d.start()
+}
+
+// waitStored polls the database until check accepts the snapshot.
+func (d *durable) waitStored(id uint32, check func(*store.Snapshot) bool) *store.Snapshot {
+	d.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		snap, err := d.db.Get(id)
+		if err == nil && check(snap) {
+			return snap
+		}
+		if time.Now().After(deadline) {
+			d.t.Fatalf("stored snapshot of %d never matched: %v %v", id, snap, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// barrier proves nothing else is queued: the next message is the PONG.
+func barrier(t *testing.T, c *websocket.Conn) {
+	t.Helper()
+	must(t, c.WriteMessage(websocket.TextMessage, []byte("PING")))
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	kind, data, err := c.ReadMessage()
+	if err != nil || kind != websocket.TextMessage || string(data) != "PONG" {
+		h, _, _ := icd.DecodeFrame(data)
+		t.Fatalf("expected only PONG, got kind %d %s (%v)", kind, h.Type, err)
+	}
+}
+
+var xy = []*icd.SetSpatialRequirements_SpatialConfig{{Coordinate: "x"}, {Coordinate: "y"}}
+
+// buildSession opens cube.fits as file 3 at channel 2 with a cursor and
+// profile requirements, and other.fits as file 4, and returns the id.
+func buildSession(t *testing.T, d *durable) uint32 {
+	c := d.ts.dial(t, d.token)
+	id := register(t, c, 0).SessionId
+	openCube(t, c, 3)
+	sendMsg(t, c, icd.EventType_OPEN_FILE, 30, 6, &icd.OpenFile{Directory: ".", File: "other.fits", FileId: 4})
+	expect(t, c, icd.EventType_OPEN_FILE_ACK, &icd.OpenFileAck{})
+	expect(t, c, icd.EventType_REGION_HISTOGRAM_DATA, &icd.RegionHistogramData{})
+	sendMsg(t, c, icd.EventType_SET_IMAGE_CHANNELS, 30, 7, &icd.SetImageChannels{FileId: 3, Channel: 2})
+	expect(t, c, icd.EventType_REGION_HISTOGRAM_DATA, &icd.RegionHistogramData{})
+	sendMsg(t, c, icd.EventType_SET_SPATIAL_REQUIREMENTS, 30, 8, &icd.SetSpatialRequirements{FileId: 3, SpatialProfiles: xy})
+	sendMsg(t, c, icd.EventType_SET_CURSOR, 30, 9, &icd.SetCursor{FileId: 3, Point: &icd.Point{X: 7, Y: 9}})
+	expect(t, c, icd.EventType_SPATIAL_PROFILE_DATA, &icd.SpatialProfileData{})
+	barrier(t, c)
+	d.waitStored(id, func(s *store.Snapshot) bool {
+		return len(s.Images) == 2 && s.Images[0].Cursor != nil && s.Images[0].Channel == 2 && len(s.Images[0].CursorSpatial) == 2
+	})
+	c.Close()
+	return id
+}
+
+func TestCheckpointHoldsSessionState(t *testing.T) {
+	d := newDurable(t)
+	id := buildSession(t, d)
+	snap, err := d.db.Get(id)
+	must(t, err)
+	img := snap.Images[0]
+	owner := sha256.Sum256([]byte(testToken))
+	if img.FileId != 3 || img.File != "cube.fits" || img.Directory != "." || img.Cursor.X != 7 ||
+		string(snap.Owner) != string(owner[:]) || snap.CreatedUnixMs == 0 || snap.LastActiveUnixMs < snap.CreatedUnixMs {
+		t.Fatalf("snapshot %v", snap)
+	}
+}
+
+func TestResumeAfterRestart(t *testing.T) {
+	d := newDurable(t)
+	id := buildSession(t, d)
+	d.restart()
+
+	c := d.ts.dial(t, d.token)
+	ack := register(t, c, id)
+	if ack.SessionType != icd.SessionType_RESUMED || ack.SessionId != id || !strings.Contains(ack.Message, "restored") {
+		t.Fatalf("register after restart: %+v", ack)
+	}
+	// The frontend resends file 3 only (file 4 was closed client-side),
+	// at channel 1, with its cursor as region 0.
+	sendMsg(t, c, icd.EventType_RESUME_SESSION, 30, 2, &icd.ResumeSession{Images: []*icd.ImageProperties{{
+		Directory: ".", File: "cube.fits", FileId: 3, Channel: 1,
+		Regions: map[int32]*icd.RegionInfo{0: {RegionType: icd.RegionType_POINT, ControlPoints: []*icd.Point{{X: 11, Y: 12}}}},
+		ContourSettings: &icd.SetContourParameters{}, VectorOverlaySettings: &icd.SetVectorOverlayParameters{},
+	}}})
+	// Data the merged requirements call for comes before the frontend
+	// re-sends anything: histogram, then the cursor with x/y profiles
+	// (the requirements came from the snapshot).
+	checkImageHistogram(t, expect(t, c, icd.EventType_REGION_HISTOGRAM_DATA, &icd.RegionHistogramData{}), 3, 1)
+	sp := expect(t, c, icd.EventType_SPATIAL_PROFILE_DATA, &icd.SpatialProfileData{})
+	if sp.X != 11 || sp.Y != 12 || sp.Channel != 1 || len(sp.Profiles) != 2 || sp.Value != cubeValue(11, 12, 1) {
+		t.Fatalf("restored cursor data %+v", sp)
+	}
+	rack := expect(t, c, icd.EventType_RESUME_SESSION_ACK, &icd.ResumeSessionAck{})
+	if !rack.Success || rack.Message != "session resumed" {
+		t.Fatalf("resume ack %+v", rack)
+	}
+	// The frontend re-sends the same requirements: nothing new comes.
+	sendMsg(t, c, icd.EventType_SET_SPATIAL_REQUIREMENTS, 30, 3, &icd.SetSpatialRequirements{FileId: 3, SpatialProfiles: xy})
+	barrier(t, c)
+	// Tiles work for the restored file at its channel.
+	sendMsg(t, c, icd.EventType_ADD_REQUIRED_TILES, 30, 4, &icd.AddRequiredTiles{FileId: 3, Tiles: []int32{tiles.Encode(0, 0, 0)}})
+	readTileGroup(t, c, 3, 1)
+	// File 4 was not in the message: gone from the session and the store.
+	sendMsg(t, c, icd.EventType_ADD_REQUIRED_TILES, 30, 5, &icd.AddRequiredTiles{FileId: 4, Tiles: []int32{0}})
+	expect(t, c, icd.EventType_ERROR_DATA, &icd.ErrorData{})
+	d.waitStored(id, func(s *store.Snapshot) bool { return len(s.Images) == 1 && s.Images[0].Channel == 1 })
+}
+
+func TestResumeReportsWhatItCannotRestore(t *testing.T) {
+	d := newDurable(t)
+	id := buildSession(t, d)
+	d.restart()
+	c := d.ts.dial(t, d.token)
+	register(t, c, id)
+	sendMsg(t, c, icd.EventType_RESUME_SESSION, 30, 2, &icd.ResumeSession{Images: []*icd.ImageProperties{
+		{Directory: ".", File: "gone.fits", FileId: 3},
+		{Directory: ".", File: "other.fits", FileId: 4, Channel: 99,
+			Regions:         map[int32]*icd.RegionInfo{5: {RegionType: icd.RegionType_RECTANGLE}, -2: {}},
+			ContourSettings: &icd.SetContourParameters{Levels: []float64{1, 2}}},
+	}})
+	var warnings []string
+	var ack *icd.ResumeSessionAck
+	for ack == nil {
+		h, p := next(t, c)
+		switch h.Type {
+		case icd.EventType_ERROR_DATA:
+			var e icd.ErrorData
+			must(t, proto.Unmarshal(p, &e))
+			warnings = append(warnings, e.Message)
+		case icd.EventType_RESUME_SESSION_ACK:
+			ack = &icd.ResumeSessionAck{}
+			must(t, proto.Unmarshal(p, ack))
+		}
+	}
+	for _, want := range []string{"gone.fits", "1 regions", "contours", "channel 99"} {
+		if !ack.Success || !strings.Contains(ack.Message, want) {
+			t.Errorf("ack %q (success %v) does not mention %q", ack.Message, ack.Success, want)
+		}
+	}
+	if len(warnings) != 4 {
+		t.Errorf("warnings %q, want one per problem", warnings)
+	}
+	// The image with problems is open anyway, at channel 0.
+	sendMsg(t, c, icd.EventType_ADD_REQUIRED_TILES, 30, 3, &icd.AddRequiredTiles{FileId: 4, Tiles: []int32{tiles.Encode(0, 0, 0)}})
+	readTileGroup(t, c, 4, 0)
+}
+
+func TestStoredImageReopensWithoutResumeSession(t *testing.T) {
+	d := newDurable(t)
+	id := buildSession(t, d)
+	d.restart()
+	c := d.ts.dial(t, d.token)
+	register(t, c, id)
+	sendMsg(t, c, icd.EventType_ADD_REQUIRED_TILES, 30, 2, &icd.AddRequiredTiles{FileId: 3, Tiles: []int32{tiles.Encode(0, 0, 0)}})
+	checkImageHistogram(t, expect(t, c, icd.EventType_REGION_HISTOGRAM_DATA, &icd.RegionHistogramData{}), 3, 2)
+	if sp := expect(t, c, icd.EventType_SPATIAL_PROFILE_DATA, &icd.SpatialProfileData{}); sp.X != 7 || sp.Channel != 2 {
+		t.Fatalf("restored cursor %+v", sp)
+	}
+	readTileGroup(t, c, 3, 2)
+}
+
+func TestResumeAfterNetworkDropKeepsImagesOpen(t *testing.T) {
+	d := newDurable(t)
+	c := d.ts.dial(t, d.token)
+	id := register(t, c, 0).SessionId
+	openCube(t, c, 0)
+	c.Close() // the network drops; the server keeps the session
+
+	c2 := d.ts.dial(t, d.token)
+	if ack := register(t, c2, id); !strings.Contains(ack.Message, "reconnected") {
+		t.Fatalf("reconnect ack %+v", ack)
+	}
+	sendMsg(t, c2, icd.EventType_RESUME_SESSION, 30, 2, &icd.ResumeSession{Images: []*icd.ImageProperties{
+		{Directory: ".", File: "cube.fits", FileId: 0, Channel: 4}}})
+	checkImageHistogram(t, expect(t, c2, icd.EventType_REGION_HISTOGRAM_DATA, &icd.RegionHistogramData{}), 0, 4)
+	if ack := expect(t, c2, icd.EventType_RESUME_SESSION_ACK, &icd.ResumeSessionAck{}); !ack.Success {
+		t.Fatalf("resume ack %+v", ack)
+	}
+}
+
+func TestOtherTokenCannotResume(t *testing.T) {
+	d := newDurable(t)
+	id := buildSession(t, d)
+	d.token = "another-token"
+	d.restart()
+	c := d.ts.dial(t, d.token)
+	ack := register(t, c, id)
+	if ack.Success || strings.Contains(ack.Message, "cube") || !strings.Contains(ack.Message, "cannot be resumed") {
+		t.Fatalf("foreign resume: %+v", ack)
+	}
+	// The stored session is untouched.
+	if snap, err := d.db.Get(id); err != nil || len(snap.Images) != 2 {
+		t.Fatalf("stored session after a refused resume: %v %v", snap, err)
+	}
+}
+
+func TestUnknownIDStartsEmptySession(t *testing.T) {
+	d := newDurable(t)
+	c := d.ts.dial(t, d.token)
+	ack := register(t, c, 424242)
+	if ack.SessionType != icd.SessionType_RESUMED || ack.SessionId != 424242 || !strings.Contains(ack.Message, "unknown") {
+		t.Fatalf("unknown id: %+v", ack)
+	}
+	sendMsg(t, c, icd.EventType_RESUME_SESSION, 30, 2, &icd.ResumeSession{})
+	if ack := expect(t, c, icd.EventType_RESUME_SESSION_ACK, &icd.ResumeSessionAck{}); !ack.Success {
+		t.Fatalf("resume of nothing: %+v", ack)
+	}
+}
