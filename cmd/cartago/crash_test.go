@@ -92,10 +92,9 @@ func freePort(t *testing.T) string {
 
 // crashRig runs the real binary on one database and sample folder.
 type crashRig struct {
-	t            *testing.T
-	root, db     string
-	port         string
-	startProcess func(args ...string) *serverProc
+	t        *testing.T
+	root, db string
+	port     string // the same on every restart, as a frontend expects
 }
 
 func newCrashRig(t *testing.T) *crashRig {
