@@ -30,7 +30,10 @@ import (
 // data set (imaging/bench.SampleDir: generated once, then cached). Each
 // reports, besides ns/op, the median over its iterations of the
 // latencies a user sees, in ms (perf.md section (e) #5 and #6, table (f)).
-// scripts/bench-imaging.sh runs them and puts them in its table.
+// The server has no session store, as in the other ws tests: what
+// checkpoints cost is perf.md (e) #7's business. The client reads tile
+// payloads without decoding them. scripts/bench-imaging.sh runs these
+// and puts them in its table.
 
 // Views of the 4096² image the frontend would request: zoom to fit in a
 // 1600×1000 canvas (16 tiles at mip 4), and full resolution in
