@@ -14,13 +14,13 @@ import (
 // to whole rows.
 const taskLen = 1 << 18
 
-// forTasks splits n values into tasks of taskLen values and calls
+// forTasks splits n values into tasks of tlen values and calls
 // fn(worker, task, lo, hi) for each, from up to GOMAXPROCS goroutines
 // (inline when there is one task or one processor). Tasks are handed out
 // dynamically, so a slow core does not hold the others back. It stops
 // handing out tasks once ctx is done and then returns ctx.Err().
-func forTasks(ctx context.Context, n, taskLen int, fn func(worker, task, lo, hi int)) error {
-	tasks := (n + taskLen - 1) / taskLen
+func forTasks(ctx context.Context, n, tlen int, fn func(worker, task, lo, hi int)) error {
+	tasks := (n + tlen - 1) / tlen
 	workers := workersFor(tasks)
 	var next atomic.Int64
 	run := func(w int) {
@@ -29,7 +29,7 @@ func forTasks(ctx context.Context, n, taskLen int, fn func(worker, task, lo, hi 
 			if t >= tasks || ctx.Err() != nil {
 				return
 			}
-			fn(w, t, t*taskLen, min((t+1)*taskLen, n))
+			fn(w, t, t*tlen, min((t+1)*tlen, n))
 		}
 	}
 	if workers <= 1 {
