@@ -51,6 +51,7 @@ func (c *Client) HandleShortFrame(ctx context.Context, n int) {
 // in memory for the idle timeout.
 func (c *Client) Close() {
 	if c.session != nil {
+		c.session.stopAnimation() // nobody left to watch it
 		c.mgr.detach(c, c.session)
 		c.session = nil
 	}

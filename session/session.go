@@ -35,6 +35,10 @@ type Session struct {
 	pending map[int32]*store.Image // guarded by fmu; stored images not reopened yet
 
 	syncID atomic.Int32 // last RASTER_TILE_SYNC id; ids start at 1
+	animID atomic.Int32 // last animation id; ids start at 1
+
+	amu  sync.Mutex
+	anim *animation // guarded by amu; the running animation, if any
 }
 
 func newSession(id uint32, owner []byte, log *slog.Logger, ckpt *checkpointer) *Session {
@@ -131,6 +135,12 @@ func (s *Session) closeFramesExcept(keep map[int32]bool) {
 // closeFrame closes file id; -1 closes every image. It reports whether
 // anything was closed.
 func (s *Session) closeFrame(id int32) bool {
+	s.amu.Lock()
+	playing := s.anim != nil && (id == -1 || s.anim.fileID == id)
+	s.amu.Unlock()
+	if playing {
+		s.stopAnimation()
+	}
 	s.fmu.Lock()
 	var closing []*frame
 	for fid, f := range s.frames {

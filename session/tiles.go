@@ -51,6 +51,9 @@ func (c *Client) handleAddRequiredTiles(r request) error {
 	if len(msg.Tiles) == 0 {
 		return nil
 	}
+	if c.session.animationTiles(f.id, msg.Tiles, msg.CompressionQuality) {
+		return nil // the animation sends them with its next frame
+	}
 	// Tiles are cut at run time for whatever channel is current then.
 	tiles := msg.Tiles
 	f.work.add(job{kind: jobTiles, tiles: &tiles, run: func(ctx context.Context) {

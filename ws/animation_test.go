@@ -1,0 +1,72 @@
+package ws
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"google.golang.org/protobuf/proto"
+
+	"cartago/icd"
+	"cartago/imaging/tiles"
+)
+
+func TestAnimationPlaysLoopsAndStops(t *testing.T) {
+	c := imageClient(t)
+	openCube(t, c, 0)
+	sendMsg(t, c, icd.EventType_START_ANIMATION, 30, 3, &icd.StartAnimation{
+		FileId: 0, FirstFrame: &icd.AnimationFrame{}, StartFrame: &icd.AnimationFrame{Channel: 3},
+		LastFrame: &icd.AnimationFrame{Channel: cubeD - 1}, DeltaFrame: &icd.AnimationFrame{Channel: 1},
+		FrameRate: 30, Looping: true,
+		RequiredTiles: &icd.AddRequiredTiles{FileId: 0, Tiles: []int32{tiles.Encode(0, 0, 0)}, CompressionQuality: 9},
+	})
+	var ack icd.StartAnimationAck
+	recv(t, c, icd.EventType_START_ANIMATION_ACK, 3, &ack)
+	if !ack.Success || ack.AnimationId <= 0 {
+		t.Fatalf("start ack %+v", &ack)
+	}
+	var channels []int32
+	for len(channels) < 6 {
+		h, p := next(t, c)
+		if h.Type != icd.EventType_RASTER_TILE_SYNC {
+			continue
+		}
+		var s icd.RasterTileSync
+		must(t, proto.Unmarshal(p, &s))
+		if s.AnimationId != ack.AnimationId {
+			t.Fatalf("sync without the animation id: %+v", &s)
+		}
+		if s.EndSync {
+			channels = append(channels, s.Channel)
+			sendMsg(t, c, icd.EventType_ANIMATION_FLOW_CONTROL, 30, 4, &icd.AnimationFlowControl{FileId: 0,
+				ReceivedFrame: &icd.AnimationFrame{Channel: s.Channel}})
+		}
+	}
+	want := []int32{3, 4, 0, 1, 2, 3}
+	for i := range want {
+		if channels[i] != want[i] {
+			t.Fatalf("frames %v, want %v", channels, want)
+		}
+	}
+	sendMsg(t, c, icd.EventType_STOP_ANIMATION, 30, 5, &icd.StopAnimation{FileId: 0, EndFrame: &icd.AnimationFrame{Channel: 3}})
+	// Drain what was in flight; afterwards, several frame intervals
+	// later, nothing more has come.
+	drainToPong(t, c)
+	time.Sleep(150 * time.Millisecond)
+	barrier(t, c)
+}
+
+// drainToPong sends PING and discards messages up to the PONG.
+func drainToPong(t *testing.T, c *websocket.Conn) {
+	t.Helper()
+	must(t, c.WriteMessage(websocket.TextMessage, []byte("PING")))
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		kind, data, err := c.ReadMessage()
+		must(t, err)
+		if kind == websocket.TextMessage && string(data) == "PONG" {
+			return
+		}
+	}
+}
+
