@@ -108,7 +108,7 @@ func (s *Session) startAnimation(c *Client, msg *icd.StartAnimation) (*animation
 	}
 	if rt := msg.RequiredTiles; rt != nil {
 		a.tiles = slices.Clone(rt.Tiles)
-		p.quality = rt.CompressionQuality
+		a.player.quality, a.player.compression = rt.CompressionQuality, rt.CompressionType
 	}
 	s.amu.Lock()
 	s.anim = a
@@ -205,7 +205,7 @@ func (a *animation) showFrame(ctx context.Context, f *frame, ch, st int) bool {
 		defer cancel()
 		f.sendImageHistograms(jctx)
 		f.sendCursorProfiles(jctx, false)
-		f.sendTiles(jctx, tileRequest{channel: ch, stokes: st, ids: tiles, quality: a.player.quality, animationID: a.id})
+		f.sendTiles(jctx, tileRequest{channel: ch, stokes: st, ids: tiles, compression: a.player.compression, quality: a.player.quality, animationID: a.id})
 	}})
 	a.player.moveMatched(f.sess, ch)
 	// Wait even when stopped, so nothing of this animation is sent after
@@ -225,6 +225,7 @@ type player struct {
 	forward            bool
 	looping, bounce    bool
 	rate               int
+	compression        icd.CompressionType
 	quality            float32
 	matched            map[int32][]float32
 	done               bool

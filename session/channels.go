@@ -31,13 +31,14 @@ func (c *Client) handleSetImageChannels(r request) error {
 	// A hidden, matched frame gets an empty tile request: just move.
 	var tiles []int32
 	var quality float32
+	var ct icd.CompressionType
 	if rt := msg.RequiredTiles; rt != nil && rt.FileId == msg.FileId {
-		tiles, quality = rt.Tiles, rt.CompressionQuality
+		tiles, quality, ct = rt.Tiles, rt.CompressionQuality, rt.CompressionType
 	}
 	f.work.add(job{kind: jobChannel, run: func(ctx context.Context) {
 		f.sendImageHistograms(ctx)
 		f.sendCursorProfiles(ctx, stokesChanged)
-		f.sendTiles(ctx, tileRequest{channel: ch, stokes: st, ids: tiles, quality: quality})
+		f.sendTiles(ctx, tileRequest{channel: ch, stokes: st, ids: tiles, compression: ct, quality: quality})
 	}})
 	return nil
 }

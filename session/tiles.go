@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -10,13 +11,22 @@ import (
 
 	"cartago/icd"
 	"cartago/imaging/tiles"
+	"cartago/imaging/zfp"
 )
 
-// tileEncoder turns a tile's floats into the payload of a TileData. The
-// ZFP encoder will sit behind it; until then tiles go out uncompressed,
-// which the frontend accepts whatever it asked for.
+// tileEncoder turns a tile's floats into the payload of a TileData. Each
+// tile-rendering goroutine owns one (encoders keep scratch buffers).
 type tileEncoder interface {
 	encode(dst *icd.TileData, data []float32, quality float32) (icd.CompressionType, float32)
+}
+
+// newTileEncoder returns the encoder for what the client asked for. The
+// frontend asks for ZFP; NONE stays available for scripts and tests.
+func newTileEncoder(ct icd.CompressionType) tileEncoder {
+	if ct == icd.CompressionType_ZFP {
+		return &zfpEncoder{}
+	}
+	return rawEncoder{}
 }
 
 // rawEncoder sends float32 little-endian with NaN as -FLT_MAX, the blank
@@ -28,13 +38,46 @@ func (rawEncoder) encode(dst *icd.TileData, data []float32, _ float32) (icd.Comp
 	return icd.CompressionType_NONE, 0
 }
 
-// encoder compresses every tile.
-var encoder tileEncoder = rawEncoder{}
+// Quality bump of the reference: a tile that compresses more than
+// bumpRatio-fold at the asked precision is retried at full precision,
+// which is kept if it still compresses more than keepRatio-fold (nearly
+// flat tiles then cost little and lose nothing).
+const (
+	bumpRatio = 20
+	keepRatio = 10
+	fullPrec  = 32
+)
+
+// zfpEncoder sends ZFP fixed-precision streams plus the NaN run lengths
+// the frontend uses to blank pixels again.
+type zfpEncoder struct {
+	enc zfp.Encoder
+}
+
+func (z *zfpEncoder) encode(dst *icd.TileData, data []float32, quality float32) (icd.CompressionType, float32) {
+	w, h := int(dst.Width), int(dst.Height)
+	dst.NanEncodings = tiles.AppendNaNEncodings(nil, data)
+	if len(dst.NanEncodings) > 4 { // more than one run: some NaN
+		tiles.FillNaNBlocks(data, w, h)
+	}
+	prec := max(1, min(fullPrec, int(math.Round(float64(quality)))))
+	dst.ImageData = z.enc.Encode(nil, data, w, h, prec)
+	raw := 4 * len(data)
+	if prec < fullPrec && raw > bumpRatio*len(dst.ImageData) {
+		full := z.enc.Encode(nil, data, w, h, fullPrec)
+		if raw > keepRatio*len(full) {
+			dst.ImageData = full
+			return icd.CompressionType_ZFP, fullPrec
+		}
+	}
+	return icd.CompressionType_ZFP, float32(prec)
+}
 
 // tileRequest is one group of tiles to send for a channel.
 type tileRequest struct {
 	channel, stokes int
 	ids             []int32
+	compression     icd.CompressionType
 	quality         float32
 	animationID     int32
 }
@@ -61,7 +104,7 @@ func (c *Client) handleAddRequiredTiles(r request) error {
 		f.work.mu.Lock() // REMOVE_REQUIRED_TILES may have trimmed the list
 		ids := slices.Clone(tiles)
 		f.work.mu.Unlock()
-		f.sendTiles(ctx, tileRequest{channel: ch, stokes: st, ids: ids, quality: msg.CompressionQuality})
+		f.sendTiles(ctx, tileRequest{channel: ch, stokes: st, ids: ids, compression: msg.CompressionType, quality: msg.CompressionQuality})
 	}})
 	return nil
 }
@@ -125,8 +168,9 @@ func (f *frame) renderTiles(ctx context.Context, req tileRequest, syncID int32, 
 		go func() {
 			defer wg.Done()
 			var buf []float32
+			enc := newTileEncoder(req.compression)
 			for t := range next {
-				buf = f.sendTile(ctx, req, syncID, t, buf)
+				buf = f.sendTile(ctx, req, enc, syncID, t, buf)
 			}
 		}()
 	}
@@ -140,13 +184,13 @@ func (f *frame) renderTiles(ctx context.Context, req tileRequest, syncID int32, 
 	wg.Wait()
 }
 
-func (f *frame) sendTile(ctx context.Context, req tileRequest, syncID int32, t tiles.Tile, buf []float32) []float32 {
+func (f *frame) sendTile(ctx context.Context, req tileRequest, enc tileEncoder, syncID int32, t tiles.Tile, buf []float32) []float32 {
 	data, rect, err := tiles.Render(buf, f.plane, t)
 	if err != nil || ctx.Err() != nil {
 		return data
 	}
 	td := &icd.TileData{Layer: int32(t.Layer), X: int32(t.X), Y: int32(t.Y), Width: int32(rect.Width), Height: int32(rect.Height)}
-	ctype, quality := encoder.encode(td, data, req.quality)
+	ctype, quality := enc.encode(td, data, req.quality)
 	f.sess.send(ctx, icd.EventType_RASTER_TILE_DATA, &icd.RasterTileData{
 		FileId: f.id, Channel: int32(req.channel), Stokes: int32(req.stokes),
 		CompressionType: ctype, CompressionQuality: quality,
