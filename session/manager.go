@@ -30,6 +30,9 @@ type Config struct {
 	// SessionTTL is how long a stored session that nobody uses is kept.
 	// Default 7 days.
 	SessionTTL time.Duration
+	// RawTiles sends tiles uncompressed even when ZFP is asked for
+	// (debugging, or comparing renderings).
+	RawTiles bool
 	// FeatureFlags is sent as server_feature_flags in REGISTER_VIEWER_ACK.
 	FeatureFlags uint32
 	// Platform is sent as platform_strings; see PlatformStrings.
@@ -160,7 +163,7 @@ func (m *Manager) find(c *Client, id uint32) (*Session, attachKind, error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		return newSession(id, c.owner, m.log, m.ckpt), attachNew, nil
+		return newSession(id, c.owner, m), attachNew, nil
 	}
 	if s, ok := m.sessions[id]; ok {
 		if !bytes.Equal(s.owner, c.owner) {
@@ -174,13 +177,13 @@ func (m *Manager) find(c *Client, id uint32) (*Session, attachKind, error) {
 		case err == nil && !bytes.Equal(snap.Owner, c.owner):
 			return nil, 0, ErrNotOwner
 		case err == nil:
-			return restoreSession(snap, m.log, m.ckpt), attachStored, nil
+			return restoreSession(snap, m), attachStored, nil
 		case !errors.Is(err, store.ErrNotFound):
 			m.log.Error("reading stored session", "session", id, "err", err)
 			return nil, 0, fmt.Errorf("session %d could not be read from the database", id)
 		}
 	}
-	return newSession(id, c.owner, m.log, m.ckpt), attachUnknown, nil
+	return newSession(id, c.owner, m), attachUnknown, nil
 }
 
 // detach unbinds c from its session and starts the idle timer that

@@ -17,11 +17,12 @@ import (
 // a reconnecting frontend re-attaches to it by id.
 type Session struct {
 	// Immutable after newSession.
-	ID      uint32
-	Created time.Time
-	owner   []byte // SHA-256 of the access token; nil without access control
-	log     *slog.Logger
-	ckpt    *checkpointer // nil when nothing is persisted
+	ID       uint32
+	Created  time.Time
+	owner    []byte // SHA-256 of the access token; nil without access control
+	log      *slog.Logger
+	ckpt     *checkpointer // nil when nothing is persisted
+	rawTiles bool          // never compress tiles (Config.RawTiles)
 
 	lastActive atomic.Int64 // Unix ms of the last message
 	seq        atomic.Int64 // orders frames by opening
@@ -41,17 +42,17 @@ type Session struct {
 	anim *animation // guarded by amu; the running animation, if any
 }
 
-func newSession(id uint32, owner []byte, log *slog.Logger, ckpt *checkpointer) *Session {
-	s := &Session{ID: id, Created: time.Now(), owner: owner, log: log.With("session", id), ckpt: ckpt,
-		frames: make(map[int32]*frame)}
+func newSession(id uint32, owner []byte, m *Manager) *Session {
+	s := &Session{ID: id, Created: time.Now(), owner: owner, log: m.log.With("session", id), ckpt: m.ckpt,
+		rawTiles: m.cfg.RawTiles, frames: make(map[int32]*frame)}
 	s.touch()
 	return s
 }
 
 // restoreSession rebuilds a session from its snapshot. Its images are
 // reopened when the frontend resumes or first asks for one of them.
-func restoreSession(snap *store.Snapshot, log *slog.Logger, ckpt *checkpointer) *Session {
-	s := newSession(snap.SessionId, snap.Owner, log, ckpt)
+func restoreSession(snap *store.Snapshot, m *Manager) *Session {
+	s := newSession(snap.SessionId, snap.Owner, m)
 	s.Created = time.UnixMilli(snap.CreatedUnixMs)
 	s.pending = make(map[int32]*store.Image, len(snap.Images))
 	for _, img := range snap.Images {

@@ -168,7 +168,11 @@ func (f *frame) renderTiles(ctx context.Context, req tileRequest, syncID int32, 
 		go func() {
 			defer wg.Done()
 			var buf []float32
-			enc := newTileEncoder(req.compression)
+			ct := req.compression
+			if f.sess.rawTiles {
+				ct = icd.CompressionType_NONE
+			}
+			enc := newTileEncoder(ct)
 			for t := range next {
 				buf = f.sendTile(ctx, req, enc, syncID, t, buf)
 			}

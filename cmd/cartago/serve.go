@@ -50,6 +50,7 @@ func serveFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "idle-timeout", Value: 15 * time.Second, Usage: "how long a disconnected session keeps its images open", EnvVars: envVar("IDLE_TIMEOUT")},
 		&cli.DurationFlag{Name: "checkpoint-interval", Value: 50 * time.Millisecond, Usage: "a session change is on disk within this interval", EnvVars: envVar("CHECKPOINT_INTERVAL")},
 		&cli.DurationFlag{Name: "session-ttl", Value: 7 * 24 * time.Hour, Usage: "how long an unused stored session is kept", EnvVars: envVar("SESSION_TTL")},
+		&cli.BoolFlag{Name: "no-tile-compression", Usage: "send tiles uncompressed even when the frontend asks for ZFP", EnvVars: envVar("NO_TILE_COMPRESSION")},
 		&cli.Int64Flag{Name: "max-message-size", Value: 256 << 20, Usage: "largest incoming message in bytes; larger closes the connection", EnvVars: envVar("MAX_MESSAGE_SIZE")},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: envVar("LOG_LEVEL")},
 	}
@@ -89,6 +90,7 @@ type serveOptions struct {
 	ttl        time.Duration
 	noAuth     bool
 	maxMessage int64
+	rawTiles   bool
 	log        *slog.Logger
 }
 
@@ -110,6 +112,7 @@ func optionsFromCLI(c *cli.Context) (serveOptions, error) {
 		ttl:        c.Duration("session-ttl"),
 		noAuth:     c.Bool("no-auth"),
 		maxMessage: c.Int64("max-message-size"),
+		rawTiles:   c.Bool("no-tile-compression"),
 		log:        log,
 	}
 	if !c.Bool("no-frontend") {
@@ -171,6 +174,7 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		CheckpointInterval: o.checkpoint,
 		SessionTTL:         o.ttl,
 		IdleTimeout:        o.idle,
+		RawTiles:           o.rawTiles,
 		Platform:           session.PlatformStrings(versionString()),
 		Logger:             o.log,
 		Folder:             o.folder,
