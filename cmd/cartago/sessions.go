@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"cartago/store"
+)
+
+// dbLockTimeout is how long the admin commands wait for the database
+// file before concluding that a server holds it.
+const dbLockTimeout = 200 * time.Millisecond
+
+func sessionsCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "sessions",
+		Usage: "list, show, purge and export stored sessions",
+		Subcommands: []*cli.Command{
+			sessionsListCommand(), sessionsShowCommand(), sessionsPurgeCommand(), sessionsExportCommand(),
+		},
+	}
+}
+
+// dbFlag is serve's --db flag: same default and environment variable.
+func dbFlag() cli.Flag {
+	return &cli.StringFlag{Name: "db", Value: defaultDBPath(), Usage: "session database (bbolt file)", EnvVars: envVar("DB")}
+}
+
+// sessionRow is one line of `sessions list`, and the admin socket's
+// wire form of a session summary.
+type sessionRow struct {
+	ID         uint32    `json:"id"`
+	Owner      string    `json:"owner,omitempty"` // hex SHA-256 of the access token
+	Created    time.Time `json:"created,omitzero"`
+	LastActive time.Time `json:"last_active,omitzero"`
+	Live       bool      `json:"live"`   // held in memory by a running server
+	Stored     bool      `json:"stored"` // has a snapshot in the database
+	Images     int       `json:"images"`
+	Regions    int       `json:"regions"`
+}
+
+// rowOf summarizes a stored snapshot.
+func rowOf(snap *store.Snapshot) sessionRow {
+	r := sessionRow{ID: snap.SessionId, Owner: hex.EncodeToString(snap.Owner), Stored: true, Images: len(snap.Images)}
+	if snap.CreatedUnixMs != 0 {
+		r.Created = time.UnixMilli(snap.CreatedUnixMs).UTC()
+	}
+	if snap.LastActiveUnixMs != 0 {
+		r.LastActive = time.UnixMilli(snap.LastActiveUnixMs).UTC()
+	}
+	for _, img := range snap.Images {
+		r.Regions += len(img.Regions)
+	}
+	return r
+}
+
+// sessionRows merges stored snapshots with the ids of live sessions,
+// ordered by id. Live sessions without a checkpoint yet get a row too.
+func sessionRows(snaps []*store.Snapshot, live []uint32) []sessionRow {
+	rows := make([]sessionRow, 0, len(snaps))
+	for _, s := range snaps {
+		rows = append(rows, rowOf(s))
+	}
+	slices.SortFunc(rows, func(a, b sessionRow) int { return cmpID(a.ID, b.ID) })
+	for _, id := range live {
+		i, found := slices.BinarySearchFunc(rows, id, func(r sessionRow, id uint32) int { return cmpID(r.ID, id) })
+		if !found {
+			rows = slices.Insert(rows, i, sessionRow{ID: id})
+		}
+		rows[i].Live = true
+	}
+	return rows
+}
+
+func cmpID(a, b uint32) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// state is the STATE column: "live" only a running server can tell.
+func (r sessionRow) state() string {
+	if r.Live {
+		return "live"
+	}
+	return "stored"
+}
+
+// sessionData is how the admin commands reach a database. Each method
+// is one short operation.
+type sessionData interface {
+	list(ctx context.Context) ([]sessionRow, error)
+	// get returns the stored snapshot (nil for a live session not yet
+	// checkpointed) and whether the session is live; an unknown id is
+	// store.ErrNotFound.
+	get(ctx context.Context, id uint32) (*store.Snapshot, bool, error)
+	// purge ends and deletes what req selects.
+	purge(ctx context.Context, req purgeRequest) (purgeResult, error)
+	// where says how the data was reached, for messages.
+	where() string
+}
+
+// withSessionData runs fn against the database at dbPath, opened
+// read-only unless write and closed again when fn returns. A database
+// held by a running server fails within dbLockTimeout: the commands
+// never wait for the server.
+func withSessionData(_ context.Context, dbPath string, write bool, fn func(sessionData) error) error {
+	if _, err := os.Stat(dbPath); err != nil {
+		return &store.Error{Path: dbPath, Err: err, Hint: "no session database there; check --db or CARTAGO_DB"}
+	}
+	db, err := store.Open(dbPath, store.Options{ReadOnly: !write, LockTimeout: dbLockTimeout})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(offlineData{db})
+}
+
+// offlineData reads and writes a database no server holds.
+type offlineData struct{ db *store.Store }
+
+func (o offlineData) where() string { return o.db.Path() }
+
+func (o offlineData) list(context.Context) ([]sessionRow, error) {
+	snaps, err := o.db.List()
+	return sessionRows(snaps, nil), err
+}
+
+func (o offlineData) get(_ context.Context, id uint32) (*store.Snapshot, bool, error) {
+	snap, err := o.db.Get(id)
+	return snap, false, err
+}
+
+func (o offlineData) purge(_ context.Context, req purgeRequest) (purgeResult, error) {
+	return purgeStored(o.db, req, nil)
+}
+
+// parseSessionID parses a session id as the frontend shows it (decimal).
+func parseSessionID(s string) (uint32, error) {
+	if strings.HasPrefix(s, "-") {
+		// urfave/cli stops reading options at the first argument.
+		return 0, fmt.Errorf("option %s after a session id: put options before the ids", s)
+	}
+	id, err := strconv.ParseUint(s, 10, 32)
+	if err != nil || id == 0 {
+		return 0, fmt.Errorf("%q is not a session id (a positive decimal number below 2^32)", s)
+	}
+	return uint32(id), nil
+}
+
+// oneSessionID is the single ID argument of show and export.
+func oneSessionID(c *cli.Context) (uint32, error) {
+	var ids []uint32
+	for _, a := range c.Args().Slice() {
+		id, err := parseSessionID(a)
+		if err != nil {
+			return 0, err
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) != 1 {
+		return 0, fmt.Errorf("%s needs one session id argument (see `cartago sessions list`)", c.Command.Name)
+	}
+	return ids[0], nil
+}
+
+// rfc3339 formats t in UTC, or "-" when unknown.
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}

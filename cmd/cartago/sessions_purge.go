@@ -1,0 +1,287 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"cartago/store"
+)
+
+func sessionsPurgeCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "purge",
+		Usage:     "delete sessions from the database; live ones are ended first",
+		ArgsUsage: "ID... | --older-than DURATION | --all",
+		Description: "Purge asks for confirmation unless --yes. A live session (a running server holds it) is " +
+			"closed with a reason its frontend shows, its images are released and its snapshot deleted. " +
+			"--older-than selects stored sessions last active longer ago and never ends live ones.",
+		Flags: []cli.Flag{
+			dbFlag(),
+			&cli.DurationFlag{Name: "older-than", Usage: "purge sessions last active longer than `DURATION` ago (e.g. 72h)"},
+			&cli.BoolFlag{Name: "all", Usage: "purge every session"},
+			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
+		},
+		Action: sessionsPurgeAction,
+	}
+}
+
+// purgeReason is the websocket close reason the frontend of a purged
+// live session receives.
+const purgeReason = "session purged by the administrator"
+
+// purgeRequest asks to end and delete sessions by id; it is also the
+// admin socket's request body.
+type purgeRequest struct {
+	IDs []uint32 `json:"ids"`
+	// InactiveBeforeMs, when not 0, limits the purge to those of IDs that
+	// are not live and were last active before this Unix ms time, so a
+	// session used between listing and purging is kept.
+	InactiveBeforeMs int64 `json:"inactive_before_ms,omitempty"`
+}
+
+// purgeResult says what a purge did.
+type purgeResult struct {
+	Purged []uint32 `json:"purged"`          // deleted or ended
+	Ended  []uint32 `json:"ended,omitempty"` // were live and were closed
+	Kept   []uint32 `json:"kept,omitempty"`  // used again since they were listed
+}
+
+// liveSessions is what a purge needs of session.Manager.
+type liveSessions interface {
+	Live() []uint32
+	End(id uint32, reason string) bool
+}
+
+// purgeStored ends the live sessions among req.IDs (live may be nil:
+// no server) and deletes their snapshots.
+func purgeStored(db *store.Store, req purgeRequest, live liveSessions) (purgeResult, error) {
+	res := purgeResult{Purged: []uint32{}}
+	isLive := map[uint32]bool{}
+	if live != nil {
+		for _, id := range live.Live() {
+			isLive[id] = true
+		}
+	}
+	ids := req.IDs
+	if req.InactiveBeforeMs != 0 {
+		ids = nil
+		for _, id := range req.IDs {
+			snap, err := db.Get(id)
+			switch {
+			case errors.Is(err, store.ErrNotFound) && !isLive[id]: // gone meanwhile
+			case isLive[id] || err != nil || snap.LastActiveUnixMs >= req.InactiveBeforeMs:
+				res.Kept = append(res.Kept, id)
+			default:
+				ids = append(ids, id)
+			}
+		}
+	}
+	// End before deleting: an attached session could otherwise write its
+	// snapshot back after the delete.
+	ended := map[uint32]bool{}
+	for _, id := range ids {
+		if live != nil && live.End(id, purgeReason) {
+			ended[id] = true
+			res.Ended = append(res.Ended, id)
+		}
+	}
+	for _, id := range ids {
+		if stored, err := db.Has(id); err != nil {
+			return res, err
+		} else if stored || ended[id] {
+			res.Purged = append(res.Purged, id)
+		}
+	}
+	_, err := db.Delete(ids...)
+	return res, err
+}
+
+// purgeSelector is what the command line asked to purge: exactly one of
+// ids, olderThan or all.
+type purgeSelector struct {
+	ids       []uint32
+	olderThan time.Duration
+	all       bool
+}
+
+func purgeSelectorFrom(c *cli.Context) (purgeSelector, error) {
+	sel := purgeSelector{olderThan: c.Duration("older-than"), all: c.Bool("all")}
+	for _, a := range c.Args().Slice() {
+		id, err := parseSessionID(a)
+		if err != nil {
+			return sel, err
+		}
+		sel.ids = append(sel.ids, id)
+	}
+	n := 0
+	for _, given := range []bool{len(sel.ids) > 0, c.IsSet("older-than"), sel.all} {
+		if given {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return sel, errors.New("purge needs session ids, --older-than DURATION or --all")
+	case n > 1:
+		return sel, errors.New("give session ids, --older-than or --all, not several of them")
+	case c.IsSet("older-than") && sel.olderThan <= 0:
+		return sel, errors.New("--older-than must be a positive duration such as 72h")
+	}
+	return sel, nil
+}
+
+// choose picks the sessions to purge among rows, as of now.
+func (sel purgeSelector) choose(rows []sessionRow, now time.Time, where string) (purgeRequest, []sessionRow, error) {
+	var req purgeRequest
+	var chosen []sessionRow
+	switch {
+	case sel.all:
+		chosen = rows
+	case sel.olderThan > 0:
+		cutoff := now.Add(-sel.olderThan)
+		req.InactiveBeforeMs = cutoff.UnixMilli()
+		for _, r := range rows {
+			if r.Stored && !r.Live && r.LastActive.Before(cutoff) {
+				chosen = append(chosen, r)
+			}
+		}
+	default:
+		byID := make(map[uint32]sessionRow, len(rows))
+		for _, r := range rows {
+			byID[r.ID] = r
+		}
+		var missing []string
+		for _, id := range sel.ids {
+			if r, ok := byID[id]; ok {
+				chosen = append(chosen, r)
+				delete(byID, id) // an id given twice is purged once
+			} else if !containsRow(chosen, id) {
+				missing = append(missing, strconv.FormatUint(uint64(id), 10))
+			}
+		}
+		if len(missing) > 0 {
+			return req, nil, fmt.Errorf("no session %s in %s; nothing purged", strings.Join(missing, ", "), where)
+		}
+	}
+	for _, r := range chosen {
+		req.IDs = append(req.IDs, r.ID)
+	}
+	return req, chosen, nil
+}
+
+func containsRow(rows []sessionRow, id uint32) bool {
+	for _, r := range rows {
+		if r.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func sessionsPurgeAction(c *cli.Context) error {
+	sel, err := purgeSelectorFrom(c)
+	if err != nil {
+		return err
+	}
+	dbPath := c.String("db")
+	var rows []sessionRow
+	var where string
+	// Listing and purging are separate visits, so the database is not
+	// held while the question waits for an answer.
+	err = withSessionData(c.Context, dbPath, false, func(d sessionData) error {
+		var err error
+		rows, err = d.list(c.Context)
+		where = d.where()
+		if err != nil && len(rows) > 0 { // unreadable values: purge the others
+			fmt.Fprintln(c.App.ErrWriter, "cartago: warning:", err)
+			err = nil
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	req, chosen, err := sel.choose(rows, time.Now(), where)
+	if err != nil {
+		return err
+	}
+	if len(chosen) == 0 {
+		_, err := fmt.Fprintln(c.App.Writer, "no sessions match; nothing purged")
+		return err
+	}
+	if !c.Bool("yes") && !confirmPurge(c.App.Reader, c.App.Writer, chosen) {
+		return errors.New("not confirmed; nothing purged")
+	}
+	var res purgeResult
+	err = withSessionData(c.Context, dbPath, true, func(d sessionData) error {
+		var err error
+		res, err = d.purge(c.Context, req)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return reportPurge(c.App.Writer, res)
+}
+
+// confirmPurge shows what would go and asks; only y or yes agrees.
+func confirmPurge(in io.Reader, out io.Writer, chosen []sessionRow) bool {
+	var ids, live []string
+	for _, r := range chosen {
+		id := strconv.FormatUint(uint64(r.ID), 10)
+		ids = append(ids, id)
+		if r.Live {
+			live = append(live, id)
+		}
+	}
+	if len(ids) <= 20 {
+		fmt.Fprintf(out, "sessions: %s\n", strings.Join(ids, " "))
+	}
+	if len(live) > 0 {
+		fmt.Fprintf(out, "live, will be closed: %s\n", strings.Join(live, " "))
+	}
+	fmt.Fprintf(out, "Purge %s? [y/N] ", plural(len(chosen), "session"))
+	answer, _ := bufio.NewReader(in).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(answer)) {
+	case "y", "yes":
+		return true
+	}
+	if !strings.HasSuffix(answer, "\n") {
+		fmt.Fprintln(out) // end the question's line
+	}
+	return false
+}
+
+func reportPurge(w io.Writer, res purgeResult) error {
+	fmt.Fprintf(w, "purged %s", plural(len(res.Purged), "session"))
+	if len(res.Ended) > 0 {
+		fmt.Fprintf(w, "; ended %d live: %s", len(res.Ended), joinIDs(res.Ended))
+	}
+	if len(res.Kept) > 0 {
+		fmt.Fprintf(w, "; kept %d used since listed: %s", len(res.Kept), joinIDs(res.Kept))
+	}
+	_, err := fmt.Fprintln(w)
+	return err
+}
+
+func joinIDs(ids []uint32) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatUint(uint64(id), 10)
+	}
+	return strings.Join(s, " ")
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
