@@ -179,6 +179,13 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		Logger:             o.log,
 		Folder:             o.folder,
 	})
+	// The admin socket lets `cartago sessions` reach this database while
+	// it is locked; without it the server still works.
+	if admin, err := startAdmin(db, sessions, o.checkpoint, o.log); err != nil {
+		o.log.Warn("sessions commands cannot reach this server", "err", err)
+	} else {
+		defer admin.Close() // after sessions.Close, before db.Close
+	}
 	srv, err := ws.New(ws.Config{
 		FrontendFolder: o.frontend,
 		AuthToken:      o.token,

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -16,13 +17,17 @@ import (
 )
 
 // dbLockTimeout is how long the admin commands wait for the database
-// file before concluding that a server holds it.
+// file before concluding that a server holds it. Short: when a server
+// runs, the admin socket answers instead.
 const dbLockTimeout = 200 * time.Millisecond
 
 func sessionsCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "sessions",
-		Usage: "list, show, purge and export stored sessions",
+		Usage: "list, show, purge and export stored sessions (while a server runs too)",
+		Description: "The commands read the session database directly when no server uses it. " +
+			"While `cartago serve` runs on the database they go through its admin socket (<db>.sock), " +
+			"so they see live sessions and a purge ends them.",
 		Subcommands: []*cli.Command{
 			sessionsListCommand(), sessionsShowCommand(), sessionsPurgeCommand(), sessionsExportCommand(),
 		},
@@ -98,8 +103,9 @@ func (r sessionRow) state() string {
 	return "stored"
 }
 
-// sessionData is how the admin commands reach a database. Each method
-// is one short operation.
+// sessionData is how the admin commands reach a database: directly when
+// no server holds it, else through the admin socket of the server that
+// does. Each method is one short operation.
 type sessionData interface {
 	list(ctx context.Context) ([]sessionRow, error)
 	// get returns the stored snapshot (nil for a live session not yet
@@ -112,21 +118,53 @@ type sessionData interface {
 	where() string
 }
 
-// withSessionData runs fn against the database at dbPath, opened
-// read-only unless write and closed again when fn returns. A database
-// held by a running server fails within dbLockTimeout: the commands
-// never wait for the server.
-func withSessionData(_ context.Context, dbPath string, write bool, fn func(sessionData) error) error {
+// withSessionData runs fn against the database at dbPath. A running
+// server's admin socket is preferred, so the CLI never waits for a lock
+// the server holds; otherwise the file is opened (read-only unless
+// write) and closed again when fn returns. It fails within a few
+// seconds, never hangs, when the file is locked and no socket answers.
+func withSessionData(ctx context.Context, dbPath string, write bool, fn func(sessionData) error) error {
+	sock := adminSocketPath(dbPath)
+	client, pingErr := dialAdmin(ctx, sock)
+	if pingErr == nil {
+		defer client.close()
+		return fn(client)
+	}
 	if _, err := os.Stat(dbPath); err != nil {
 		return &store.Error{Path: dbPath, Err: err, Hint: "no session database there; check --db or CARTAGO_DB"}
 	}
 	db, err := store.Open(dbPath, store.Options{ReadOnly: !write, LockTimeout: dbLockTimeout})
+	if errors.Is(err, store.ErrLocked) {
+		// A server may have started a moment ago; ask its socket once
+		// more unless it already failed by timing out.
+		if !isTimeout(pingErr) {
+			if client, pingErr = dialAdmin(ctx, sock); pingErr == nil {
+				defer client.close()
+				return fn(client)
+			}
+		}
+		return &lockedError{db: dbPath, sock: sock, cause: pingErr}
+	}
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	return fn(offlineData{db})
 }
+
+// lockedError means the database is locked and its admin socket does
+// not answer. It matches store.ErrLocked.
+type lockedError struct {
+	db, sock string
+	cause    error // why the socket did not answer
+}
+
+func (e *lockedError) Error() string {
+	return fmt.Sprintf("database %s is locked by another process and no cartago admin socket answers at %s (%v); "+
+		"is the process holding it an older cartago, or stopped?", e.db, e.sock, e.cause)
+}
+
+func (e *lockedError) Unwrap() error { return store.ErrLocked }
 
 // offlineData reads and writes a database no server holds.
 type offlineData struct{ db *store.Store }

@@ -1,0 +1,331 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"google.golang.org/protobuf/proto"
+
+	"cartago/icd"
+	"cartago/session"
+	"cartago/store"
+)
+
+// execInput runs the binary with stdin and returns stdout+stderr and how
+// long it ran.
+func execInput(bin, stdin string, args ...string) (string, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	return string(out), time.Since(start), err
+}
+
+// dialSession opens a websocket to the server of pageURL, registers a new
+// session and returns the open connection and the session id.
+func dialSession(t *testing.T, pageURL string) (*websocket.Conn, uint32) {
+	t.Helper()
+	u, err := url.Parse(pageURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Scheme = "ws"
+	c, _, err := websocket.DefaultDialer.Dial(u.String(), nil)
+	if err != nil {
+		t.Fatalf("dial %s: %v", u, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	body, _ := proto.Marshal(&icd.RegisterViewer{ClientFeatureFlags: 5})
+	frame := append(icd.AppendHeader(nil, icd.Header{Type: icd.EventType_REGISTER_VIEWER, Version: icd.Version, RequestID: 1}), body...)
+	if err := c.WriteMessage(websocket.BinaryMessage, frame); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, data, err := c.ReadMessage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, payload, err := icd.DecodeFrame(data)
+	var ack icd.RegisterViewerAck
+	if err != nil || proto.Unmarshal(payload, &ack) != nil || !ack.Success {
+		t.Fatalf("register: %v %v", err, &ack)
+	}
+	return c, ack.SessionId
+}
+
+// listJSON runs `sessions list --json` and returns the rows by id.
+func listJSON(t *testing.T, bin, db string) map[uint32]sessionRow {
+	t.Helper()
+	out, took, err := execInput(bin, "", "sessions", "list", "--json", "--db", db)
+	if err != nil {
+		t.Fatalf("list: %v\n%s", err, out)
+	}
+	if took > 3*time.Second {
+		t.Errorf("list took %v", took)
+	}
+	var rows []sessionRow
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatalf("list --json: %v\n%s", err, out)
+	}
+	m := map[uint32]sessionRow{}
+	for _, r := range rows {
+		m[r.ID] = r
+	}
+	return m
+}
+
+func TestSessionsWhileServing(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "s.db")
+	fillDB(t, db, testSnapshots(time.Now())...)
+	bin := buildBinary(t)
+	s := startProcess(t, "--no-frontend", "--root", dir, "--db", db)
+	ws, id := dialSession(t, s.url)
+	sid := strconv.FormatUint(uint64(id), 10)
+
+	out, took, err := execInput(bin, "", "sessions", "list", "--db", db)
+	if err != nil || took > 3*time.Second {
+		t.Fatalf("list while serving: %v after %v\n%s", err, took, out)
+	}
+	if f := strings.Fields(lineWith(out, sid+" ")); len(f) != 7 || f[4] != "live" {
+		t.Errorf("live session %s not listed as live:\n%s", sid, out)
+	}
+	if f := strings.Fields(lineWith(out, "101 ")); len(f) != 7 || f[4] != "stored" || f[5] != "2" {
+		t.Errorf("stored session 101 not listed:\n%s", out)
+	}
+
+	out, _, err = execInput(bin, "", "sessions", "show", "--db", db, "101")
+	if err != nil || !strings.Contains(out, "data/cube.fits") || !strings.Contains(out, "session      101 (stored)") {
+		t.Errorf("show while serving: %v\n%s", err, out)
+	}
+	if out, _, err = execInput(bin, "", "sessions", "show", "--db", db, sid); err == nil || !strings.Contains(out, "no checkpoint yet") {
+		t.Errorf("show of a live session without checkpoint: %v\n%s", err, out)
+	}
+	export := filepath.Join(dir, "303.pb")
+	if out, _, err = execInput(bin, "", "sessions", "export", "--db", db, "--binary", "--out", export, "303"); err != nil {
+		t.Errorf("export while serving: %v\n%s", err, out)
+	} else if b, err := os.ReadFile(export); err != nil || len(b) == 0 {
+		t.Errorf("exported file: %v", err)
+	}
+
+	// Declining deletes nothing and leaves the session connected.
+	out, _, err = execInput(bin, "n\n", "sessions", "purge", "--db", db, sid, "101")
+	if err == nil || !strings.Contains(out, "Purge 2 sessions? [y/N]") || !strings.Contains(out, "live, will be closed: "+sid) {
+		t.Errorf("declined purge: %v\n%s", err, out)
+	}
+	if rows := listJSON(t, bin, db); !rows[id].Live || !rows[101].Stored {
+		t.Errorf("declined purge removed sessions: %+v", rows)
+	}
+
+	out, _, err = execInput(bin, "", "sessions", "purge", "--db", db, "--yes", sid)
+	if err != nil || !strings.Contains(out, "purged 1 session; ended 1 live: "+sid) {
+		t.Errorf("purge of the live session: %v\n%s", err, out)
+	}
+	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		_, _, err := ws.ReadMessage()
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			if !strings.Contains(ce.Text, "purged") {
+				t.Errorf("close reason %q does not mention the purge", ce.Text)
+			}
+			break
+		}
+		if err != nil {
+			t.Fatalf("websocket ended without a close frame: %v", err)
+		}
+	}
+	if _, ok := listJSON(t, bin, db)[id]; ok {
+		t.Errorf("purged session %d still listed", id)
+	}
+
+	out, _, err = execInput(bin, "", "sessions", "purge", "--db", db, "--yes", "--older-than", "72h")
+	if err != nil || !strings.Contains(out, "purged 2 sessions") {
+		t.Errorf("purge --older-than while serving: %v\n%s", err, out)
+	}
+	if code := s.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	if _, err := os.Lstat(adminSocketPath(db)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("admin socket left after shutdown: %v", err)
+	}
+	if ids := storedIDs(t, db); !slices.Equal(ids, []uint32{202}) {
+		t.Errorf("stored after the purges: %v, want [202]", ids)
+	}
+}
+
+func TestSessionsLockedWithoutSocket(t *testing.T) {
+	db := testDB(t)
+	held, err := store.Open(db, store.Options{}) // as an older server would
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	bin := buildBinary(t)
+	for _, args := range [][]string{
+		{"list"}, {"show", "101"}, {"purge", "--yes", "101"}, {"export", "--out", filepath.Join(t.TempDir(), "x"), "101"},
+	} {
+		out, took, err := execInput(bin, "", append([]string{"sessions", args[0], "--db", db}, args[1:]...)...)
+		want := "is locked by another process and no cartago admin socket answers at " + adminSocketPath(db)
+		if err == nil || !strings.Contains(out, want) {
+			t.Errorf("%v on a held database: %v\n%s", args, err, out)
+		}
+		if took > 3*time.Second {
+			t.Errorf("%v took %v to fail", args, took)
+		}
+	}
+}
+
+func TestSessionsLockedSocketSilent(t *testing.T) {
+	db := testDB(t)
+	held, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	// A socket that accepts connections and never answers, like a
+	// stopped (SIGSTOP) server.
+	ln, err := net.Listen("unix", adminSocketPath(db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	out, took, err := execInput(buildBinary(t), "", "sessions", "list", "--db", db)
+	if err == nil || !strings.Contains(out, "no cartago admin socket answers") || took > 3*time.Second {
+		t.Errorf("list with a silent socket: %v after %v\n%s", err, took, out)
+	}
+}
+
+// staleSocket leaves a socket file at path that nobody listens on, as
+// a killed server does.
+func staleSocket(t *testing.T, path string) {
+	t.Helper()
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.SetUnlinkOnClose(false)
+	ln.Close()
+	if _, err := os.Lstat(path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSessionsStaleSocket(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "s.db")
+	fillDB(t, db, testSnapshots(time.Now())...)
+	staleSocket(t, adminSocketPath(db))
+	bin := buildBinary(t)
+	if out, _, err := execInput(bin, "", "sessions", "list", "--db", db); err != nil || !strings.Contains(out, "101 ") {
+		t.Errorf("offline list next to a stale socket: %v\n%s", err, out)
+	}
+	s := startProcess(t, "--no-frontend", "--root", dir, "--db", db)
+	_, id := dialSession(t, s.url)
+	if rows := listJSON(t, bin, db); !rows[id].Live {
+		t.Errorf("server did not replace the stale socket: %+v\n%s", rows, s.output())
+	}
+	fi, err := os.Lstat(adminSocketPath(db))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("admin socket mode: %v %v", fi.Mode(), err)
+	}
+}
+
+func TestServeWithFileInTheSocketsWay(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "s.db")
+	if err := os.WriteFile(adminSocketPath(db), []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startProcess(t, "--no-frontend", "--root", dir, "--db", db)
+	out, took, err := execInput(buildBinary(t), "", "sessions", "list", "--db", db)
+	if err == nil || !strings.Contains(out, "no cartago admin socket answers") || took > 3*time.Second {
+		t.Errorf("list: %v after %v\n%s", err, took, out)
+	}
+	if !strings.Contains(string(s.output()), "not a socket") {
+		t.Errorf("server did not warn about the admin socket:\n%s", s.output())
+	}
+	if b, _ := os.ReadFile(adminSocketPath(db)); string(b) != "keep me" {
+		t.Error("the file in the socket's way was changed")
+	}
+}
+
+// A change committed by the checkpointer just after a purge ended the
+// session must not bring it back; a new session under the same id must
+// stay.
+func TestAdminSweepsLateCheckpoints(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "s.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	log := slog.New(slog.DiscardHandler)
+	mgr := session.NewManager(session.Config{Store: db, Logger: log})
+	defer mgr.Close("test over")
+	a, err := startAdmin(db, mgr, 10*time.Millisecond, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	purged := time.Now()
+	a.scheduleSweep([]uint32{1, 2}, purged)
+	late := &store.Snapshot{SessionId: 1, CreatedUnixMs: purged.Add(-time.Hour).UnixMilli()}
+	fresh := &store.Snapshot{SessionId: 2, CreatedUnixMs: purged.Add(time.Millisecond).UnixMilli()}
+	if err := db.Put(late, fresh); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if ok, _ := db.Has(1); !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("late checkpoint of a purged session was not swept")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	a.Close()
+	if ok, _ := db.Has(2); !ok {
+		t.Error("a session created after the purge was swept")
+	}
+	if _, err := os.Lstat(adminSocketPath(db.Path())); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Close left the socket: %v", err)
+	}
+}
+
+func TestLockedErrorIsErrLocked(t *testing.T) {
+	db := testDB(t)
+	held, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	_, err = runApp(t, "", "sessions", "list", "--db", db)
+	if !errors.Is(err, store.ErrLocked) {
+		t.Errorf("list on a held database: %v, want store.ErrLocked", err)
+	}
+}
