@@ -1,24 +1,28 @@
 package main
 
-// End-to-end test: the unmodified carta-frontend@6.0.0, in Debian's headless
-// Chromium driven over the DevTools protocol by chromedp, connects to a real
-// cartago server and registers a viewer session.
+// End-to-end tests: the unmodified carta-frontend@6.0.0, in Debian's
+// headless Chromium driven over the DevTools protocol by chromedp, against a
+// real cartago server. The harness records the page's console, requests and
+// websocket messages (by ICD event, with their payloads), clicks and moves
+// the mouse as a user does, and takes screenshots.
 //
 // Needs (the test fails, naming the fix, when one is missing):
 //   - the frontend build in <repo>/frontend: scripts/fetch-frontend.sh
 //   - Chromium: $CARTAGO_CHROMIUM, else /usr/bin/chromium (Debian package
 //     "chromium": apt-get install -y chromium)
 //
-// `go test -short` skips it. The screenshot goes to $CARTAGO_ARTIFACTS, else
-// <repo>/artifacts (git-ignored), as browser-connected.png, together with the
-// console/network transcript (browser-console.log) and the server's output
-// (browser-server.log).
+// `go test -short` skips them. Each test TestBrowserX leaves in
+// $CARTAGO_ARTIFACTS, else <repo>/artifacts (git-ignored), its screenshots
+// browser-X*.png (browser-X-failed.png on failure), the console/network
+// transcript browser-X-console.log and the server's output
+// browser-X-server.log.
 
 import (
 	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
+	"image"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -28,6 +32,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -191,7 +196,118 @@ func (b *browser) waitFrame(sent bool, ev uint16, n int, timeout time.Duration) 
 	}
 }
 
-// checkHealthy fails on WebGL trouble, alerts, dialogs or a closed socket.
+// waitMessage waits until the page has sent (sent=true) or received a
+// message of event ev whose protobuf payload (the bytes after the 8-byte
+// header) satisfies match, and returns that payload. what names the
+// message in the failure.
+func (b *browser) waitMessage(sent bool, ev uint16, what string, match func(payload []byte) bool, timeout time.Duration) []byte {
+	b.t.Helper()
+	deadline := time.After(timeout)
+	seen := 0
+	for {
+		for _, p := range b.rec.payloadsFrom(sent, ev, seen) {
+			seen++
+			if match(p) {
+				return p
+			}
+		}
+		select {
+		case <-b.rec.changed:
+		case <-deadline:
+			dir, did := "receive", "received"
+			if sent {
+				dir, did = "send", "sent"
+			}
+			b.fail("the page did not %s %s (event %d) within %v; it %s %d other message(s) of that event",
+				dir, what, ev, timeout, did, seen)
+		}
+	}
+}
+
+// lastPayload returns the payload of the latest message of one direction
+// and event, or nil.
+func (b *browser) lastPayload(sent bool, ev uint16) []byte {
+	n := b.rec.frames(sent, ev)
+	if n == 0 {
+		return nil
+	}
+	p := b.rec.payloadsFrom(sent, ev, n-1)
+	if len(p) == 0 {
+		return nil
+	}
+	return p[0]
+}
+
+// click clicks, as a user does with the mouse, the first element that
+// matches a CSS selector or an XPath query (see chromedp.Search), waiting
+// for it to be visible.
+func (b *browser) click(what, sel string, timeout time.Duration) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, timeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Click(sel)); err != nil {
+		b.fail("clicking %s (%s): %v", what, sel, err)
+	}
+}
+
+// pollJS waits until a JavaScript expression is truthy and returns its value.
+func pollJS[T any](b *browser, what, expr string, timeout time.Duration) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, timeout+5*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Poll[T](expr,
+		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(timeout)))
+	if err != nil {
+		b.fail("waiting for %s (%s): %v", what, expr, err)
+	}
+	return v
+}
+
+// evalJS evaluates a JavaScript expression in the page.
+func evalJS[T any](b *browser, expr string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		b.fail("evaluating %s: %v", expr, err)
+	}
+	return v
+}
+
+// rect is an element's box in CSS pixels of the viewport.
+type rect struct{ X, Y, W, H float64 }
+
+// elementRect returns the bounding box of the first element matching a CSS
+// selector.
+func elementRect(b *browser, css string) rect {
+	b.t.Helper()
+	r := evalJS[*rect](b, `(() => { const e = document.querySelector(`+strconv.Quote(css)+`);
+		if (!e) return null; const r = e.getBoundingClientRect();
+		return {X: r.left, Y: r.top, W: r.width, H: r.height}; })()`)
+	if r == nil || r.W <= 0 || r.H <= 0 {
+		b.fail("no element %s with a size on the page", css)
+	}
+	return *r
+}
+
+// moveMouse moves the mouse pointer from (fromX, fromY) to (x, y), in CSS
+// pixels of the viewport, in a few steps, as a real mouse does.
+func (b *browser) moveMouse(fromX, fromY, x, y float64) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	const steps = 5
+	for i := 1; i <= steps; i++ {
+		f := float64(i) / steps
+		if err := chromedp.Do(ctx, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, fromX+(x-fromX)*f, fromY+(y-fromY)*f)); err != nil {
+			b.fail("moving the mouse to (%.0f, %.0f): %v", x, y, err)
+		}
+	}
+}
+
+// checkHealthy fails on WebGL trouble, alerts, error toasts, dialogs,
+// console errors, failed local requests or a closed socket.
 func (b *browser) checkHealthy() {
 	b.t.Helper()
 	evalCtx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
@@ -214,8 +330,20 @@ func (b *browser) checkHealthy() {
 	for _, a := range alerts {
 		b.t.Errorf("frontend shows an alert: %q", a)
 	}
+	// Error toasts ("Error loading file", a failed request...).
+	toasts, err := chromedp.Run(evalCtx, chromedp.Evaluate[[]string](
+		`Array.from(document.querySelectorAll('.bp6-toast.bp6-intent-danger')).map(e => e.innerText.trim())`))
+	if err != nil {
+		b.t.Fatalf("reading the frontend's toasts: %v", err)
+	}
+	for _, m := range toasts {
+		b.t.Errorf("frontend shows an error toast: %q", m)
+	}
 	for _, d := range b.rec.dialogMessages() {
 		b.t.Errorf("browser opened a JavaScript dialog: %q", d)
+	}
+	for _, e := range b.rec.unexpectedErrors() {
+		b.t.Errorf("page logged an error: %s", e)
 	}
 	if n := b.rec.socketsClosed(); n > 0 {
 		b.t.Errorf("the frontend's websocket was closed %d time(s); the session must stay open", n)
@@ -226,10 +354,16 @@ func (b *browser) checkHealthy() {
 // browser-<test>-failed.png once the test failed) and returns it.
 func (b *browser) screenshot() []byte {
 	b.t.Helper()
-	name := "browser-" + strings.TrimPrefix(b.t.Name(), "TestBrowser")
-	if b.t.Failed() {
-		name += "-failed"
+	shot := b.capture()
+	if shot != nil {
+		b.saveShot("", shot)
 	}
+	return shot
+}
+
+// capture returns a PNG of the page, or nil (and an error on the test).
+func (b *browser) capture() []byte {
+	b.t.Helper()
 	sctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
 	defer cancel()
 	shot, err := chromedp.Run(sctx, chromedp.FullScreenshot(100)) // quality 100 = PNG
@@ -237,12 +371,31 @@ func (b *browser) screenshot() []byte {
 		b.t.Errorf("screenshot: %v (%d bytes)", err, len(shot))
 		return nil
 	}
+	return shot
+}
+
+// saveShot writes a PNG as browser-<test><suffix>.png (with "-failed"
+// once the test failed).
+func (b *browser) saveShot(suffix string, shot []byte) {
+	b.t.Helper()
+	name := "browser-" + strings.TrimPrefix(b.t.Name(), "TestBrowser") + suffix
+	if b.t.Failed() {
+		name += "-failed"
+	}
 	path := filepath.Join(b.artifacts, name+".png")
 	if err := os.WriteFile(path, shot, 0o644); err != nil {
 		b.t.Errorf("writing screenshot: %v", err)
 	}
 	b.t.Logf("screenshot: %s", path)
-	return shot
+}
+
+// shotRect converts an element's box in CSS pixels into the pixels of a
+// screenshot of shotWidth pixels, inset by the given CSS pixels at the
+// top (to leave out an overlay such as the cursor info bar).
+func shotRect(b *browser, r rect, shotWidth int, insetTop float64) image.Rectangle {
+	b.t.Helper()
+	scale := float64(shotWidth) / evalJS[float64](b, `window.innerWidth`)
+	return image.Rect(int(r.X*scale), int((r.Y+insetTop)*scale), int((r.X+r.W)*scale), int((r.Y+r.H)*scale))
 }
 
 // ---- environment ----
@@ -330,8 +483,9 @@ type pageRecorder struct {
 	outside    []string
 	dialogMsgs []string
 	wsClosed   int
-	wsFrames   map[frameKey]int // websocket messages by direction and event
-	changed    chan struct{}    // capacity 1: a frame was counted
+	wsFrames   map[frameKey]int      // websocket messages by direction and event
+	payloads   map[frameKey][][]byte // their protobuf payloads, in order
+	changed    chan struct{}         // capacity 1: a frame was counted
 }
 
 type frameKey struct {
@@ -347,6 +501,7 @@ func newPageRecorder() *pageRecorder {
 		dialogFailed: make(chan string, 1),
 		requests:     map[network.RequestID]string{},
 		wsFrames:     map[frameKey]int{},
+		payloads:     map[frameKey][][]byte{},
 		changed:      make(chan struct{}, 1),
 	}
 }
@@ -450,7 +605,9 @@ func (r *pageRecorder) countLocked(sent bool, f *network.WebSocketFrame) {
 		return
 	}
 	// cdproto has already decoded the base64 of binary payloads.
-	r.wsFrames[frameKey{sent, binary.LittleEndian.Uint16(f.PayloadData)}]++
+	k := frameKey{sent, binary.LittleEndian.Uint16(f.PayloadData)}
+	r.wsFrames[k]++
+	r.payloads[k] = append(r.payloads[k], bytes.Clone(f.PayloadData[8:]))
 	select {
 	case r.changed <- struct{}{}:
 	default:
@@ -461,6 +618,50 @@ func (r *pageRecorder) frames(sent bool, ev uint16) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.wsFrames[frameKey{sent, ev}]
+}
+
+// payloadsFrom returns the payloads of messages of one direction and event
+// from the from-th (0-based) on.
+func (r *pageRecorder) payloadsFrom(sent bool, ev uint16, from int) [][]byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p := r.payloads[frameKey{sent, ev}]
+	if from >= len(p) {
+		return nil
+	}
+	return append([][]byte(nil), p[from:]...)
+}
+
+// unexpectedErrors returns the console errors and the failed local requests,
+// less those that follow from the outside lookups that chromiumFlags makes
+// fail on purpose.
+func (r *pageRecorder) unexpectedErrors() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, c := range r.consoles {
+		if !strings.HasPrefix(c, "console.error:") {
+			continue
+		}
+		// The HiPS survey list and the release check, both from outside
+		// hosts: "AxiosError: Network Error", "Failed to check new
+		// releases: AxiosError: Network Error", "Failed to load resource:
+		// net::ERR_NAME_NOT_RESOLVED". A failed local request is caught
+		// below, by its URL.
+		if strings.Contains(c, "net::ERR_NAME_NOT_RESOLVED") || strings.Contains(c, "AxiosError: Network Error") {
+			continue
+		}
+		out = append(out, c)
+	}
+	for _, f := range r.loadFails {
+		if _, url, _ := strings.Cut(f, " "); isLocalURL(url) {
+			out = append(out, "request failed: "+f)
+		}
+	}
+	for _, h := range r.httpErrors {
+		out = append(out, "HTTP "+h)
+	}
+	return out
 }
 
 func (r *pageRecorder) dialogMessages() []string {

@@ -3,14 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/png"
+	"math"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"cartago/icd"
+	"cartago/imaging/fits"
 	"cartago/imaging/sample"
 )
 
@@ -44,46 +51,388 @@ func TestBrowserFrontendConnects(t *testing.T) {
 	}
 }
 
-// TestBrowserShowsImage: the frontend opens a sample cube given in the
-// URL, receives and accepts its tiles, and draws them.
-func TestBrowserShowsImage(t *testing.T) {
+// sampleCube is the spectral cube of the sample set; with
+// sample.Options{Small: true} it is 32×32 pixels × 8 channels, with a
+// rotating-disk line that moves across the channels over noise that
+// differs in every channel.
+const sampleCube = "cube-512x512x200.fits"
+
+// smallSample writes the Small sample set into a new folder.
+func smallSample(t *testing.T) string {
+	t.Helper()
 	root := t.TempDir()
 	if err := sample.Generate(context.Background(), root, sample.Options{Small: true}); err != nil {
 		t.Fatal(err)
 	}
+	return root
+}
+
+// TestBrowserShowsImage: the frontend opens a sample cube given in the
+// URL, receives and accepts its tiles, and draws them.
+func TestBrowserShowsImage(t *testing.T) {
+	srv := startBrowserServer(t, smallSample(t))
+	b := startBrowser(t, srv)
+	b.open("&file=" + sampleCube)
+	b.waitFrame(false, uint16(icd.EventType_OPEN_FILE_ACK), 1, serverTimeout)
+	b.waitFrame(false, uint16(icd.EventType_REGION_HISTOGRAM_DATA), 1, serverTimeout)
+	b.waitFrame(false, uint16(icd.EventType_RASTER_TILE_DATA), 1, serverTimeout)
+	// The frontend sends this after it accepted a whole tile group.
+	b.waitFrame(true, uint16(icd.EventType_CHANNEL_MAP_FLOW_CONTROL), 1, serverTimeout)
+	shot := b.waitDrawn(drawTimeout)
+	b.checkHealthy()
+	b.saveShot("", shot.png)
+	b.rec.logSummary(t)
+}
+
+// TestBrowserOpensFromFileBrowser: the file browser that opens at start
+// lists the sample set; a click on the cube fetches its file info, and
+// the Load button opens it, streams its tiles and draws it.
+func TestBrowserOpensFromFileBrowser(t *testing.T) {
+	srv := startBrowserServer(t, smallSample(t))
+	b := startBrowser(t, srv)
+	b.open("")
+	b.waitFrame(false, uint16(icd.EventType_FILE_LIST_RESPONSE), 1, 10*time.Second)
+
+	// The list is a Blueprint table, one cell per column:
+	//   <div class="bp6-table-cell ... filename-cell" title="NAME">
+	//     <div class="bp6-table-truncated-text ..."><div><span class="cell-text">NAME</span>
+	// and the click handler is on the <div> around the text.
+	b.click("the file "+sampleCube+" in the file browser",
+		`.file-list .filename-cell[title="`+sampleCube+`"] .cell-text`, uiTimeout)
+	b.waitMessage(true, uint16(icd.EventType_FILE_INFO_REQUEST), "FILE_INFO_REQUEST for "+sampleCube, func(p []byte) bool {
+		var m icd.FileInfoRequest
+		return proto.Unmarshal(p, &m) == nil && m.File == sampleCube
+	}, uiTimeout)
+	b.waitMessage(false, uint16(icd.EventType_FILE_INFO_RESPONSE), "a successful FILE_INFO_RESPONSE for "+sampleCube, func(p []byte) bool {
+		var m icd.FileInfoResponse
+		return proto.Unmarshal(p, &m) == nil && m.Success && m.FileInfo.GetName() == sampleCube
+	}, uiTimeout)
+
+	// The dialog's primary button; the frontend enables it once the file
+	// info arrived (it has disabled="" until then).
+	b.click("the file browser's Load button",
+		`//div[contains(@class,"bp6-dialog-footer-actions")]//a[normalize-space(.)="Load" and not(@disabled)]`, uiTimeout)
+	b.waitMessage(true, uint16(icd.EventType_OPEN_FILE), "OPEN_FILE for "+sampleCube, func(p []byte) bool {
+		var m icd.OpenFile
+		return proto.Unmarshal(p, &m) == nil && m.File == sampleCube
+	}, uiTimeout)
+	b.waitMessage(false, uint16(icd.EventType_OPEN_FILE_ACK), "a successful OPEN_FILE_ACK", func(p []byte) bool {
+		var m icd.OpenFileAck
+		return proto.Unmarshal(p, &m) == nil && m.Success
+	}, serverTimeout)
+	b.waitFrame(false, uint16(icd.EventType_RASTER_TILE_DATA), 1, serverTimeout)
+	waitTileGroup(b, 0)
+
+	// Load closes the dialog and the image view is titled by the file.
+	pollJS[bool](b, "the file browser to close", `!document.querySelector('.file-list')`, uiTimeout)
+	pollJS[bool](b, "the image view to be titled "+sampleCube,
+		`Array.from(document.querySelectorAll('.flexlayout__tab_button_content')).some(e => e.innerText.trim() === `+strconv.Quote(sampleCube)+`)`, uiTimeout)
+	shot := b.waitDrawn(drawTimeout)
+	b.checkHealthy()
+	b.saveShot("", shot.png)
+	b.rec.logSummary(t)
+}
+
+// TestBrowserChannelAndCursor: with the cube open, the Animator's "Last"
+// button moves to the last channel: the frontend asks for it, receives
+// its tiles and draws different data. Then the mouse moves over the
+// image: the frontend sends the cursor, receives the spatial profile of
+// that pixel in the new channel, and shows the pixel's value.
+func TestBrowserChannelAndCursor(t *testing.T) {
+	root := smallSample(t)
+	last := cubeChannels(t, filepath.Join(root, sampleCube)) - 1
 	srv := startBrowserServer(t, root)
 	b := startBrowser(t, srv)
-	b.open("&file=" + filepath.Base("cube-512x512x200.fits"))
-	b.waitFrame(false, uint16(icd.EventType_OPEN_FILE_ACK), 1, 20*time.Second)
-	b.waitFrame(false, uint16(icd.EventType_REGION_HISTOGRAM_DATA), 1, 20*time.Second)
-	b.waitFrame(false, uint16(icd.EventType_RASTER_TILE_DATA), 1, 20*time.Second)
-	// The frontend sends this after it accepted a whole tile group.
-	b.waitFrame(true, uint16(icd.EventType_CHANNEL_MAP_FLOW_CONTROL), 1, 20*time.Second)
-	time.Sleep(browserSettle) // tiles are decoded and drawn asynchronously
+	b.open("&file=" + sampleCube)
+	b.waitFrame(false, uint16(icd.EventType_OPEN_FILE_ACK), 1, serverTimeout)
+	waitTileGroup(b, 0)
+	first := b.waitDrawn(drawTimeout)
+	b.saveShot("-channel0", first.png)
+
+	// The Animator shares a tab set with the Image List in the default
+	// layout; its tab title and buttons carry data-testid attributes.
+	b.click("the Animator tab", `[data-testid="animator-0-header-title"]`, uiTimeout)
+	b.click("the Animator's Last button", `[data-testid="animator-last-button"]`, uiTimeout)
+	b.waitMessage(true, uint16(icd.EventType_SET_IMAGE_CHANNELS), fmt.Sprintf("SET_IMAGE_CHANNELS for channel %d", last), func(p []byte) bool {
+		var m icd.SetImageChannels
+		return proto.Unmarshal(p, &m) == nil && m.Channel == int32(last)
+	}, uiTimeout)
+	b.waitMessage(false, uint16(icd.EventType_RASTER_TILE_DATA), fmt.Sprintf("RASTER_TILE_DATA of channel %d", last), func(p []byte) bool {
+		var m icd.RasterTileData
+		return proto.Unmarshal(p, &m) == nil && m.Channel == int32(last)
+	}, serverTimeout)
+	waitTileGroup(b, last)
+	pollJS[bool](b, fmt.Sprintf("the Animator's channel slider to show channel %d", last),
+		fmt.Sprintf(`document.querySelector('[data-testid="animator-slider"] .bp6-slider-handle')?.getAttribute('aria-valuenow') === '%d'`, last), uiTimeout)
+	second := b.waitChanged(first, drawTimeout)
+	b.saveShot(fmt.Sprintf("-channel%d", last), second.png)
+
+	// Into the image, off its centre pixel (where the frontend puts the
+	// cursor before the mouse moves), from the view's lower left corner.
+	view := imageView(b)
+	setCursors := b.rec.frames(true, uint16(icd.EventType_SET_CURSOR))
+	b.moveMouse(view.X+5, view.Y+view.H-5, view.X+view.W/2+37, view.Y+view.H/2+22)
+	b.waitFrame(true, uint16(icd.EventType_SET_CURSOR), setCursors+1, uiTimeout)
+
+	// The cursor info bar over the image: "Image: (x, y)" follows the
+	// mouse (throttled); "Value: v unit" has "*" appended until the
+	// server's SPATIAL_PROFILE_DATA for that very pixel arrived, and reads
+	// "NaN" for a blank pixel. Wait for a current value that has not
+	// changed for a second, so that the pointer's way in is over.
+	items := pollJS[[]string](b, "the cursor info bar to show the server's value and settle", `(() => {
+		const items = Array.from(document.querySelectorAll('[data-testid="viewer-cursor-info-bar"] .cursor-info-item'))
+			.map(e => e.innerText.replace(/[;\s]+$/, ''));
+		const key = items.join('|'), now = performance.now();
+		if (window.cartagoTestBar !== key) { window.cartagoTestBar = key; window.cartagoTestBarSince = now; return null; }
+		return now - window.cartagoTestBarSince >= 1000 && items.some(s => s.startsWith('Value:') && !s.endsWith('*')) ? items : null })()`, uiTimeout)
+	t.Logf("cursor info bar: %q", items)
+	x, y, v := parseCursorInfo(t, items)
+	var cur icd.SetCursor
+	if err := proto.Unmarshal(b.lastPayload(true, uint16(icd.EventType_SET_CURSOR)), &cur); err != nil || cur.Point == nil {
+		b.fail("the last SET_CURSOR does not decode or has no point: %v", err)
+	}
+	if math.Round(float64(cur.Point.X)) != float64(x) || math.Round(float64(cur.Point.Y)) != float64(y) {
+		t.Errorf("cursor info bar shows pixel (%d, %d), the frontend last sent the cursor at (%g, %g)", x, y, cur.Point.X, cur.Point.Y)
+	}
+	prof := b.waitMessage(false, uint16(icd.EventType_SPATIAL_PROFILE_DATA),
+		fmt.Sprintf("SPATIAL_PROFILE_DATA for pixel (%d, %d) of channel %d", x, y, last), func(p []byte) bool {
+			var m icd.SpatialProfileData
+			return proto.Unmarshal(p, &m) == nil && m.X == int32(x) && m.Y == int32(y) && m.Channel == int32(last)
+		}, uiTimeout)
+	var m icd.SpatialProfileData
+	_ = proto.Unmarshal(prof, &m)
+	want := pixelValue(t, filepath.Join(root, sampleCube), x, y, last)
+	if math.Abs(float64(m.Value)-want) > 1e-6*math.Abs(want) {
+		t.Errorf("SPATIAL_PROFILE_DATA has value %g at pixel (%d, %d) of channel %d; the file has %g", m.Value, x, y, last, want)
+	}
+	if math.IsNaN(v) || math.Abs(v-want) > 1e-4*math.Abs(want)+1e-12 {
+		t.Errorf("cursor info bar shows value %g at pixel (%d, %d) of channel %d; the file has %g", v, x, y, last, want)
+	}
 	b.checkHealthy()
-	shot := b.screenshot()
+	b.screenshot()
 	b.rec.logSummary(t)
-	if n := distinctColours(t, shot); n < 50 {
-		t.Errorf("screenshot has only %d distinct colours in the image view; the image was not drawn", n)
+}
+
+// Timeouts for a page and a server sharing two CPUs with the other tests
+// (Chromium renders WebGL in software); alone they need a tenth of them.
+const (
+	// How long a click or a mouse move may take to reach the server, and
+	// its answer to come back.
+	uiTimeout = 15 * time.Second
+	// How long opening a file may take to bring its answers and tiles.
+	serverTimeout = 30 * time.Second
+	// How long the frontend may take to draw the tiles it accepted.
+	drawTimeout = 15 * time.Second
+)
+
+// waitTileGroup waits until the frontend reports, with
+// CHANNEL_MAP_FLOW_CONTROL, that it accepted a whole tile group of channel.
+func waitTileGroup(b *browser, channel int) {
+	b.t.Helper()
+	b.waitMessage(true, uint16(icd.EventType_CHANNEL_MAP_FLOW_CONTROL),
+		fmt.Sprintf("CHANNEL_MAP_FLOW_CONTROL for channel %d", channel), func(p []byte) bool {
+			var m icd.ChannelMapFlowControl
+			return proto.Unmarshal(p, &m) == nil && m.ReceivedChannel == int32(channel)
+		}, serverTimeout)
+}
+
+// imageView is the box of the image view's raster canvas.
+func imageView(b *browser) rect {
+	b.t.Helper()
+	return elementRect(b, "#raster-canvas")
+}
+
+// infoBarHeight is the height, in CSS pixels, of the cursor info bar at
+// the top of the image view, whose text changes with the channel.
+const infoBarHeight = 30
+
+// viewShot is a screenshot and the image view's place in it.
+type viewShot struct {
+	png  []byte
+	img  image.Image
+	view image.Rectangle // the raster canvas less the cursor info bar
+}
+
+// captureView takes a screenshot and finds the image view in it.
+func (b *browser) captureView() viewShot {
+	b.t.Helper()
+	r := imageView(b)
+	shot := b.capture()
+	img := decodePNG(b.t, shot)
+	return viewShot{png: shot, img: img, view: shotRect(b, r, img.Bounds().Dx(), infoBarHeight)}
+}
+
+// waitDrawn takes screenshots until the image view has many colours (the
+// colour-mapped image, not the empty background) and stays the same, in
+// place and pixels, over two screenshots; it returns the last.
+func (b *browser) waitDrawn(timeout time.Duration) viewShot {
+	b.t.Helper()
+	deadline := time.Now().Add(timeout)
+	var prev *viewShot
+	for {
+		s := b.captureView()
+		n := distinctColours(s.img, s.view)
+		settled := prev != nil && prev.view == s.view && n >= 50
+		if settled {
+			changed, _ := differing(prev.img, s.img, s.view)
+			settled = changed == 0
+		}
+		if settled {
+			b.t.Logf("image view %v has %d distinct colours", s.view, n)
+			return s
+		}
+		if time.Now().After(deadline) {
+			b.saveShot("-blank", s.png)
+			b.fail("the image view %v has %d distinct colours %v after the tiles arrived, or is still changing; the image was not drawn",
+				s.view, n, timeout)
+		}
+		prev = &s
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
-// distinctColours counts colours in the middle of the page, where the
-// image view sits in the default layout.
-func distinctColours(t *testing.T, shot []byte) int {
+// waitChanged takes screenshots until the image view, in the same place
+// as in before, differs from it over at least a tenth of its area and is
+// still drawn; it returns the last.
+func (b *browser) waitChanged(before viewShot, timeout time.Duration) viewShot {
+	b.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		s := b.captureView()
+		changed, total := differing(before.img, s.img, s.view)
+		colours := distinctColours(s.img, s.view)
+		if s.view == before.view && changed*10 >= total && colours >= 50 {
+			b.t.Logf("image view: %d of %d pixels changed, %d distinct colours", changed, total, colours)
+			return s
+		}
+		if time.Now().After(deadline) {
+			b.saveShot("-unchanged", s.png)
+			b.fail("the image view (%v, was %v): only %d of %d pixels changed (%d distinct colours) %v after the new channel's tiles arrived",
+				s.view, before.view, changed, total, colours, timeout)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func decodePNG(t *testing.T, shot []byte) image.Image {
 	t.Helper()
+	if shot == nil {
+		t.FailNow() // capture has reported why
+	}
 	img, err := png.Decode(bytes.NewReader(shot))
 	if err != nil {
 		t.Fatalf("decoding screenshot: %v", err)
 	}
-	r := img.Bounds()
-	view := image.Rect(r.Dx()/8, r.Dy()/4, r.Dx()/2, r.Dy()*3/4)
+	return img
+}
+
+// distinctColours counts the colours in a rectangle of an image, on
+// every second pixel of every second row.
+func distinctColours(img image.Image, r image.Rectangle) int {
 	seen := map[[3]uint32]bool{}
-	for y := view.Min.Y; y < view.Max.Y; y += 2 {
-		for x := view.Min.X; x < view.Max.X; x += 2 {
+	r = r.Intersect(img.Bounds())
+	for y := r.Min.Y; y < r.Max.Y; y += 2 {
+		for x := r.Min.X; x < r.Max.X; x += 2 {
 			cr, cg, cb, _ := img.At(x, y).RGBA()
 			seen[[3]uint32{cr >> 8, cg >> 8, cb >> 8}] = true
 		}
 	}
 	return len(seen)
+}
+
+// differing counts the pixels of a rectangle whose colour differs between
+// two images by more than 16 of 255 in some component.
+func differing(a, b image.Image, r image.Rectangle) (changed, total int) {
+	r = r.Intersect(a.Bounds()).Intersect(b.Bounds())
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			ar, ag, ab, _ := a.At(x, y).RGBA()
+			br, bg, bb, _ := b.At(x, y).RGBA()
+			if absDiff(ar, br) > 16<<8 || absDiff(ag, bg) > 16<<8 || absDiff(ab, bb) > 16<<8 {
+				changed++
+			}
+			total++
+		}
+	}
+	return changed, total
+}
+
+func absDiff(a, b uint32) uint32 {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}
+
+var (
+	cursorPixelRe = regexp.MustCompile(`^Image: \((-?\d+), (-?\d+)\)$`)
+	cursorValueRe = regexp.MustCompile(`^Value: *(\S+)`)
+)
+
+// parseCursorInfo reads the pixel and the value from the items of the
+// cursor info bar.
+func parseCursorInfo(t *testing.T, items []string) (x, y int, v float64) {
+	t.Helper()
+	var havePixel, haveValue bool
+	for _, it := range items {
+		if m := cursorPixelRe.FindStringSubmatch(it); m != nil {
+			x, _ = strconv.Atoi(m[1])
+			y, _ = strconv.Atoi(m[2])
+			havePixel = true
+		}
+		if m := cursorValueRe.FindStringSubmatch(it); m != nil {
+			if m[1] == "NaN" {
+				t.Fatalf("cursor info bar shows the value NaN: %q", items)
+			}
+			f, err := strconv.ParseFloat(m[1], 64)
+			if err != nil {
+				t.Fatalf("cursor info bar value %q: %v", it, err)
+			}
+			v, haveValue = f, true
+		}
+	}
+	if !havePixel || !haveValue {
+		t.Fatalf("cursor info bar has no \"Image: (x, y)\" or no \"Value: v\" item: %q", items)
+	}
+	return x, y, v
+}
+
+// cubeChannels is the number of channels of a cube file.
+func cubeChannels(t *testing.T, path string) int {
+	t.Helper()
+	f, err := fits.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	im, err := f.Image(f.HDUs()[0].Key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im.Layout.Depth < 2 {
+		t.Fatalf("%s has %d channel(s), want a cube", path, im.Layout.Depth)
+	}
+	return im.Layout.Depth
+}
+
+// pixelValue reads one pixel of the first HDU of a FITS file.
+func pixelValue(t *testing.T, path string, x, y, channel int) float64 {
+	t.Helper()
+	f, err := fits.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	im, err := f.Image(f.HDUs()[0].Key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := im.Plane(channel, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x < 0 || y < 0 || x >= p.Width || y >= p.Height {
+		t.Fatalf("pixel (%d, %d) is outside the %d×%d image", x, y, p.Width, p.Height)
+	}
+	return float64(p.At(x, y))
 }
