@@ -129,7 +129,7 @@ func TestStreamWithoutChunking(t *testing.T) {
 }
 
 func TestStreamCancelled(t *testing.T) {
-	f := field(makePlane(1024, 1024, noisy(8, 0.01)))
+	f := field(makePlane(512, 512, noisy(8, 0.01)))
 	levels := []float64{-1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2}
 
 	ctx, cancel := context.WithCancel(context.Background())
