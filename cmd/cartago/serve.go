@@ -42,7 +42,7 @@ func serveFlags() []cli.Flag {
 		&cli.IntFlag{Name: "port", Value: 3002, Usage: "TCP port (0 picks a free one)", EnvVars: envVar("PORT")},
 		&cli.StringFlag{Name: "root", Value: ".", Usage: "top-level folder; all file access is confined to it", EnvVars: envVar("ROOT")},
 		&cli.StringFlag{Name: "base", Value: "", Usage: "starting folder of the file browser, inside --root", EnvVars: envVar("BASE")},
-		&cli.StringFlag{Name: "db", Value: defaultDBPath(), Usage: "session database (bbolt file)", EnvVars: envVar("DB")},
+		dbFlag(),
 		&cli.StringFlag{Name: "frontend-folder", Value: "frontend", Usage: "static CARTA frontend build to serve", EnvVars: envVar("FRONTEND_FOLDER")},
 		&cli.BoolFlag{Name: "no-frontend", Usage: "serve no frontend (protocol only)", EnvVars: envVar("NO_FRONTEND")},
 		&cli.StringFlag{Name: "auth-token", Usage: "access token required on websocket connections (default: random)", EnvVars: envVar("AUTH_TOKEN")},
