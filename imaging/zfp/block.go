@@ -45,11 +45,9 @@ func MaxSize(w, h, precision int) int {
 	return (blocks*bitsPerBlock + 63) / 64 * 8
 }
 
-// fwdLift is zfp's forward decorrelating lifting step on four values at
-// stride s, in place; the exact order of the integer operations is part
-// of the format.
-func fwdLift(p *[blockSize]int32, i, s int) {
-	x, y, z, w := p[i], p[i+s], p[i+2*s], p[i+3*s]
+// fwdLift is zfp's forward decorrelating lifting step on four values;
+// the exact order of the integer operations is part of the format.
+func fwdLift(x, y, z, w int32) (int32, int32, int32, int32) {
 	x += w
 	x >>= 1
 	w -= x
@@ -64,12 +62,11 @@ func fwdLift(p *[blockSize]int32, i, s int) {
 	y -= w
 	w += y >> 1
 	y -= w >> 1
-	p[i], p[i+s], p[i+2*s], p[i+3*s] = x, y, z, w
+	return x, y, z, w
 }
 
 // invLift undoes fwdLift (up to the rounding fwdLift's shifts lose).
-func invLift(p *[blockSize]int32, i, s int) {
-	x, y, z, w := p[i], p[i+s], p[i+2*s], p[i+3*s]
+func invLift(x, y, z, w int32) (int32, int32, int32, int32) {
 	y += w >> 1
 	w -= y >> 1
 	y += w
@@ -84,27 +81,46 @@ func invLift(p *[blockSize]int32, i, s int) {
 	w += x
 	x <<= 1
 	x -= w
-	p[i], p[i+s], p[i+2*s], p[i+3*s] = x, y, z, w
+	return x, y, z, w
 }
 
-// fwdXform is the 2-D forward transform: rows (along x), then columns.
+// fwdXform is the 2-D forward transform of a block stored x + 4y: rows
+// (along x), then columns. Written out so every index is a constant.
 func fwdXform(p *[blockSize]int32) {
-	for y := 0; y < 4; y++ {
-		fwdLift(p, 4*y, 1)
-	}
-	for x := 0; x < 4; x++ {
-		fwdLift(p, x, 4)
-	}
+	p[0], p[1], p[2], p[3] = fwdLift(p[0], p[1], p[2], p[3])
+	p[4], p[5], p[6], p[7] = fwdLift(p[4], p[5], p[6], p[7])
+	p[8], p[9], p[10], p[11] = fwdLift(p[8], p[9], p[10], p[11])
+	p[12], p[13], p[14], p[15] = fwdLift(p[12], p[13], p[14], p[15])
+	p[0], p[4], p[8], p[12] = fwdLift(p[0], p[4], p[8], p[12])
+	p[1], p[5], p[9], p[13] = fwdLift(p[1], p[5], p[9], p[13])
+	p[2], p[6], p[10], p[14] = fwdLift(p[2], p[6], p[10], p[14])
+	p[3], p[7], p[11], p[15] = fwdLift(p[3], p[7], p[11], p[15])
 }
 
 // invXform is the 2-D inverse transform: columns, then rows.
 func invXform(p *[blockSize]int32) {
-	for x := 0; x < 4; x++ {
-		invLift(p, x, 4)
-	}
-	for y := 0; y < 4; y++ {
-		invLift(p, 4*y, 1)
-	}
+	p[0], p[4], p[8], p[12] = invLift(p[0], p[4], p[8], p[12])
+	p[1], p[5], p[9], p[13] = invLift(p[1], p[5], p[9], p[13])
+	p[2], p[6], p[10], p[14] = invLift(p[2], p[6], p[10], p[14])
+	p[3], p[7], p[11], p[15] = invLift(p[3], p[7], p[11], p[15])
+	p[0], p[1], p[2], p[3] = invLift(p[0], p[1], p[2], p[3])
+	p[4], p[5], p[6], p[7] = invLift(p[4], p[5], p[6], p[7])
+	p[8], p[9], p[10], p[11] = invLift(p[8], p[9], p[10], p[11])
+	p[12], p[13], p[14], p[15] = invLift(p[12], p[13], p[14], p[15])
+}
+
+// negabinary maps a two's complement integer to zfp's negabinary code.
+func negabinary(x int32) uint32 { return (uint32(x) + nbmask) ^ nbmask }
+
+// fromNegabinary inverts negabinary.
+func fromNegabinary(u uint32) int32 { return int32((u ^ nbmask) - nbmask) }
+
+// fwdOrder stores the coefficients of p in perm order as negabinary.
+func fwdOrder(u *[blockSize]uint32, p *[blockSize]int32) {
+	u[0], u[1], u[2], u[3] = negabinary(p[0]), negabinary(p[1]), negabinary(p[4]), negabinary(p[5])
+	u[4], u[5], u[6], u[7] = negabinary(p[2]), negabinary(p[8]), negabinary(p[6]), negabinary(p[9])
+	u[8], u[9], u[10], u[11] = negabinary(p[3]), negabinary(p[12]), negabinary(p[10]), negabinary(p[7])
+	u[12], u[13], u[14], u[15] = negabinary(p[13]), negabinary(p[11]), negabinary(p[14]), negabinary(p[15])
 }
 
 // padRow fills the unused tail of a partial row or column of n values

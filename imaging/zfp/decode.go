@@ -60,7 +60,7 @@ func (d *Decoder) decodeBlock(br *bitReader, np uint) {
 	emax := int(br.read(ebits)) - ebias
 	decodeInts(br, &d.ublock, np)
 	for i, j := range perm {
-		d.iblock[j] = int32((d.ublock[i] ^ nbmask) - nbmask)
+		d.iblock[j] = fromNegabinary(d.ublock[i])
 	}
 	invXform(&d.iblock)
 	// zfp's inv_cast: int to float, times 2^(emax−30) rounded to float32

@@ -65,10 +65,10 @@ func grow(dst []byte, n int) []byte {
 // gather copies the 4×4 block at p (row stride sy) into e.fblock.
 func (e *Encoder) gather(p []float32, sy int) {
 	_ = p[3*sy+3]
-	copy(e.fblock[0:4], p[0:4])
-	copy(e.fblock[4:8], p[sy:sy+4])
-	copy(e.fblock[8:12], p[2*sy:2*sy+4])
-	copy(e.fblock[12:16], p[3*sy:3*sy+4])
+	*(*[4]float32)(e.fblock[0:4]) = [4]float32(p[0:4])
+	*(*[4]float32)(e.fblock[4:8]) = [4]float32(p[sy : sy+4])
+	*(*[4]float32)(e.fblock[8:12]) = [4]float32(p[2*sy : 2*sy+4])
+	*(*[4]float32)(e.fblock[12:16]) = [4]float32(p[3*sy : 3*sy+4])
 }
 
 // gatherPartial copies the nx×ny corner block at p into e.fblock and pads
@@ -86,10 +86,7 @@ func (e *Encoder) gatherPartial(p []float32, nx, ny, sy int) {
 
 // encodeBlock codes e.fblock (zfp's encode_block for floats).
 func (e *Encoder) encodeBlock(bw *bitWriter, maxprec uint) {
-	var amax uint32
-	for _, v := range e.fblock {
-		amax = max(amax, math.Float32bits(v)&0x7fffffff)
-	}
+	amax := absMax(&e.fblock)
 	special := amax >= 0x7f800000 // NaN or ±Inf present
 	var emax int
 	if special {
@@ -115,10 +112,21 @@ func (e *Encoder) encodeBlock(bw *bitWriter, maxprec uint) {
 		e.cast(emax)
 	}
 	fwdXform(&e.iblock)
-	for i, j := range perm {
-		e.ublock[i] = (uint32(e.iblock[j]) + nbmask) ^ nbmask
-	}
+	fwdOrder(&e.ublock, &e.iblock)
 	encodeInts(bw, &e.ublock, planes(maxprec))
+}
+
+// absMax returns the largest magnitude in q as float32 bits (NaN and
+// ±Inf compare above every finite value). The reduction is a tree, not a
+// chain, so the comparisons can run side by side.
+func absMax(q *[blockSize]float32) uint32 {
+	const abs = 0x7fffffff
+	f := func(i int) uint32 { return math.Float32bits(q[i]) & abs }
+	a := max(max(f(0), f(1)), max(f(2), f(3)))
+	b := max(max(f(4), f(5)), max(f(6), f(7)))
+	c := max(max(f(8), f(9)), max(f(10), f(11)))
+	d := max(max(f(12), f(13)), max(f(14), f(15)))
+	return max(max(a, b), max(c, d))
 }
 
 // cast is zfp's fwd_cast: scale by 2^(30−emax) in float32 and truncate.
@@ -198,53 +206,93 @@ func encodeInts(bw *bitWriter, u *[blockSize]uint32, np uint) {
 		bw.write(0, skip)
 		k -= skip
 	}
-	n := uint(0)
+	if k <= kmin {
+		return
+	}
+	var t planeTiles
+	t.build(u, kmin, k)
+	n := 0 // coefficients significant so far
 	for k > kmin {
 		k--
-		x := plane(u, k)
-		code := x & (1<<n - 1)
-		ln := n
-		r := x >> n
-		for n < blockSize {
-			if r == 0 {
-				ln++ // group test 0: plane done
-				break
-			}
-			t := uint(bits.TrailingZeros64(r))
-			if n+t == blockSize-1 {
-				// group test 1, t zeros, last one implied
-				code |= 1 << ln
-				ln += t + 1
-				n = blockSize
-				break
-			}
-			code |= (1 | 1<<(t+1)) << ln
-			ln += t + 2
-			r >>= t + 1
-			n += t + 1
+		x := t.plane(k)
+		if n == blockSize {
+			bw.write(x, blockSize)
+			continue
 		}
-		bw.write(code, ln)
+		code, ln, adv := groupCode(x>>n, n)
+		bw.write(x&(1<<n-1)|code<<n, uint(n)+ln)
+		n += adv
 	}
 }
 
-// plane gathers bit k of each coefficient into bit i of the result.
-func plane(u *[blockSize]uint32, k uint) uint64 {
-	return uint64(u[0]>>k&1) |
-		uint64(u[1]>>k&1)<<1 |
-		uint64(u[2]>>k&1)<<2 |
-		uint64(u[3]>>k&1)<<3 |
-		uint64(u[4]>>k&1)<<4 |
-		uint64(u[5]>>k&1)<<5 |
-		uint64(u[6]>>k&1)<<6 |
-		uint64(u[7]>>k&1)<<7 |
-		uint64(u[8]>>k&1)<<8 |
-		uint64(u[9]>>k&1)<<9 |
-		uint64(u[10]>>k&1)<<10 |
-		uint64(u[11]>>k&1)<<11 |
-		uint64(u[12]>>k&1)<<12 |
-		uint64(u[13]>>k&1)<<13 |
-		uint64(u[14]>>k&1)<<14 |
-		uint64(u[15]>>k&1)<<15
+// groupCode codes the bits r of coefficients n.. of one plane (n < 16)
+// the way encode_ints's group tests do, without a branch per bit. There,
+// while ones remain, a 1 is written, then r's bits up to and including
+// the next one; then a closing 0, unless the last coefficient was
+// reached, whose one is left implied. That is a leading 1, then r with a
+// 1 inserted after each one, cut after the last one, whose inserted bit
+// becomes the closing 0. It returns the code, its length and how many
+// coefficients became significant; r = 0 gives a single 0 bit.
+func groupCode(r uint64, n int) (code uint64, ln uint, adv int) {
+	lo, hi := expand[r&0xff], expand[r>>8&0xff]
+	e := uint64(lo&0xffff) | uint64(hi&0xffff)<<(lo>>16&63)
+	last := bits.Len64(r) - 1 // −1 for r = 0
+	// Bits before the closing 0: last + ones + 1. If the last one is the
+	// last coefficient's (n+last+1 = 16), it is implied and no group test
+	// follows: one bit less kept, two less written.
+	implied := (n + last + 1) >> 4
+	keep := last + int(lo>>16+hi>>16) - 15 - implied
+	return (1 | e<<1) & (1<<(uint(keep)&63) - 1), uint(keep + 1 - implied), last + 1
+}
+
+// expand[v] holds in its low 16 bits the 8-bit value v, least
+// significant bit first, with a 1 inserted after each one (1 becomes 11,
+// 0 stays 0), and above them its length, 8 + ones(v).
+var expand = func() (t [256]uint32) {
+	for v := range t {
+		pos := 0
+		for b := 0; b < 8; b++ {
+			if v>>b&1 == 1 {
+				t[v] |= 3 << pos
+				pos += 2
+			} else {
+				pos++
+			}
+		}
+		t[v] |= uint32(pos) << 16
+	}
+	return t
+}()
+
+// planeTiles holds the coefficients as 8×8 bit tiles: tile 2c+g has in
+// byte r the bits 8c..8c+7 of coefficient 8g+r, so that one bit plane of
+// eight coefficients is a shift, a mask and a multiply away.
+type planeTiles [8]uint64
+
+// build fills the tiles covering bit planes [lo, hi).
+func (t *planeTiles) build(u *[blockSize]uint32, lo, hi uint) {
+	for c := lo / 8; c < (hi+7)/8; c++ {
+		s := 8 * c
+		t[2*c] = uint64(uint8(u[0]>>s)) | uint64(uint8(u[1]>>s))<<8 |
+			uint64(uint8(u[2]>>s))<<16 | uint64(uint8(u[3]>>s))<<24 |
+			uint64(uint8(u[4]>>s))<<32 | uint64(uint8(u[5]>>s))<<40 |
+			uint64(uint8(u[6]>>s))<<48 | uint64(uint8(u[7]>>s))<<56
+		t[2*c+1] = uint64(uint8(u[8]>>s)) | uint64(uint8(u[9]>>s))<<8 |
+			uint64(uint8(u[10]>>s))<<16 | uint64(uint8(u[11]>>s))<<24 |
+			uint64(uint8(u[12]>>s))<<32 | uint64(uint8(u[13]>>s))<<40 |
+			uint64(uint8(u[14]>>s))<<48 | uint64(uint8(u[15]>>s))<<56
+	}
+}
+
+// plane gathers bit k of each coefficient into bit i of the result. The
+// multiply moves bit 8r of the masked tile to bit 56+r: the partial
+// products all land on distinct bits, so no carry disturbs the top byte.
+func (t *planeTiles) plane(k uint) uint64 {
+	const lsbs, gather = 0x0101010101010101, 0x0102040810204080
+	c, b := k/8&3, k%8
+	lo := (t[2*c] >> b & lsbs) * gather >> 56
+	hi := (t[2*c+1] >> b & lsbs) * gather >> 56
+	return lo | hi<<8
 }
 
 // bitWriter appends bits, least significant first, to 64-bit words
