@@ -8,8 +8,9 @@
  *   zfpref enc W H P IN OUT             raw float32 (native order) -> stream
  *   zfpref dec W H P IN OUT             stream -> raw float32
  *   zfpref bench W H P SECONDS IN       IN holds whole W*H tiles; encodes them
- *                                       round-robin on one core for about
- *                                       SECONDS and prints the throughput
+ *                                       round-robin on one thread for about
+ *                                       SECONDS and prints the throughput per
+ *                                       wall-clock and per CPU second
  *
  * Builds against zfp 0.5.5 and 1.0.x:
  *   gcc -O2 -o zfpref zfpref.c -lzfp
@@ -95,9 +96,9 @@ static int cmd_dec(int w, int h, int p, const char *in, const char *out) {
   return 0;
 }
 
-static double now(void) {
+static double clock_seconds(clockid_t id) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(id, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -119,18 +120,20 @@ static int cmd_bench(int w, int h, int p, double seconds, const char *in) {
     zfp_field_set_pointer(field, data + i * tile);
     bytes += encode(zfp, field, bs);
   }
-  double t0 = now(), t;
+  double t0 = clock_seconds(CLOCK_MONOTONIC), c0 = clock_seconds(CLOCK_THREAD_CPUTIME_ID), t;
   do {
     for (size_t i = 0; i < ntiles; i++) {
       zfp_field_set_pointer(field, data + i * tile);
       total += encode(zfp, field, bs);
     }
     iters += ntiles;
-    t = now() - t0;
+    t = clock_seconds(CLOCK_MONOTONIC) - t0;
   } while (t < seconds);
-  double mbs = (double)iters * (double)tile * sizeof(float) / t / 1e6;
-  printf("libzfp %s: %zu tiles %dx%d p=%d: %.3f ms/tile %.1f MB/s (%.0f bytes/tile)\n",
-         zfp_version_string, iters, w, h, p, 1e3 * t / (double)iters, mbs,
+  double c = clock_seconds(CLOCK_THREAD_CPUTIME_ID) - c0;
+  double mb = (double)iters * (double)tile * sizeof(float) / 1e6;
+  /* one line, key=value, for scripts/bench-zfp.sh */
+  printf("lib=\"%s\" tiles=%zu w=%d h=%d p=%d ms_per_tile=%.3f MB/s=%.1f cpu-MB/s=%.1f bytes_per_tile=%.0f\n",
+         zfp_version_string, iters, w, h, p, 1e3 * t / (double)iters, mb / t, mb / c,
          (double)bytes / (double)ntiles);
   (void)total;
   return 0;
