@@ -5,6 +5,7 @@ import (
 	"image"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 
 	"cartago/imaging"
@@ -77,9 +78,13 @@ func Gaussian(ctx context.Context, p imaging.Plane, f int) (imaging.Plane, error
 	}
 	k := kernel(r)
 	tmp := make([]float32, w*p.Height)
+	blank := make([]bool, p.Height) // tmp row y has a non-finite value
 	err := parallelRows(ctx, p.Height, func(y0, y1 int) {
+		var s rowScratch
 		for y := y0; y < y1; y++ {
-			blurRow(tmp[y*w:(y+1)*w], p.Data[y*p.Width:(y+1)*p.Width], k)
+			row := tmp[y*w : (y+1)*w]
+			s.blurRow(row, p.Data[y*p.Width:(y+1)*p.Width], k)
+			blank[y] = !allFinite(row)
 		}
 	})
 	if err != nil {
@@ -90,7 +95,7 @@ func Gaussian(ctx context.Context, p imaging.Plane, f int) (imaging.Plane, error
 		wsum := make([]float32, w)
 		for y := y0; y < y1; y++ {
 			o := out[y*w : (y+1)*w]
-			blurColumns(o, wsum, tmp[y*w:(y+2*r+1)*w], w, k)
+			blurColumns(o, wsum, tmp[y*w:(y+2*r+1)*w], w, k, !slices.Contains(blank[y:y+2*r+1], true))
 			restoreNaN(o, p.Data[(y+r)*p.Width+r:])
 		}
 	})
@@ -113,31 +118,94 @@ func kernel(r int) []float32 {
 	return k
 }
 
+// rowScratch holds blurRow's buffers, reused across the rows of a band.
+type rowScratch struct {
+	clean []float32
+	bad   []int // indices of the non-finite values of the row
+}
+
 // blurRow sets dst[x] to the finite-renormalised convolution of src[x :
-// x+len(k)] with k. The explicit float32 conversions keep the compiler
-// from fusing multiply and add, so the rounding is the reference's.
-func blurRow(dst, src, k []float32) {
-	for x := range dst {
-		var s, ws float32
-		for t, v := range src[x : x+len(k)] {
-			if v-v == 0 { // finite
-				s += float32(v * k[t])
-				ws += k[t]
-			}
+// x+len(k)] with k. It accumulates tap by tap along the row, so the
+// iterations are independent, with non-finite inputs replaced by 0
+// (adding +0 leaves a sum unchanged); windows without a non-finite value
+// share one weight sum, the others get theirs. Per pixel the sums are the
+// reference's, in its order. The explicit float32 conversions keep the
+// compiler from fusing multiply and add.
+func (s *rowScratch) blurRow(dst, src, k []float32) {
+	s.clean, s.bad = grow(s.clean, len(src)), s.bad[:0]
+	for i, v := range src {
+		if v-v == 0 {
+			s.clean[i] = v
+		} else {
+			s.clean[i] = 0
+			s.bad = append(s.bad, i)
 		}
-		dst[x] = ratio(s, ws)
 	}
+	clear(dst)
+	for t, kt := range k {
+		for x, v := range s.clean[t : t+len(dst)] {
+			dst[x] += float32(v * kt)
+		}
+	}
+	var full float32
+	for _, kt := range k {
+		full += kt
+	}
+	// Windows touching bad index i are x in [i−len(k)+1, i].
+	next := 0
+	for _, i := range s.bad {
+		a, b := max(next, i-len(k)+1), min(i, len(dst)-1)
+		if a > b {
+			continue
+		}
+		for x := next; x < a; x++ {
+			dst[x] /= full
+		}
+		for x := a; x <= b; x++ {
+			var ws float32
+			for t, v := range src[x : x+len(k)] {
+				if v-v == 0 {
+					ws += k[t]
+				}
+			}
+			dst[x] = ratio(dst[x], ws)
+		}
+		next = b + 1
+	}
+	for x := next; x < len(dst); x++ {
+		dst[x] /= full
+	}
+}
+
+func grow(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
+	}
+	return b[:n]
 }
 
 // blurColumns sets o[x] to the finite-renormalised convolution of column x
 // of the len(k) rows of src (each w wide) with k, accumulating row by row
-// so memory is read sequentially; wsum is scratch of length w.
-func blurColumns(o, wsum, src []float32, w int, k []float32) {
+// so memory is read sequentially; wsum is scratch of length w. If finite,
+// src has no NaN or Inf and every column shares one weight sum.
+func blurColumns(o, wsum, src []float32, w int, k []float32, finite bool) {
 	clear(o)
+	if finite {
+		var full float32
+		for t, kt := range k {
+			for x, v := range src[t*w : (t+1)*w] {
+				o[x] += float32(v * kt)
+			}
+			full += kt
+		}
+		for x := range o {
+			o[x] /= full
+		}
+		return
+	}
 	clear(wsum)
 	for t, kt := range k {
-		row := src[t*w : (t+1)*w]
-		for x, v := range row {
+		for x, v := range src[t*w : (t+1)*w] {
 			if v-v == 0 {
 				o[x] += float32(v * kt)
 				wsum[x] += kt
@@ -147,6 +215,15 @@ func blurColumns(o, wsum, src []float32, w int, k []float32) {
 	for x := range o {
 		o[x] = ratio(o[x], wsum[x])
 	}
+}
+
+func allFinite(a []float32) bool {
+	for _, v := range a {
+		if v-v != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func ratio(s, w float32) float32 {
