@@ -37,7 +37,9 @@ func (c *Client) handleSetImageChannels(r request) error {
 	}
 	f.work.add(job{kind: jobChannel, run: func(ctx context.Context) {
 		f.sendImageHistograms(ctx)
+		f.sendImageStats(ctx)
 		f.sendCursorProfiles(ctx, stokesChanged)
+		f.refreshRegions(stokesChanged)
 		f.sendTiles(ctx, tileRequest{channel: ch, stokes: st, ids: tiles, compression: ct, quality: quality})
 	}})
 	return nil

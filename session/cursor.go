@@ -48,7 +48,14 @@ func (c *Client) handleSetSpatialRequirements(r request) error {
 		return err
 	}
 	if msg.RegionId != cursorRegion {
-		return fmt.Errorf("spatial profiles of region %d: regions are %w", msg.RegionId, ErrUnsupported)
+		r, err := c.session.updateRegion(f.id, msg.RegionId, func(r *regionState) {
+			r.spatial = msg.SpatialProfiles
+		})
+		if err != nil {
+			return err
+		}
+		f.work.add(job{kind: jobData, run: func(ctx context.Context) { f.sendPointProfiles(ctx, r) }})
+		return nil
 	}
 	f.mu.Lock()
 	same := equalMessages(f.spatial, msg.SpatialProfiles)
@@ -89,16 +96,22 @@ func (f *frame) sendSpatialProfiles(ctx context.Context) {
 	if !ok {
 		return
 	}
+	f.mu.Lock()
+	configs := slices.Clone(f.spatial)
+	f.mu.Unlock()
+	f.sendSpatialAt(ctx, cursorRegion, x, y, configs)
+}
+
+// sendSpatialAt sends the value and profiles at pixel (x, y) for the
+// cursor or a point region. Worker only.
+func (f *frame) sendSpatialAt(ctx context.Context, regionID int32, x, y int, configs []*icd.SetSpatialRequirements_SpatialConfig) {
 	ch, st := f.current()
 	if err := f.loadPlane(ch, st); err != nil {
 		f.reportError(ctx, err)
 		return
 	}
-	f.mu.Lock()
-	configs := slices.Clone(f.spatial)
-	f.mu.Unlock()
 	msg := &icd.SpatialProfileData{
-		FileId: f.id, RegionId: cursorRegion, X: int32(x), Y: int32(y),
+		FileId: f.id, RegionId: regionID, X: int32(x), Y: int32(y),
 		Channel: int32(ch), Stokes: int32(st), Value: f.plane.At(x, y),
 	}
 	for _, cfg := range configs {

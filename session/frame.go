@@ -9,6 +9,7 @@ import (
 	"cartago/icd"
 	"cartago/imaging"
 	"cartago/imaging/fits"
+	"cartago/imaging/region"
 )
 
 // frame is one open image of a session, under the frontend's file id.
@@ -29,7 +30,9 @@ type frame struct {
 	sess     *Session
 	folder   *Folder
 	log      *slog.Logger
-	work     *worker
+	work     *worker           // tiles, histograms, cursor, statistics
+	spectra  *worker           // region spectral profiles, which may take long
+	bright   region.Brightness // turns sums into flux densities
 
 	mu       sync.Mutex
 	channel  int                                           // guarded by mu; the client's current channel
@@ -39,6 +42,7 @@ type frame struct {
 	spectral []*icd.SetSpectralRequirements_SpectralConfig // guarded by mu; cursor spectra wanted
 	imgHists []*icd.HistogramConfig                        // guarded by mu; extra image histograms
 	cubeHist *icd.HistogramConfig                          // guarded by mu; cube histogram wanted, or nil
+	imgStats []*icd.SetStatsRequirements_StatsConfig       // guarded by mu; whole-image statistics wanted
 
 	// Owned by the worker goroutine.
 	plane      imaging.Plane
@@ -68,15 +72,29 @@ func openFrame(s *Session, folder *Folder, id int32, dir, name, hdu string) (*fr
 		sess: s, folder: folder, log: s.log.With("file_id", id, "file", name), planeKey: [2]int{-1, -1},
 		seq: s.seq.Add(1),
 	}
-	f.work = startWorker()
+	f.bright = brightnessOf(img.HDU)
+	f.work, f.spectra = startWorker(), startWorker()
 	return f, nil
 }
 
 // close stops the worker, waits for running work and releases the file.
 func (f *frame) close() {
+	f.spectra.stop()
 	f.work.stop()
 	f.stopCube()
 	f.file.Close()
+}
+
+// brightnessOf reads what turns sums of pixels into flux densities.
+func brightnessOf(h *fits.HDU) region.Brightness {
+	b := region.Brightness{}
+	b.Unit, _ = h.Header.String("BUNIT")
+	if beam, ok := h.Beam(); ok {
+		b.BeamMajor, b.BeamMinor = beam.Major, beam.Minor
+	}
+	b.CDelt1, _ = h.Header.Float(fmt.Sprintf("CDELT%d", h.Layout.Axes.SpatialX))
+	b.CDelt2, _ = h.Header.Float(fmt.Sprintf("CDELT%d", h.Layout.Axes.SpatialY))
+	return b
 }
 
 // current returns the channel and Stokes the client shows.

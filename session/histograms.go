@@ -108,7 +108,17 @@ func (c *Client) handleSetHistogramRequirements(r request) error {
 	case regionCube:
 		f.setCubeHistogram(msg.Histograms)
 	default:
-		return fmt.Errorf("histograms of region %d: regions are %w", msg.RegionId, ErrUnsupported)
+		same := false
+		r, err := c.session.updateRegion(f.id, msg.RegionId, func(r *regionState) {
+			same = equalMessages(r.hists, msg.Histograms)
+			r.hists = msg.Histograms
+		})
+		if err != nil {
+			return err
+		}
+		if !same {
+			f.work.add(job{kind: jobData, run: func(ctx context.Context) { f.sendRegionHistograms(ctx, r) }})
+		}
 	}
 	return nil
 }

@@ -22,7 +22,6 @@ type response struct {
 }
 
 var pendingRequests = map[icd.EventType]response{
-	icd.EventType_SET_REGION:                {icd.EventType_SET_REGION_ACK, &icd.SetRegionAck{}},
 	icd.EventType_REGION_FILE_INFO_REQUEST:  {icd.EventType_REGION_FILE_INFO_RESPONSE, &icd.RegionFileInfoResponse{}},
 	icd.EventType_IMPORT_REGION:             {icd.EventType_IMPORT_REGION_ACK, &icd.ImportRegionAck{}},
 	icd.EventType_EXPORT_REGION:             {icd.EventType_EXPORT_REGION_ACK, &icd.ExportRegionAck{}},
@@ -38,8 +37,6 @@ var pendingRequests = map[icd.EventType]response{
 
 // pendingCommands are client messages without a reply.
 var pendingCommands = []icd.EventType{
-	icd.EventType_SET_STATS_REQUIREMENTS,
-	icd.EventType_REMOVE_REGION,
 	icd.EventType_SET_CONTOUR_PARAMETERS,
 	icd.EventType_CLOSE_CATALOG_FILE,
 	icd.EventType_CATALOG_FILTER_REQUEST,

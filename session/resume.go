@@ -98,15 +98,21 @@ func (c *Client) resumeImage(img *icd.ImageProperties, held *store.Image) (<-cha
 	problems := unsupportedParts(name, img)
 	want := &store.Image{FileId: img.FileId, Directory: img.Directory, File: img.File, Hdu: img.Hdu,
 		Channel: img.Channel, Stokes: img.Stokes, SupportAipsBeam: img.SupportAipsBeam}
-	if held != nil && held.Directory == want.Directory && held.File == want.File {
+	live := c.session.frame(img.FileId)
+	if live != nil && live.dir == img.Directory && live.name == img.File {
+		held = c.session.imageSnapshot(live) // rule 4: the live image is the server's copy
+	}
+	matches := held != nil && held.Directory == want.Directory && held.File == want.File
+	if matches {
 		mergeHeld(want, held) // rule 3
 	}
 	if p, ok := img.Regions[cursorRegion]; ok && len(p.ControlPoints) > 0 {
 		want.Cursor = proto.CloneOf(p.ControlPoints[0]) // rule 2
 	}
-	if f := c.session.frame(img.FileId); f != nil {
-		if f.dir == img.Directory && f.name == img.File { // rule 4
-			return c.resumeLive(f, want, &problems), problems
+	want.Regions = mergeRegions(img.Regions, held, matches)
+	if live != nil {
+		if matches { // rule 4
+			return c.resumeLive(live, want, &problems), problems
 		}
 		c.session.closeFrame(img.FileId)
 	}
@@ -117,13 +123,28 @@ func (c *Client) resumeImage(img *icd.ImageProperties, held *store.Image) (<-cha
 	return f.restored, problems
 }
 
+// mergeRegions takes the message's regions (the cursor and temporary
+// negative ids aside) with the analysis requirements the held copy has
+// for the same ids (rules 2 and 3).
+func mergeRegions(regions map[int32]*icd.RegionInfo, held *store.Image, matches bool) map[int32]*store.Region {
+	out := map[int32]*store.Region{}
+	for id, info := range regions {
+		if id <= 0 {
+			continue
+		}
+		r := &store.Region{Info: proto.CloneOf(info)}
+		if h := held.GetRegions()[id]; matches && h != nil {
+			r.Stats, r.Histograms, r.Spectral, r.Spatial = h.Stats, h.Histograms, h.Spectral, h.Spatial
+		}
+		out[id] = r
+	}
+	return out
+}
+
 // unsupportedParts lists what an image of a RESUME_SESSION carries that
 // this server cannot restore yet.
 func unsupportedParts(name string, img *icd.ImageProperties) []string {
 	var problems []string
-	if n := countRegions(img.Regions); n > 0 {
-		problems = append(problems, fmt.Sprintf("%s: %d regions: regions are %s", name, n, ErrUnsupported))
-	}
 	if cs := img.ContourSettings; cs != nil && len(cs.Levels) > 0 {
 		problems = append(problems, fmt.Sprintf("%s: contours are %s", name, ErrUnsupported))
 	}
@@ -148,8 +169,10 @@ func (c *Client) resumeLive(f *frame, want *store.Image, problems *[]string) <-c
 		f.cursor = want.Cursor
 	}
 	f.mu.Unlock()
+	*problems = append(*problems, c.session.setRegions(f, want.Regions)...)
 	return f.work.addWait(job{kind: jobChannel, run: func(ctx context.Context) {
 		f.sendImageHistograms(ctx)
+		f.sendImageStats(ctx)
 		f.sendCursorProfiles(ctx, true)
 	}})
 }
@@ -161,18 +184,7 @@ func mergeHeld(want, held *store.Image) {
 	want.CursorSpectral = held.CursorSpectral
 	want.ImageHistograms = held.ImageHistograms
 	want.CubeHistogram = held.CubeHistogram
-}
-
-// countRegions counts real regions: not the cursor (0), not temporary
-// ids the server never acknowledged (negative).
-func countRegions(regions map[int32]*icd.RegionInfo) int {
-	n := 0
-	for id := range regions {
-		if id > 0 {
-			n++
-		}
-	}
-	return n
+	want.ImageStats = held.ImageStats
 }
 
 // restoreFrame opens a stored image with its state and queues the data
@@ -196,9 +208,14 @@ func (c *Client) restoreFrame(img *store.Image, problems *[]string) (*frame, err
 	f.spatial = slices.Clone(img.CursorSpatial)
 	f.spectral = slices.Clone(img.CursorSpectral)
 	f.imgHists = slices.Clone(img.ImageHistograms)
+	f.imgStats = slices.Clone(img.ImageStats)
 	c.session.putFrame(f)
+	if ps := c.session.setRegions(f, img.Regions); problems != nil {
+		*problems = append(*problems, ps...)
+	}
 	f.restored = f.work.addWait(job{kind: jobData, run: func(ctx context.Context) {
 		f.sendImageHistograms(ctx)
+		f.sendImageStats(ctx)
 		f.sendCursorProfiles(ctx, true)
 	}})
 	if img.CubeHistogram != nil {

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
+	"cartago/imaging/region"
 	"cartago/store"
 )
 
@@ -40,11 +41,16 @@ type Session struct {
 
 	amu  sync.Mutex
 	anim *animation // guarded by amu; the running animation, if any
+
+	rmu     sync.Mutex
+	regions map[int32]*regionState // guarded by rmu; by session-wide region id
+	masks   *region.Cache          // region masks, reused while a region is unchanged
 }
 
 func newSession(id uint32, owner []byte, m *Manager) *Session {
 	s := &Session{ID: id, Created: time.Now(), owner: owner, log: m.log.With("session", id), ckpt: m.ckpt,
-		rawTiles: m.cfg.RawTiles, frames: make(map[int32]*frame)}
+		rawTiles: m.cfg.RawTiles, frames: make(map[int32]*frame),
+		regions: make(map[int32]*regionState), masks: region.NewCache(region.DefaultCacheEntries)}
 	s.touch()
 	return s
 }
@@ -130,6 +136,7 @@ func (s *Session) closeFramesExcept(keep map[int32]bool) {
 	s.fmu.Unlock()
 	for _, f := range closing {
 		f.close()
+		s.dropRegionsOn(f.id)
 	}
 }
 
@@ -153,6 +160,7 @@ func (s *Session) closeFrame(id int32) bool {
 	s.fmu.Unlock()
 	for _, f := range closing {
 		f.close()
+		s.dropRegionsOn(f.id)
 	}
 	return len(closing) > 0
 }

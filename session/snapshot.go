@@ -25,7 +25,7 @@ func (s *Session) snapshot() *store.Snapshot {
 	s.fmu.Unlock()
 	slices.SortFunc(frames, func(a, b *frame) int { return cmp.Compare(a.seq, b.seq) })
 	for _, f := range frames {
-		snap.Images = append(snap.Images, f.snapshot())
+		snap.Images = append(snap.Images, s.imageSnapshot(f))
 	}
 	// Images of a restored snapshot that nobody asked for yet stay
 	// stored until the frontend's RESUME_SESSION decides about them.
@@ -35,6 +35,27 @@ func (s *Session) snapshot() *store.Snapshot {
 		}
 	}
 	return snap
+}
+
+// imageSnapshot is f's snapshot with the regions defined on it.
+func (s *Session) imageSnapshot(f *frame) *store.Image {
+	img := f.snapshot()
+	for _, r := range s.regionsOn(f.id) {
+		if img.Regions == nil {
+			img.Regions = map[int32]*store.Region{}
+		}
+		img.Regions[r.id] = &store.Region{Info: proto.CloneOf(r.info), Stats: cloneAll(r.stats),
+			Histograms: cloneAll(r.hists), Spectral: cloneAll(r.spectral), Spatial: cloneAll(r.spatial)}
+	}
+	return img
+}
+
+func cloneAll[M proto.Message](ms []M) []M {
+	out := make([]M, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, proto.CloneOf(m))
+	}
+	return out
 }
 
 func (f *frame) snapshot() *store.Image {
@@ -48,15 +69,10 @@ func (f *frame) snapshot() *store.Image {
 	if f.cursor != nil {
 		img.Cursor = proto.CloneOf(f.cursor)
 	}
-	for _, c := range f.spatial {
-		img.CursorSpatial = append(img.CursorSpatial, proto.CloneOf(c))
-	}
-	for _, c := range f.spectral {
-		img.CursorSpectral = append(img.CursorSpectral, proto.CloneOf(c))
-	}
-	for _, c := range f.imgHists {
-		img.ImageHistograms = append(img.ImageHistograms, proto.CloneOf(c))
-	}
+	img.CursorSpatial = cloneAll(f.spatial)
+	img.CursorSpectral = cloneAll(f.spectral)
+	img.ImageHistograms = cloneAll(f.imgHists)
+	img.ImageStats = cloneAll(f.imgStats)
 	if f.cubeHist != nil {
 		img.CubeHistogram = proto.CloneOf(f.cubeHist)
 	}

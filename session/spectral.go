@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -27,7 +26,14 @@ func (c *Client) handleSetSpectralRequirements(r request) error {
 		return err
 	}
 	if msg.RegionId != cursorRegion {
-		return fmt.Errorf("spectral profiles of region %d: regions are %w", msg.RegionId, ErrUnsupported)
+		r, err := c.session.updateRegion(f.id, msg.RegionId, func(r *regionState) {
+			r.spectral = msg.SpectralProfiles
+		})
+		if err != nil {
+			return err
+		}
+		f.spectra.add(job{kind: jobLatest, key: regionKey(r.id), run: func(ctx context.Context) { f.sendRegionSpectra(ctx, r) }})
+		return nil
 	}
 	f.mu.Lock()
 	same := equalMessages(f.spectral, msg.SpectralProfiles)
@@ -47,14 +53,22 @@ type spectrum struct {
 }
 
 // sendSpectralProfiles sends the spectrum through the cube under the
-// cursor for each requested coordinate: partial messages (progress < 1)
-// while reading takes long, then the whole. Worker only.
+// cursor for each requested coordinate. Worker only.
 func (f *frame) sendSpectralProfiles(ctx context.Context) {
 	x, y, ok := f.cursorPixel()
 	f.mu.Lock()
 	configs := slices.Clone(f.spectral)
 	f.mu.Unlock()
-	if !ok || len(configs) == 0 {
+	if ok {
+		f.sendSpectraAt(ctx, cursorRegion, x, y, configs)
+	}
+}
+
+// sendSpectraAt sends the spectra at pixel (x, y) for the cursor or a
+// point region: partial messages (progress < 1) while reading takes
+// long, then the whole.
+func (f *frame) sendSpectraAt(ctx context.Context, regionID int32, x, y int, configs []*icd.SetSpectralRequirements_SpectralConfig) {
+	if len(configs) == 0 || x < 0 || y < 0 || x >= f.layout.Width || y >= f.layout.Height {
 		return
 	}
 	_, st := f.current()
@@ -73,11 +87,11 @@ func (f *frame) sendSpectralProfiles(ctx context.Context) {
 			return // the cursor moved on
 		}
 		if from+n < depth && time.Since(last) >= spectrumUpdateEvery {
-			f.sess.send(ctx, icd.EventType_SPECTRAL_PROFILE_DATA, spectralData(f.id, st, specs, float32(from+n)/float32(depth)))
+			f.sess.send(ctx, icd.EventType_SPECTRAL_PROFILE_DATA, spectralData(f.id, regionID, st, specs, float32(from+n)/float32(depth)))
 			last = time.Now()
 		}
 	}
-	f.sess.send(ctx, icd.EventType_SPECTRAL_PROFILE_DATA, spectralData(f.id, st, specs, 1))
+	f.sess.send(ctx, icd.EventType_SPECTRAL_PROFILE_DATA, spectralData(f.id, regionID, st, specs, 1))
 }
 
 // startSpectra resolves each config's Stokes plane; bad ones are
@@ -99,8 +113,8 @@ func (f *frame) startSpectra(ctx context.Context, configs []*icd.SetSpectralRequ
 	return specs
 }
 
-func spectralData(fileID int32, stokes int, specs []*spectrum, progress float32) *icd.SpectralProfileData {
-	msg := &icd.SpectralProfileData{FileId: fileID, RegionId: cursorRegion, Stokes: int32(stokes), Progress: progress}
+func spectralData(fileID, regionID int32, stokes int, specs []*spectrum, progress float32) *icd.SpectralProfileData {
+	msg := &icd.SpectralProfileData{FileId: fileID, RegionId: regionID, Stokes: int32(stokes), Progress: progress}
 	for _, s := range specs {
 		// A point has one value per channel whatever statistic is asked;
 		// echo the first so the frontend files it under its request.

@@ -21,10 +21,14 @@ const (
 	jobCursor
 	// jobData sends data for a requirement change; it just queues.
 	jobData
+	// jobLatest replaces a queued job with the same key and cancels a
+	// running one: only the newest request for that key matters.
+	jobLatest
 )
 
 type job struct {
 	kind  jobKind
+	key   string // jobLatest: what the job is about
 	run   func(ctx context.Context)
 	tiles *[]int32      // jobTiles: ids still wanted; REMOVE_REQUIRED_TILES trims them
 	done  chan struct{} // if set, closed once the job ran or was dropped
@@ -46,6 +50,7 @@ type worker struct {
 	mu        sync.Mutex
 	queue     []job              // guarded by mu
 	running   jobKind            // guarded by mu; valid while runCancel != nil
+	runKey    string             // guarded by mu; key of the running job
 	runCancel context.CancelFunc // guarded by mu; cancels the running job
 }
 
@@ -72,6 +77,17 @@ func (w *worker) add(j job) {
 	case jobCursor:
 		w.queue = dropKinds(w.queue, jobCursor)
 		w.cancelRunning(jobCursor)
+	case jobLatest:
+		w.queue = slices.DeleteFunc(w.queue, func(q job) bool {
+			stale := q.kind == jobLatest && q.key == j.key
+			if stale {
+				q.finish()
+			}
+			return stale
+		})
+		if w.runCancel != nil && w.running == jobLatest && w.runKey == j.key {
+			w.runCancel()
+		}
 	}
 	w.queue = append(w.queue, j)
 	w.mu.Unlock()
@@ -162,7 +178,7 @@ func (w *worker) next() (job, context.Context, bool) {
 			j := w.queue[0]
 			w.queue = w.queue[1:]
 			ctx, cancel := context.WithCancel(w.ctx)
-			w.running, w.runCancel = j.kind, cancel
+			w.running, w.runKey, w.runCancel = j.kind, j.key, cancel
 			w.mu.Unlock()
 			return j, ctx, true
 		}

@@ -75,3 +75,31 @@ func TestWorkerCursorLatestWins(t *testing.T) {
 		t.Fatalf("cursor jobs ran %v, want only the latest [4]", ran)
 	}
 }
+
+func TestWorkerLatestPerKey(t *testing.T) {
+	w := startWorker()
+	defer w.stop()
+	started := make(chan struct{})
+	var mu sync.Mutex
+	var log []string
+	record := func(s string) {
+		mu.Lock()
+		defer mu.Unlock()
+		log = append(log, s)
+	}
+	w.add(job{kind: jobLatest, key: "a", run: func(ctx context.Context) {
+		close(started)
+		<-ctx.Done()
+		record("a1 cancelled")
+	}})
+	<-started
+	w.add(job{kind: jobLatest, key: "b", run: func(context.Context) { record("b1") }})
+	w.add(job{kind: jobLatest, key: "b", run: func(context.Context) { record("b2") }})
+	done := w.addWait(job{kind: jobLatest, key: "a", run: func(context.Context) { record("a2") }})
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"a1 cancelled", "b2", "a2"}; !slices.Equal(log, want) {
+		t.Fatalf("ran %v, want %v", log, want)
+	}
+}

@@ -144,12 +144,16 @@ type Image struct {
 	// Image histograms beyond the default one, and the cube histogram.
 	ImageHistograms []*icd.HistogramConfig `protobuf:"bytes,12,rep,name=image_histograms,json=imageHistograms,proto3" json:"image_histograms,omitempty"`
 	CubeHistogram   *icd.HistogramConfig   `protobuf:"bytes,13,opt,name=cube_histogram,json=cubeHistogram,proto3" json:"cube_histogram,omitempty"`
-	// Regions, contours, vector overlay and Stokes concatenation as the
-	// client last set them.
-	Regions       map[int32]*icd.RegionInfo       `protobuf:"bytes,14,rep,name=regions,proto3" json:"regions,omitempty" protobuf_key:"fixed32,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Regions defined on this image, by region id, with their analysis
+	// requirements.
+	Regions map[int32]*Region `protobuf:"bytes,14,rep,name=regions,proto3" json:"regions,omitempty" protobuf_key:"fixed32,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Contours, vector overlay and Stokes concatenation as the client last
+	// set them.
 	Contours      *icd.SetContourParameters       `protobuf:"bytes,15,opt,name=contours,proto3" json:"contours,omitempty"`
 	VectorOverlay *icd.SetVectorOverlayParameters `protobuf:"bytes,16,opt,name=vector_overlay,json=vectorOverlay,proto3" json:"vector_overlay,omitempty"`
 	StokesFiles   []*icd.StokesFile               `protobuf:"bytes,17,rep,name=stokes_files,json=stokesFiles,proto3" json:"stokes_files,omitempty"`
+	// Statistics of the whole image (region -1).
+	ImageStats    []*icd.SetStatsRequirements_StatsConfig `protobuf:"bytes,18,rep,name=image_stats,json=imageStats,proto3" json:"image_stats,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -275,7 +279,7 @@ func (x *Image) GetCubeHistogram() *icd.HistogramConfig {
 	return nil
 }
 
-func (x *Image) GetRegions() map[int32]*icd.RegionInfo {
+func (x *Image) GetRegions() map[int32]*Region {
 	if x != nil {
 		return x.Regions
 	}
@@ -303,6 +307,90 @@ func (x *Image) GetStokesFiles() []*icd.StokesFile {
 	return nil
 }
 
+func (x *Image) GetImageStats() []*icd.SetStatsRequirements_StatsConfig {
+	if x != nil {
+		return x.ImageStats
+	}
+	return nil
+}
+
+// Region is one region and what the client asked to compute over it.
+type Region struct {
+	state         protoimpl.MessageState                        `protogen:"open.v1"`
+	Info          *icd.RegionInfo                               `protobuf:"bytes,1,opt,name=info,proto3" json:"info,omitempty"`
+	Stats         []*icd.SetStatsRequirements_StatsConfig       `protobuf:"bytes,2,rep,name=stats,proto3" json:"stats,omitempty"`
+	Histograms    []*icd.HistogramConfig                        `protobuf:"bytes,3,rep,name=histograms,proto3" json:"histograms,omitempty"`
+	Spectral      []*icd.SetSpectralRequirements_SpectralConfig `protobuf:"bytes,4,rep,name=spectral,proto3" json:"spectral,omitempty"`
+	Spatial       []*icd.SetSpatialRequirements_SpatialConfig   `protobuf:"bytes,5,rep,name=spatial,proto3" json:"spatial,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Region) Reset() {
+	*x = Region{}
+	mi := &file_store_proto_snapshot_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Region) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Region) ProtoMessage() {}
+
+func (x *Region) ProtoReflect() protoreflect.Message {
+	mi := &file_store_proto_snapshot_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Region.ProtoReflect.Descriptor instead.
+func (*Region) Descriptor() ([]byte, []int) {
+	return file_store_proto_snapshot_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Region) GetInfo() *icd.RegionInfo {
+	if x != nil {
+		return x.Info
+	}
+	return nil
+}
+
+func (x *Region) GetStats() []*icd.SetStatsRequirements_StatsConfig {
+	if x != nil {
+		return x.Stats
+	}
+	return nil
+}
+
+func (x *Region) GetHistograms() []*icd.HistogramConfig {
+	if x != nil {
+		return x.Histograms
+	}
+	return nil
+}
+
+func (x *Region) GetSpectral() []*icd.SetSpectralRequirements_SpectralConfig {
+	if x != nil {
+		return x.Spectral
+	}
+	return nil
+}
+
+func (x *Region) GetSpatial() []*icd.SetSpatialRequirements_SpatialConfig {
+	if x != nil {
+		return x.Spatial
+	}
+	return nil
+}
+
 var File_store_proto_snapshot_proto protoreflect.FileDescriptor
 
 const file_store_proto_snapshot_proto_rawDesc = "" +
@@ -316,7 +404,7 @@ const file_store_proto_snapshot_proto_rawDesc = "" +
 	"\x0fcreated_unix_ms\x18\x04 \x01(\x03R\rcreatedUnixMs\x12-\n" +
 	"\x13last_active_unix_ms\x18\x05 \x01(\x03R\x10lastActiveUnixMs\x12,\n" +
 	"\x06images\x18\x06 \x03(\v2\x14.cartago.store.ImageR\x06images\x128\n" +
-	"\bcatalogs\x18\a \x03(\v2\x1c.cartago.icd.OpenCatalogFileR\bcatalogs\"\xcb\a\n" +
+	"\bcatalogs\x18\a \x03(\v2\x1c.cartago.icd.OpenCatalogFileR\bcatalogs\"\x99\b\n" +
 	"\x05Image\x12\x17\n" +
 	"\afile_id\x18\x01 \x01(\x0fR\x06fileId\x12\x1c\n" +
 	"\tdirectory\x18\x02 \x01(\tR\tdirectory\x12\x12\n" +
@@ -336,10 +424,20 @@ const file_store_proto_snapshot_proto_rawDesc = "" +
 	"\aregions\x18\x0e \x03(\v2!.cartago.store.Image.RegionsEntryR\aregions\x12=\n" +
 	"\bcontours\x18\x0f \x01(\v2!.cartago.icd.SetContourParametersR\bcontours\x12N\n" +
 	"\x0evector_overlay\x18\x10 \x01(\v2'.cartago.icd.SetVectorOverlayParametersR\rvectorOverlay\x12:\n" +
-	"\fstokes_files\x18\x11 \x03(\v2\x17.cartago.icd.StokesFileR\vstokesFiles\x1aS\n" +
+	"\fstokes_files\x18\x11 \x03(\v2\x17.cartago.icd.StokesFileR\vstokesFiles\x12N\n" +
+	"\vimage_stats\x18\x12 \x03(\v2-.cartago.icd.SetStatsRequirements.StatsConfigR\n" +
+	"imageStats\x1aQ\n" +
 	"\fRegionsEntry\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\x0fR\x03key\x12-\n" +
-	"\x05value\x18\x02 \x01(\v2\x17.cartago.icd.RegionInfoR\x05value:\x028\x01B\x15Z\x13cartago/store;storeb\x06proto3"
+	"\x03key\x18\x01 \x01(\x0fR\x03key\x12+\n" +
+	"\x05value\x18\x02 \x01(\v2\x15.cartago.store.RegionR\x05value:\x028\x01\"\xd6\x02\n" +
+	"\x06Region\x12+\n" +
+	"\x04info\x18\x01 \x01(\v2\x17.cartago.icd.RegionInfoR\x04info\x12C\n" +
+	"\x05stats\x18\x02 \x03(\v2-.cartago.icd.SetStatsRequirements.StatsConfigR\x05stats\x12<\n" +
+	"\n" +
+	"histograms\x18\x03 \x03(\v2\x1c.cartago.icd.HistogramConfigR\n" +
+	"histograms\x12O\n" +
+	"\bspectral\x18\x04 \x03(\v23.cartago.icd.SetSpectralRequirements.SpectralConfigR\bspectral\x12K\n" +
+	"\aspatial\x18\x05 \x03(\v21.cartago.icd.SetSpatialRequirements.SpatialConfigR\aspatialB\x15Z\x13cartago/store;storeb\x06proto3"
 
 var (
 	file_store_proto_snapshot_proto_rawDescOnce sync.Once
@@ -353,41 +451,49 @@ func file_store_proto_snapshot_proto_rawDescGZIP() []byte {
 	return file_store_proto_snapshot_proto_rawDescData
 }
 
-var file_store_proto_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_store_proto_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_store_proto_snapshot_proto_goTypes = []any{
 	(*Snapshot)(nil),            // 0: cartago.store.Snapshot
 	(*Image)(nil),               // 1: cartago.store.Image
-	nil,                         // 2: cartago.store.Image.RegionsEntry
-	(*icd.OpenCatalogFile)(nil), // 3: cartago.icd.OpenCatalogFile
-	(icd.RenderMode)(0),         // 4: cartago.icd.RenderMode
-	(*icd.Point)(nil),           // 5: cartago.icd.Point
-	(*icd.SetSpatialRequirements_SpatialConfig)(nil),   // 6: cartago.icd.SetSpatialRequirements.SpatialConfig
-	(*icd.SetSpectralRequirements_SpectralConfig)(nil), // 7: cartago.icd.SetSpectralRequirements.SpectralConfig
-	(*icd.HistogramConfig)(nil),                        // 8: cartago.icd.HistogramConfig
-	(*icd.SetContourParameters)(nil),                   // 9: cartago.icd.SetContourParameters
-	(*icd.SetVectorOverlayParameters)(nil),             // 10: cartago.icd.SetVectorOverlayParameters
-	(*icd.StokesFile)(nil),                             // 11: cartago.icd.StokesFile
-	(*icd.RegionInfo)(nil),                             // 12: cartago.icd.RegionInfo
+	(*Region)(nil),              // 2: cartago.store.Region
+	nil,                         // 3: cartago.store.Image.RegionsEntry
+	(*icd.OpenCatalogFile)(nil), // 4: cartago.icd.OpenCatalogFile
+	(icd.RenderMode)(0),         // 5: cartago.icd.RenderMode
+	(*icd.Point)(nil),           // 6: cartago.icd.Point
+	(*icd.SetSpatialRequirements_SpatialConfig)(nil),   // 7: cartago.icd.SetSpatialRequirements.SpatialConfig
+	(*icd.SetSpectralRequirements_SpectralConfig)(nil), // 8: cartago.icd.SetSpectralRequirements.SpectralConfig
+	(*icd.HistogramConfig)(nil),                        // 9: cartago.icd.HistogramConfig
+	(*icd.SetContourParameters)(nil),                   // 10: cartago.icd.SetContourParameters
+	(*icd.SetVectorOverlayParameters)(nil),             // 11: cartago.icd.SetVectorOverlayParameters
+	(*icd.StokesFile)(nil),                             // 12: cartago.icd.StokesFile
+	(*icd.SetStatsRequirements_StatsConfig)(nil),       // 13: cartago.icd.SetStatsRequirements.StatsConfig
+	(*icd.RegionInfo)(nil),                             // 14: cartago.icd.RegionInfo
 }
 var file_store_proto_snapshot_proto_depIdxs = []int32{
 	1,  // 0: cartago.store.Snapshot.images:type_name -> cartago.store.Image
-	3,  // 1: cartago.store.Snapshot.catalogs:type_name -> cartago.icd.OpenCatalogFile
-	4,  // 2: cartago.store.Image.render_mode:type_name -> cartago.icd.RenderMode
-	5,  // 3: cartago.store.Image.cursor:type_name -> cartago.icd.Point
-	6,  // 4: cartago.store.Image.cursor_spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
-	7,  // 5: cartago.store.Image.cursor_spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
-	8,  // 6: cartago.store.Image.image_histograms:type_name -> cartago.icd.HistogramConfig
-	8,  // 7: cartago.store.Image.cube_histogram:type_name -> cartago.icd.HistogramConfig
-	2,  // 8: cartago.store.Image.regions:type_name -> cartago.store.Image.RegionsEntry
-	9,  // 9: cartago.store.Image.contours:type_name -> cartago.icd.SetContourParameters
-	10, // 10: cartago.store.Image.vector_overlay:type_name -> cartago.icd.SetVectorOverlayParameters
-	11, // 11: cartago.store.Image.stokes_files:type_name -> cartago.icd.StokesFile
-	12, // 12: cartago.store.Image.RegionsEntry.value:type_name -> cartago.icd.RegionInfo
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	4,  // 1: cartago.store.Snapshot.catalogs:type_name -> cartago.icd.OpenCatalogFile
+	5,  // 2: cartago.store.Image.render_mode:type_name -> cartago.icd.RenderMode
+	6,  // 3: cartago.store.Image.cursor:type_name -> cartago.icd.Point
+	7,  // 4: cartago.store.Image.cursor_spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
+	8,  // 5: cartago.store.Image.cursor_spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
+	9,  // 6: cartago.store.Image.image_histograms:type_name -> cartago.icd.HistogramConfig
+	9,  // 7: cartago.store.Image.cube_histogram:type_name -> cartago.icd.HistogramConfig
+	3,  // 8: cartago.store.Image.regions:type_name -> cartago.store.Image.RegionsEntry
+	10, // 9: cartago.store.Image.contours:type_name -> cartago.icd.SetContourParameters
+	11, // 10: cartago.store.Image.vector_overlay:type_name -> cartago.icd.SetVectorOverlayParameters
+	12, // 11: cartago.store.Image.stokes_files:type_name -> cartago.icd.StokesFile
+	13, // 12: cartago.store.Image.image_stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
+	14, // 13: cartago.store.Region.info:type_name -> cartago.icd.RegionInfo
+	13, // 14: cartago.store.Region.stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
+	9,  // 15: cartago.store.Region.histograms:type_name -> cartago.icd.HistogramConfig
+	8,  // 16: cartago.store.Region.spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
+	7,  // 17: cartago.store.Region.spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
+	2,  // 18: cartago.store.Image.RegionsEntry.value:type_name -> cartago.store.Region
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_store_proto_snapshot_proto_init() }
@@ -401,7 +507,7 @@ func file_store_proto_snapshot_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_store_proto_snapshot_proto_rawDesc), len(file_store_proto_snapshot_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -215,7 +215,7 @@ func TestResumeReportsWhatItCannotRestore(t *testing.T) {
 			must(t, proto.Unmarshal(p, ack))
 		}
 	}
-	for _, want := range []string{"gone.fits", "1 regions", "contours", "channel 99"} {
+	for _, want := range []string{"gone.fits", "region 5", "contours", "channel 99"} {
 		if !ack.Success || !strings.Contains(ack.Message, want) {
 			t.Errorf("ack %q (success %v) does not mention %q", ack.Message, ack.Success, want)
 		}

@@ -1,0 +1,236 @@
+package session
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"cartago/icd"
+	"cartago/imaging"
+	"cartago/imaging/region"
+	"cartago/imaging/stats"
+)
+
+// regionProgressEvery limits partial region spectra, as the reference.
+const regionProgressEvery = time.Second
+
+// refreshRegion queues everything region r's requirements ask for; with
+// spectra false the spectral profiles are kept (they do not depend on the
+// channel).
+func (f *frame) refreshRegion(r *regionState, spectra bool) {
+	if len(r.stats)+len(r.hists)+len(r.spatial) > 0 {
+		f.work.add(job{kind: jobData, run: func(ctx context.Context) {
+			f.sendRegionStats(ctx, r)
+			f.sendRegionHistograms(ctx, r)
+			f.sendPointProfiles(ctx, r)
+		}})
+	}
+	if spectra && len(r.spectral) > 0 {
+		f.spectra.add(job{kind: jobLatest, key: regionKey(r.id), run: func(ctx context.Context) {
+			f.sendRegionSpectra(ctx, r)
+		}})
+	}
+}
+
+// refreshRegions re-sends region data after a channel or Stokes change.
+func (f *frame) refreshRegions(stokesChanged bool) {
+	for _, r := range f.sess.regionsOn(f.id) {
+		f.refreshRegion(r, stokesChanged)
+	}
+}
+
+// regionMask returns r's mask on this image (cached per region).
+func (f *frame) regionMask(r *regionState) (*region.Mask, error) {
+	m, err := f.sess.masks.Mask(int(r.id), r.desc, f.layout.Width, f.layout.Height)
+	if err != nil {
+		return nil, fmt.Errorf("region %d: %w", r.id, err)
+	}
+	return m, nil
+}
+
+// planeFor returns the current channel's plane of a Stokes index: the
+// cached one for the current Stokes. Worker only.
+func (f *frame) planeFor(ch, st, stokes int) (imaging.Plane, error) {
+	if stokes == st {
+		return f.plane, f.loadPlane(ch, st)
+	}
+	return f.img.Plane(ch, stokes)
+}
+
+func (f *frame) sendRegionStats(ctx context.Context, r *regionState) {
+	if len(r.stats) == 0 || !r.hasMask() {
+		return
+	}
+	m, err := f.regionMask(r)
+	if err != nil {
+		f.reportError(ctx, err)
+		return
+	}
+	f.sendStats(ctx, r.id, r.stats, func(p imaging.Plane) (stats.Basic, error) { return region.Compute(ctx, p, m) })
+}
+
+// sendImageStats sends the statistics of the whole current plane.
+func (f *frame) sendImageStats(ctx context.Context) {
+	f.mu.Lock()
+	configs := slices.Clone(f.imgStats)
+	f.mu.Unlock()
+	if len(configs) > 0 {
+		f.sendStats(ctx, regionImage, configs, func(p imaging.Plane) (stats.Basic, error) {
+			return stats.ComputeParallel(ctx, p.Data)
+		})
+	}
+}
+
+// sendStats sends one REGION_STATS_DATA per config. Worker only.
+func (f *frame) sendStats(ctx context.Context, id int32, configs []*icd.SetStatsRequirements_StatsConfig, compute func(imaging.Plane) (stats.Basic, error)) {
+	ch, st := f.current()
+	for _, cfg := range configs {
+		_, stokes, err := parseCoordinate(cfg.Coordinate, st, f.layout)
+		if err != nil {
+			f.reportError(ctx, err)
+			continue
+		}
+		p, err := f.planeFor(ch, st, stokes)
+		if err != nil {
+			f.reportError(ctx, err)
+			continue
+		}
+		b, err := compute(p)
+		if err != nil {
+			f.reportError(ctx, err)
+			continue
+		}
+		msg := &icd.RegionStatsData{FileId: f.id, RegionId: id, Channel: int32(ch), Stokes: int32(stokes)}
+		for _, t := range cfg.StatsTypes {
+			msg.Statistics = append(msg.Statistics, &icd.StatisticsValue{StatsType: t, Value: region.Value(b, region.StatsType(t), f.bright)})
+		}
+		f.sess.send(ctx, icd.EventType_REGION_STATS_DATA, msg)
+	}
+}
+
+func (f *frame) sendRegionHistograms(ctx context.Context, r *regionState) {
+	if len(r.hists) == 0 || !r.hasMask() {
+		return
+	}
+	m, err := f.regionMask(r)
+	if err != nil {
+		f.reportError(ctx, err)
+		return
+	}
+	ch, st := f.current()
+	for _, cfg := range r.hists {
+		p, err := f.planeFor(ch, st, st)
+		if err != nil {
+			f.reportError(ctx, err)
+			return
+		}
+		h, _, err := region.Histogram(ctx, p, m, statsConfig(cfg))
+		if err != nil {
+			f.reportError(ctx, fmt.Errorf("histogram of region %d: %w", r.id, err))
+			continue
+		}
+		f.sess.send(ctx, icd.EventType_REGION_HISTOGRAM_DATA, histogramData(f.id, r.id, ch, st, h, cfg, 1))
+	}
+}
+
+// pointOf returns the pixel of a point region.
+func pointOf(r *regionState) (x, y int, ok bool) {
+	if r.desc.Kind != region.KindPoint || len(r.desc.Points) == 0 {
+		return 0, 0, false
+	}
+	p := r.desc.Points[0]
+	return int(math.Round(p.X)), int(math.Round(p.Y)), true
+}
+
+// sendPointProfiles sends the spatial profiles of a point region, as for
+// the cursor. Worker only.
+func (f *frame) sendPointProfiles(ctx context.Context, r *regionState) {
+	if len(r.spatial) == 0 {
+		return
+	}
+	x, y, ok := pointOf(r)
+	if !ok {
+		f.reportError(ctx, fmt.Errorf("spatial profiles of region %d: only point regions are %s", r.id, "supported"))
+		return
+	}
+	if x >= 0 && y >= 0 && x < f.layout.Width && y < f.layout.Height {
+		f.sendSpatialAt(ctx, r.id, x, y, r.spatial)
+	}
+}
+
+// planesOfStokes reads one Stokes of the cube for region spectra.
+type planesOfStokes struct {
+	f      *frame
+	stokes int
+}
+
+func (p planesOfStokes) Shape() (int, int, int) {
+	return p.f.layout.Width, p.f.layout.Height, p.f.layout.Depth
+}
+
+func (p planesOfStokes) ReadPlane(dst []float32, channel int) error {
+	return p.f.img.ReadPlane(dst, channel, p.stokes)
+}
+
+// sendRegionSpectra sends the per-channel statistics of region r through
+// the cube, one profile per requested statistic; partial results go out
+// about every second. Runs on the frame's spectra worker.
+func (f *frame) sendRegionSpectra(ctx context.Context, r *regionState) {
+	if x, y, ok := pointOf(r); ok {
+		f.sendSpectraAt(ctx, r.id, x, y, r.spectral)
+		return
+	}
+	if !r.hasMask() {
+		return
+	}
+	m, err := f.regionMask(r)
+	if err != nil {
+		f.reportError(ctx, err)
+		return
+	}
+	_, st := f.current()
+	for _, cfg := range r.spectral {
+		_, stokes, err := parseCoordinate(cfg.Coordinate, st, f.layout)
+		if err != nil {
+			f.reportError(ctx, err)
+			continue
+		}
+		last := time.Now()
+		progress := func(done int, profile []stats.Basic) {
+			if time.Since(last) < regionProgressEvery || done == f.layout.Depth {
+				return
+			}
+			last = time.Now()
+			f.sess.send(ctx, icd.EventType_SPECTRAL_PROFILE_DATA, f.regionSpectrum(r.id, stokes, cfg, profile, float32(done)/float32(f.layout.Depth)))
+		}
+		profile, err := region.SpectralProfile(ctx, planesOfStokes{f, stokes}, m, progress)
+		if err != nil {
+			f.reportError(ctx, fmt.Errorf("spectral profile of region %d: %w", r.id, err))
+			continue
+		}
+		f.sess.send(ctx, icd.EventType_SPECTRAL_PROFILE_DATA, f.regionSpectrum(r.id, stokes, cfg, profile, 1))
+	}
+}
+
+func (f *frame) regionSpectrum(id int32, stokes int, cfg *icd.SetSpectralRequirements_SpectralConfig, profile []stats.Basic, progress float32) *icd.SpectralProfileData {
+	msg := &icd.SpectralProfileData{FileId: f.id, RegionId: id, Stokes: int32(stokes), Progress: progress}
+	for _, t := range cfg.StatsTypes {
+		msg.Profiles = append(msg.Profiles, &icd.SpectralProfile{
+			Coordinate: cfg.Coordinate, StatsType: t,
+			RawValuesFp64: float64Bytes(region.Values(profile, region.StatsType(t), f.bright)),
+		})
+	}
+	return msg
+}
+
+// float64Bytes encodes values little-endian, as raw_values_fp64 wants.
+func float64Bytes(values []float64) []byte {
+	out := make([]byte, 0, 8*len(values))
+	for _, v := range values {
+		out = binary.LittleEndian.AppendUint64(out, math.Float64bits(v))
+	}
+	return out
+}
