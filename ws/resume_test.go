@@ -289,3 +289,44 @@ func TestUnknownIDStartsEmptySession(t *testing.T) {
 		t.Fatalf("resume of nothing: %+v", ack)
 	}
 }
+
+func TestResumeRestoresRegionsAndTheirRequirements(t *testing.T) {
+	d := newDurable(t)
+	c := d.ts.dial(t, d.token)
+	id := register(t, c, 0).SessionId
+	openCube(t, c, 0)
+	ack := setRegion(t, c, 3, 0, -1, box(10, 20, 4, 4))
+	sendMsg(t, c, icd.EventType_SET_STATS_REQUIREMENTS, 30, 4, &icd.SetStatsRequirements{FileId: 0, RegionId: ack.RegionId,
+		StatsConfigs: []*icd.SetStatsRequirements_StatsConfig{{Coordinate: "z", StatsTypes: allStats}}})
+	expect(t, c, icd.EventType_REGION_STATS_DATA, &icd.RegionStatsData{})
+	d.waitStored(id, func(s *store.Snapshot) bool {
+		r := s.GetImages()[0].GetRegions()[ack.RegionId]
+		return r != nil && len(r.Stats) == 1
+	})
+	c.Close()
+	d.restart()
+
+	c = d.ts.dial(t, d.token)
+	register(t, c, id)
+	// The frontend resends the region (moved meanwhile) but not the
+	// statistics requirement; the server has it.
+	sendMsg(t, c, icd.EventType_RESUME_SESSION, 30, 2, &icd.ResumeSession{Images: []*icd.ImageProperties{{
+		Directory: ".", File: "cube.fits", FileId: 0,
+		Regions: map[int32]*icd.RegionInfo{ack.RegionId: box(2, 2, 4, 4)},
+	}}})
+	st := expect(t, c, icd.EventType_REGION_STATS_DATA, &icd.RegionStatsData{})
+	if st.RegionId != ack.RegionId {
+		t.Fatalf("stats for region %d", st.RegionId)
+	}
+	checkStats(t, st, boxStats(0, 4, 0, 4, 0))
+	for {
+		h, _ := next(t, c)
+		if h.Type == icd.EventType_RESUME_SESSION_ACK {
+			break
+		}
+	}
+	// New regions get ids above the restored ones.
+	if again := setRegion(t, c, 5, 0, -1, box(30, 30, 2, 2)); again.RegionId <= ack.RegionId {
+		t.Fatalf("new region id %d after restored %d", again.RegionId, ack.RegionId)
+	}
+}
