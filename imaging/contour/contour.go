@@ -11,11 +11,7 @@
 // concurrent use and do not retain the slices they are given.
 package contour
 
-import (
-	"errors"
-
-	"cartago/imaging"
-)
+import "cartago/imaging"
 
 // Mode is a smoothing mode, numbered as CARTA.SmoothingMode on the wire.
 type Mode int32
@@ -38,20 +34,6 @@ type Field struct {
 	imaging.Plane
 	Scale, Offset float64
 }
-
-// Errors returned by this package.
-var (
-	// ErrBadMode is returned by Smooth for a mode it does not know.
-	ErrBadMode = errors.New("contour: unknown smoothing mode")
-	// ErrBadPlane is returned when a plane's Data is shorter than
-	// Width×Height or a dimension is negative.
-	ErrBadPlane = errors.New("contour: plane data does not match its size")
-	// ErrCorrupt is returned by Decode for coordinates that cannot be
-	// decoded: a raw length that is not a whole number of floats, a zstd
-	// frame that does not decompress, or one whose size differs from the
-	// uncompressed size it was sent with.
-	ErrCorrupt = errors.New("contour: corrupt coordinate data")
-)
 
 func checkPlane(p imaging.Plane) error {
 	if p.Width < 0 || p.Height < 0 || len(p.Data) < p.Width*p.Height {

@@ -18,8 +18,9 @@ import (
 //   - NoSmoothing, or any mode with factor ≤ 1: p itself (not copied),
 //     Scale 1, Offset 0.
 //   - BlockAverage: the factor×factor block means of the finite values
-//     (tiles.Downsample, the tile downsampling filter), ceil(W/f)×ceil(H/f)
-//     pixels, Scale f, Offset 0.
+//     (tiles.Downsample, the tile downsampling filter; its float64 sums
+//     may differ from the reference's float32 ones in the last bit),
+//     ceil(W/f)×ceil(H/f) pixels, Scale f, Offset 0.
 //   - GaussianBlur: see Gaussian; Scale 1, Offset f−1.
 //
 // A Gaussian whose apron leaves no pixel gives an empty Field (no
