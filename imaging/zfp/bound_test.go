@@ -15,6 +15,7 @@ import (
 // rounding (half an ulp of values up to 4·fmax): 2^(emax−23) covers
 // both, and 2^−149 the subnormal grid.
 //
+// Where fmax plus the bound passes FLT_MAX, a value may decode as ±Inf.
 // Blocks with emax ≤ −98 are outside the bound: zfp's scale factor
 // overflows (see the package doc), so they only promise values of the
 // same tiny order, |error| < 2^−94.
@@ -51,6 +52,9 @@ func checkBound(t testing.TB, orig, got []float32, w, h int, precision int) floa
 				for x := bx; x < min(bx+4, w); x++ {
 					i := y*w + x
 					e := math.Abs(float64(got[i]) - float64(orig[i]))
+					if math.IsInf(float64(got[i]), 0) && float64(fmax)+bound >= math.MaxFloat32 {
+						continue // the bound reaches past FLT_MAX: overflow is allowed
+					}
 					if !(e <= bound) {
 						t.Fatalf("p=%d value (%d,%d): %g decoded as %g, error %g > bound %g (block max %g)",
 							precision, x, y, orig[i], got[i], e, bound, fmax)
@@ -75,12 +79,6 @@ func TestErrorBound(t *testing.T) {
 		for p := 1; p <= 32; p++ {
 			w, h := 67, 45
 			data := generate(gen, w, h, uint64(p))
-			if gen == "huge" {
-				// Values of 2^127 and more can decode past FLT_MAX, as ±Inf.
-				for i := range data {
-					data[i] /= 2
-				}
-			}
 			stream := enc.Encode(nil, data, w, h, p)
 			got, err := dec.Decode(nil, stream, w, h, p)
 			if err != nil {

@@ -37,7 +37,9 @@
 // transform), and NaN or ±Inf values, which zfp's lossy modes do not
 // support, code as INT32_MIN too (a block of only NaN codes as zeros).
 // CARTA replaces NaN before compressing, so these cases do not reach the
-// browser in practice; the golden tests pin them anyway.
+// browser in practice; the golden tests pin them anyway. At low precision
+// a value near FLT_MAX may also decode as ±Inf: the decoded error may
+// then legitimately reach past the largest float.
 //
 // # Concurrency
 //
