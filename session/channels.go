@@ -36,6 +36,7 @@ func (c *Client) handleSetImageChannels(r request) error {
 		tiles, quality, ct = rt.Tiles, rt.CompressionQuality, rt.CompressionType
 	}
 	f.work.add(job{kind: jobChannel, run: func(ctx context.Context) {
+		f.sendContours(ctx) // the reference's order: contours first
 		f.sendImageHistograms(ctx)
 		f.sendImageStats(ctx)
 		f.sendCursorProfiles(ctx, stokesChanged)

@@ -43,6 +43,7 @@ type frame struct {
 	imgHists []*icd.HistogramConfig                        // guarded by mu; extra image histograms
 	cubeHist *icd.HistogramConfig                          // guarded by mu; cube histogram wanted, or nil
 	imgStats []*icd.SetStatsRequirements_StatsConfig       // guarded by mu; whole-image statistics wanted
+	contours *icd.SetContourParameters                     // guarded by mu; nil without contours
 
 	// Owned by the worker goroutine.
 	plane      imaging.Plane

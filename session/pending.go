@@ -37,7 +37,6 @@ var pendingRequests = map[icd.EventType]response{
 
 // pendingCommands are client messages without a reply.
 var pendingCommands = []icd.EventType{
-	icd.EventType_SET_CONTOUR_PARAMETERS,
 	icd.EventType_CLOSE_CATALOG_FILE,
 	icd.EventType_CATALOG_FILTER_REQUEST,
 	icd.EventType_SCRIPTING_RESPONSE,

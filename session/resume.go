@@ -110,6 +110,10 @@ func (c *Client) resumeImage(img *icd.ImageProperties, held *store.Image) (<-cha
 		want.Cursor = proto.CloneOf(p.ControlPoints[0]) // rule 2
 	}
 	want.Regions = mergeRegions(img.Regions, held, matches)
+	if cs := img.ContourSettings; cs != nil && len(cs.Levels) > 0 { // empty = no contours
+		want.Contours = proto.CloneOf(cs)
+		want.Contours.FileId, want.Contours.ReferenceFileId = uint32(img.FileId), uint32(img.FileId)
+	}
 	if live != nil {
 		if matches { // rule 4
 			return c.resumeLive(live, want, &problems), problems
@@ -145,9 +149,6 @@ func mergeRegions(regions map[int32]*icd.RegionInfo, held *store.Image, matches 
 // this server cannot restore yet.
 func unsupportedParts(name string, img *icd.ImageProperties) []string {
 	var problems []string
-	if cs := img.ContourSettings; cs != nil && len(cs.Levels) > 0 {
-		problems = append(problems, fmt.Sprintf("%s: contours are %s", name, ErrUnsupported))
-	}
 	// An empty message means "no overlay"; a real one has image bounds.
 	if vs := img.VectorOverlaySettings; vs != nil && vs.ImageBounds != nil {
 		problems = append(problems, fmt.Sprintf("%s: vector overlays are %s", name, ErrUnsupported))
@@ -170,11 +171,20 @@ func (c *Client) resumeLive(f *frame, want *store.Image, problems *[]string) <-c
 	}
 	f.mu.Unlock()
 	*problems = append(*problems, c.session.setRegions(f, want.Regions)...)
+	f.setContours(orEmpty(want.Contours))
 	return f.work.addWait(job{kind: jobChannel, run: func(ctx context.Context) {
 		f.sendImageHistograms(ctx)
 		f.sendImageStats(ctx)
 		f.sendCursorProfiles(ctx, true)
 	}})
+}
+
+// orEmpty gives "no contours" for nil settings.
+func orEmpty(c *icd.SetContourParameters) *icd.SetContourParameters {
+	if c == nil {
+		return &icd.SetContourParameters{}
+	}
+	return c
 }
 
 // mergeHeld copies into want what a RESUME_SESSION cannot carry.
@@ -213,6 +223,7 @@ func (c *Client) restoreFrame(img *store.Image, problems *[]string) (*frame, err
 	if ps := c.session.setRegions(f, img.Regions); problems != nil {
 		*problems = append(*problems, ps...)
 	}
+	f.setContours(orEmpty(img.Contours))
 	f.restored = f.work.addWait(job{kind: jobData, run: func(ctx context.Context) {
 		f.sendImageHistograms(ctx)
 		f.sendImageStats(ctx)

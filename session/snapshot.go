@@ -76,5 +76,8 @@ func (f *frame) snapshot() *store.Image {
 	if f.cubeHist != nil {
 		img.CubeHistogram = proto.CloneOf(f.cubeHist)
 	}
+	if f.contours != nil {
+		img.Contours = proto.CloneOf(f.contours)
+	}
 	return img
 }

@@ -1,0 +1,84 @@
+package session
+
+import (
+	"context"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	"cartago/icd"
+	"cartago/imaging/contour"
+)
+
+// contourKey is the worker key of contour work: newer settings or a
+// newer channel replace a computation in progress.
+const contourKey = "contours"
+
+func (c *Client) handleSetContourParameters(r request) error {
+	var msg icd.SetContourParameters
+	if err := decode(r, &msg); err != nil {
+		return err
+	}
+	f, err := c.frameFor(int32(msg.FileId))
+	if err != nil {
+		return err
+	}
+	if msg.ReferenceFileId != 0 && msg.ReferenceFileId != msg.FileId {
+		return fmt.Errorf("contours of file %d from file %d: matched contours are %w", msg.FileId, msg.ReferenceFileId, ErrUnsupported)
+	}
+	f.setContours(&msg)
+	return nil
+}
+
+// setContours stores the settings (no levels clears them) and computes.
+func (f *frame) setContours(msg *icd.SetContourParameters) {
+	var want *icd.SetContourParameters
+	if len(msg.Levels) > 0 {
+		want = proto.CloneOf(msg)
+	}
+	f.mu.Lock()
+	same := proto.Equal(f.contours, want) && want != nil
+	f.contours = want
+	f.mu.Unlock()
+	if !same { // also stops a computation for settings just cleared
+		f.work.add(job{kind: jobLatest, key: contourKey, run: f.sendContours})
+	}
+}
+
+// sendContours traces the current plane at the stored levels and sends
+// each level's polylines in chunks. Worker only.
+func (f *frame) sendContours(ctx context.Context) {
+	f.mu.Lock()
+	cfg := f.contours
+	f.mu.Unlock()
+	if cfg == nil {
+		return
+	}
+	ch, st := f.current()
+	if err := f.loadPlane(ch, st); err != nil {
+		f.reportError(ctx, err)
+		return
+	}
+	field, err := contour.Smooth(ctx, f.plane, contour.Mode(cfg.SmoothingMode), int(cfg.SmoothingFactor))
+	if err != nil {
+		f.reportError(ctx, fmt.Errorf("contours of file %d: %w", f.id, err))
+		return
+	}
+	bounds := &icd.ImageBounds{XMax: int32(f.layout.Width), YMax: int32(f.layout.Height)}
+	emit := func(chunk contour.Chunk) error {
+		enc := contour.Encode(chunk.Vertices, int(cfg.CompressionLevel), int(cfg.DecimationFactor))
+		f.sess.send(ctx, icd.EventType_CONTOUR_IMAGE_DATA, &icd.ContourImageData{
+			FileId: f.id, ReferenceFileId: uint32(f.id), ImageBounds: bounds,
+			Channel: int32(ch), Stokes: int32(st), Progress: chunk.Progress,
+			ContourSets: []*icd.ContourSet{{
+				Level: chunk.Level, DecimationFactor: int32(enc.Decimation),
+				RawCoordinates: enc.Coordinates, RawStartIndices: contour.EncodeStarts(chunk.Starts),
+				UncompressedCoordinatesSize: int32(enc.UncompressedSize),
+			}},
+		})
+		return nil
+	}
+	if err := contour.Stream(ctx, field, cfg.Levels, int(cfg.ContourChunkSize), emit); err != nil {
+		f.reportError(ctx, fmt.Errorf("contours of file %d: %w", f.id, err))
+	}
+}
