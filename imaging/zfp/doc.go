@@ -10,9 +10,9 @@
 //
 // The array (nx = width, ny = height, row-major) is cut into 4×4 blocks in
 // raster order, x fastest. Edge blocks narrower or shorter than 4 are padded
-// the way zfp does it (a row of n values continues as v1, v2, v0 after its
-// last value). Each block is coded on its own, and blocks follow each other
-// without alignment:
+// the way zfp does it, rows first, then columns: n = 1, 2, 3 values
+// v0, v1, v2 become v0 v0 v0 v0, v0 v1 v1 v0 and v0 v1 v2 v0. Each block is
+// coded on its own, and blocks follow each other without alignment:
 //
 //   - A block whose values are all ±0 is a single 0 bit.
 //   - Otherwise: 1 bit set, then the 8-bit biased common exponent
