@@ -35,6 +35,16 @@ func (f *frame) refreshRegion(r *regionState, spectra bool) {
 	}
 }
 
+// sendRegionData sends the statistics, histograms and point profiles of
+// every region on this image now, on the worker (animation frames).
+func (f *frame) sendRegionData(ctx context.Context) {
+	for _, r := range f.sess.regionsOn(f.id) {
+		f.sendRegionStats(ctx, r)
+		f.sendRegionHistograms(ctx, r)
+		f.sendPointProfiles(ctx, r)
+	}
+}
+
 // refreshRegions re-sends region data after a channel or Stokes change.
 func (f *frame) refreshRegions(stokesChanged bool) {
 	for _, r := range f.sess.regionsOn(f.id) {
