@@ -69,4 +69,3 @@ func drainToPong(t *testing.T, c *websocket.Conn) {
 		}
 	}
 }
-

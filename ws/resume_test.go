@@ -162,7 +162,7 @@ func TestResumeAfterRestart(t *testing.T) {
 	// at channel 1, with its cursor as region 0.
 	sendMsg(t, c, icd.EventType_RESUME_SESSION, 30, 2, &icd.ResumeSession{Images: []*icd.ImageProperties{{
 		Directory: ".", File: "cube.fits", FileId: 3, Channel: 1,
-		Regions: map[int32]*icd.RegionInfo{0: {RegionType: icd.RegionType_POINT, ControlPoints: []*icd.Point{{X: 11, Y: 12}}}},
+		Regions:         map[int32]*icd.RegionInfo{0: {RegionType: icd.RegionType_POINT, ControlPoints: []*icd.Point{{X: 11, Y: 12}}}},
 		ContourSettings: &icd.SetContourParameters{}, VectorOverlaySettings: &icd.SetVectorOverlayParameters{},
 	}}})
 	// Data the merged requirements call for comes before the frontend
