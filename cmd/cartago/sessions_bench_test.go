@@ -24,9 +24,9 @@ func benchSnapshots(n int, now time.Time) []*store.Snapshot {
 				CursorSpatial:   []*icd.SetSpatialRequirements_SpatialConfig{{Coordinate: "x"}, {Coordinate: "y"}},
 				CursorSpectral:  []*icd.SetSpectralRequirements_SpectralConfig{{Coordinate: "z"}},
 				ImageHistograms: []*icd.HistogramConfig{{Coordinate: "z", Channel: -1, NumBins: -1}},
-				Regions: map[int32]*icd.RegionInfo{
-					1: {RegionType: icd.RegionType_RECTANGLE, ControlPoints: []*icd.Point{{X: 10, Y: 10}, {X: 5, Y: 5}}},
-					2: {RegionType: icd.RegionType_ELLIPSE, ControlPoints: []*icd.Point{{X: 20, Y: 20}, {X: 3, Y: 2}}},
+				Regions: map[int32]*store.Region{
+					1: {Info: &icd.RegionInfo{RegionType: icd.RegionType_RECTANGLE, ControlPoints: []*icd.Point{{X: 10, Y: 10}, {X: 5, Y: 5}}}},
+					2: {Info: &icd.RegionInfo{RegionType: icd.RegionType_ELLIPSE, ControlPoints: []*icd.Point{{X: 20, Y: 20}, {X: 3, Y: 2}}}},
 				},
 			}
 		}

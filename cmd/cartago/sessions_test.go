@@ -86,9 +86,9 @@ func testSnapshots(now time.Time) []*store.Snapshot {
 					CursorSpectral:  []*icd.SetSpectralRequirements_SpectralConfig{{Coordinate: "z"}},
 					ImageHistograms: []*icd.HistogramConfig{{Coordinate: "z", Channel: -1, NumBins: -1}},
 					CubeHistogram:   &icd.HistogramConfig{Channel: -2},
-					Regions:         map[int32]*icd.RegionInfo{1: region(1), 2: region(2)},
+					Regions:         map[int32]*store.Region{1: {Info: region(1)}, 2: {Info: region(2)}},
 				},
-				{FileId: 1, Directory: "", File: "image.fits", Regions: map[int32]*icd.RegionInfo{3: region(3)}},
+				{FileId: 1, Directory: "", File: "image.fits", Regions: map[int32]*store.Region{3: {Info: region(3)}}},
 			},
 			Catalogs: []*icd.OpenCatalogFile{{Directory: "cat", Name: "stars.xml", FileId: 7}},
 		},
@@ -96,7 +96,7 @@ func testSnapshots(now time.Time) []*store.Snapshot {
 		{
 			SessionId: 303, Owner: testOwner[:], CreatedUnixMs: now.Add(-90 * time.Hour).UnixMilli(),
 			LastActiveUnixMs: now.Add(-80 * time.Hour).UnixMilli(),
-			Images:           []*store.Image{{FileId: 0, File: "m51.fits", Regions: map[int32]*icd.RegionInfo{1: region(1)}}},
+			Images:           []*store.Image{{FileId: 0, File: "m51.fits", Regions: map[int32]*store.Region{1: {Info: region(1)}}}},
 		},
 	}
 }
