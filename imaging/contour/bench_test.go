@@ -44,9 +44,18 @@ var benchPlanes = sync.OnceValue(func() map[string]imaging.Plane {
 
 var benchLevels = []float64{-0.8, -0.3, 0.2, 0.7, 1.2}
 
-func reportMPix(b *testing.B, pixels int) {
-	b.ReportMetric(float64(pixels)*float64(b.N)/b.Elapsed().Seconds()/1e6, "MPix/s")
-	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
+// measure runs op b.N times and reports wall ms/op, CPU ms/op (all
+// goroutines: with 5 levels on n cores, wall ≈ CPU/min(5, n) when idle)
+// and MPix/s of the 4096² input.
+func measure(b *testing.B, op func()) {
+	cpu0 := cpuTime()
+	for b.Loop() {
+		op()
+	}
+	cpu := cpuTime() - cpu0
+	b.ReportMetric(float64(benchSize*benchSize)*float64(b.N)/b.Elapsed().Seconds()/1e6, "MPix/s")
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/op")
+	b.ReportMetric(float64(cpu.Microseconds())/1e3/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkTrace4096 traces 5 levels of a 4096² plane, unsmoothed.
@@ -55,7 +64,7 @@ func BenchmarkTrace4096(b *testing.B) {
 		f := field(benchPlanes()[name])
 		b.Run(name, func(b *testing.B) {
 			var verts int
-			for b.Loop() {
+			measure(b, func() {
 				pl, err := Trace(context.Background(), f, benchLevels)
 				if err != nil {
 					b.Fatal(err)
@@ -64,8 +73,7 @@ func BenchmarkTrace4096(b *testing.B) {
 				for _, p := range pl {
 					verts += len(p.Vertices) / 2
 				}
-			}
-			reportMPix(b, benchSize*benchSize)
+			})
 			b.ReportMetric(float64(verts), "vertices")
 		})
 	}
@@ -80,7 +88,7 @@ func BenchmarkContourPipeline4096(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			var mu sync.Mutex
 			var bytes int
-			for b.Loop() {
+			measure(b, func() {
 				f, err := Smooth(context.Background(), p, GaussianBlur, 4)
 				if err != nil {
 					b.Fatal(err)
@@ -96,8 +104,7 @@ func BenchmarkContourPipeline4096(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-			}
-			reportMPix(b, benchSize*benchSize)
+			})
 			b.ReportMetric(float64(bytes), "wire-bytes")
 		})
 	}
@@ -111,12 +118,11 @@ func BenchmarkSmooth4096(b *testing.B) {
 		factor int
 	}{{"gaussian4", GaussianBlur, 4}, {"gaussian10", GaussianBlur, 10}, {"block4", BlockAverage, 4}} {
 		b.Run(tc.name, func(b *testing.B) {
-			for b.Loop() {
+			measure(b, func() {
 				if _, err := Smooth(context.Background(), p, tc.mode, tc.factor); err != nil {
 					b.Fatal(err)
 				}
-			}
-			reportMPix(b, benchSize*benchSize)
+			})
 		})
 	}
 }
