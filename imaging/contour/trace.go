@@ -136,6 +136,9 @@ func newTracer(f Field, chunkSize int) *tracer {
 
 // run traces level value v (index l) and emits its chunks.
 func (t *tracer) run(ctx context.Context, l int, v float64, emit func(Chunk) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	t.level = v
 	t.out = Polylines{}
 	if t.w < 2 || t.h < 2 {
