@@ -190,6 +190,7 @@ func (e *ellipse) defineMask2D(theta float32) (*Mask, error) {
 		cos: float32(math.Cos(float64(-theta))), sin: float32(math.Sin(float64(-theta))),
 		nx: nx, x0: e.blc[0],
 	}
+	t.setTol(ny)
 	rows := make([][]Span, ny)
 	parallelRange(ny, max(1, (1<<16)/nx), func(lo, hi int) {
 		for y := lo; y < hi; y++ {
@@ -208,23 +209,106 @@ func (e *ellipse) defineMask2D(theta float32) (*Mask, error) {
 type rotTest struct {
 	c0, c1, rad2x, rad2y, cos, sin float32
 	nx, x0                         int
+	// tol bounds the difference between the float32 sum and its exact
+	// value anywhere in the box, with a wide margin.
+	tol float64
 }
 
-// row returns the runs of pixels of row y (relative) that pass the test.
+// setTol sets t.tol from the largest terms the sum can have in a box of
+// ny rows: float32 rounding errs by well under 1e-6 of them.
+func (t *rotTest) setTol(ny int) {
+	dx := math.Max(math.Abs(float64(t.c0)), math.Abs(float64(t.nx-1)-float64(t.c0)))
+	dy := math.Max(math.Abs(float64(t.c1)), math.Abs(float64(ny-1)-float64(t.c1)))
+	terms := (dx*dx + dy*dy) * (1/float64(t.rad2x) + 1/float64(t.rad2y))
+	t.tol = 1e-5 * (1 + terms)
+}
+
+// sum is the float32 test value of pixel x of a row, as casacore
+// computes it.
+func (t rotTest) sum(x int, ys, yc float32) float32 {
+	xdiff := float32(x) - t.c0
+	xp := float32(xdiff*t.cos) - ys
+	yp := float32(xdiff*t.sin) + yc
+	return float32(float32(xp*xp)/t.rad2x) + float32(float32(yp*yp)/t.rad2y)
+}
+
+// row returns the runs of pixels of row y (relative) that pass the test,
+// exactly as casacore's scan from the row's first pixel finds them, with
+// float32 sums evaluated only near the outline. The exact sum is a
+// convex quadratic in x; where it exceeds 1 + tol and falls by more than
+// 2·tol per pixel, casacore's float32 sums are above 1 and falling, so
+// its scan neither includes a pixel nor stops there; where it is below
+// 1 − tol, the float32 sums are below 1, so the pixels are inside. Both
+// stretches are skipped. A row whose exact minimum exceeds 1 + tol is
+// empty.
 func (t rotTest) row(y int) []Span {
-	var sp []Span
 	ydiff := float32(y) - t.c1
 	ys, yc := float32(ydiff*t.sin), float32(ydiff*t.cos)
+	g, ok := t.guide(float64(ydiff))
+	if !ok {
+		return nil
+	}
 	var prev float32
+	if g.start > 0 {
+		prev = t.sum(g.start-1, ys, yc)
+	}
+	return t.scan(g, ys, yc, prev)
+}
+
+// rowGuide says where a row's scan starts, and which pixels are surely
+// inside (from ≤ x < to).
+type rowGuide struct{ start, from, to int }
+
+// fullScan is the guide of casacore's own scan: from the first pixel,
+// nothing known.
+var fullScan = rowGuide{0, math.MaxInt, 0}
+
+// guide returns the row's guide, and false if the row holds no pixel.
+func (t rotTest) guide(ydiff float64) (rowGuide, bool) {
+	// With u = x − c0: xp = u·cos − ydiff·sin, yp = u·sin + ydiff·cos,
+	// f = qa·u² + qb·u + qc.
+	cos, sin := float64(t.cos), float64(t.sin)
+	rx, ry := float64(t.rad2x), float64(t.rad2y)
+	qa := cos*cos/rx + sin*sin/ry
+	qb := 2 * ydiff * sin * cos * (1/ry - 1/rx)
+	qc := ydiff * ydiff * (sin*sin/rx + cos*cos/ry)
+	um := -qb / (2 * qa)
+	if qa*um*um+qb*um+qc > 1+t.tol {
+		return rowGuide{}, false // never inside; casacore's scan finds nothing either
+	}
+	c0, nx := float64(t.c0), float64(t.nx)
+	clamp := func(x float64) int { return int(math.Max(0, math.Min(x, nx))) }
+	g := fullScan
+	// Smaller root of f = 1 + tol, and where f stops falling by more than
+	// 2·tol per pixel: f(u−1) − f(u) = −qa(2u − 1) − qb > 2·tol.
+	disc := qb*qb - 4*qa*(qc-1-t.tol)
+	uRoot := (-qb - math.Sqrt(math.Max(disc, 0))) / (2 * qa)
+	uFall := (-qb-2*t.tol)/(2*qa) + 0.5
+	g.start = clamp(math.Floor(math.Min(uRoot, uFall)+c0) - 2)
+	// Roots of f = 1 − tol bound the pixels surely inside.
+	if d := qb*qb - 4*qa*(qc-1+t.tol); d > 0 {
+		sq := math.Sqrt(d)
+		g.from = clamp(math.Ceil((-qb-sq)/(2*qa)+c0) + 1)
+		g.to = clamp(math.Floor((-qb+sq)/(2*qa)+c0) - 1)
+	}
+	return g, true
+}
+
+// scan is casacore's loop over a row from pixel g.start, prev being the
+// sum at g.start−1 (unused at 0), jumping over the pixels g says are
+// inside.
+func (t rotTest) scan(g rowGuide, ys, yc, prev float32) []Span {
+	var sp []Span
 	run := -1 // start of the current run, -1 if none
-	for x := range t.nx {
-		xdiff := float32(x) - t.c0
-		xp := float32(xdiff*t.cos) - ys
-		yp := float32(xdiff*t.sin) + yc
-		sum := float32(float32(xp*xp)/t.rad2x) + float32(float32(yp*yp)/t.rad2y)
+	for x := g.start; x < t.nx; x++ {
+		sum := t.sum(x, ys, yc)
 		if sum <= 1 {
 			if run < 0 {
 				run = x
+			}
+			if x >= g.from && x+1 < g.to {
+				x = g.to - 1 // all of x..g.to−1 are inside
+				sum = t.sum(x, ys, yc)
 			}
 		} else {
 			if run >= 0 {

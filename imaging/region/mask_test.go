@@ -163,13 +163,12 @@ func TestMaskEllipseAxes(t *testing.T) {
 	for _, c := range []struct {
 		d    Desc
 		box  image.Rectangle
-		n    int64
 		name string
 	}{
-		{ellipseDesc(20, 20, 6, 2, 0), image.Rect(18, 14, 23, 27), 0, "a>b"},
-		{ellipseDesc(20, 20, 2, 6, 0), image.Rect(14, 18, 27, 23), 0, "a<b"},
-		{ellipseDesc(20, 20, 6, 2, 90), image.Rect(14, 18, 27, 23), 0, "a>b turned 90"},
-		{ellipseDesc(20, 20, 2, 6, 90), image.Rect(18, 14, 23, 27), 0, "a<b turned 90"},
+		{ellipseDesc(20, 20, 6, 2, 0), image.Rect(18, 14, 23, 27), "a>b"},
+		{ellipseDesc(20, 20, 2, 6, 0), image.Rect(14, 18, 27, 23), "a<b"},
+		{ellipseDesc(20, 20, 6, 2, 90), image.Rect(14, 18, 27, 23), "a>b turned 90"},
+		{ellipseDesc(20, 20, 2, 6, 90), image.Rect(18, 14, 23, 27), "a<b turned 90"},
 	} {
 		m := mustMask(t, c.d, 40, 40)
 		if m.Bounds() != c.box {
