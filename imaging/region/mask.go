@@ -167,7 +167,8 @@ func (b *builder) finish(box image.Rectangle) (*Mask, error) {
 	lo, hi := box.Min.Y-b.origin.Y, box.Max.Y-b.origin.Y
 	m := &Mask{box: box, imgW: b.imgW, imgH: b.imgH, count: b.count}
 	first, last := b.rows[lo], b.rows[hi]
-	m.spans = append([]Span(nil), b.spans[first:last]...)
+	m.spans = make([]Span, last-first)
+	copy(m.spans, b.spans[first:last])
 	m.rows = make([]int32, hi-lo+1)
 	for i := range m.rows {
 		m.rows[i] = b.rows[lo+i] - first
