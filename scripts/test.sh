@@ -13,19 +13,26 @@ export PATH="/usr/local/go/bin:${PATH}"
 
 log() { printf 'test.sh: %s\n' "$*" >&2; }
 
-install_chromium() {
-  command -v chromium >/dev/null 2>&1 && return
-  log "installing Debian's chromium for the browser test"
+# Debian packages the tests need: chromium (browser tests), libzfp-dev
+# (our ZFP streams against the C library), zstd (contour frames against
+# the zstd tool).
+install_packages() {
+  local missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v zstd >/dev/null 2>&1 || missing+=(zstd)
+  dpkg -s libzfp-dev >/dev/null 2>&1 || missing+=(libzfp-dev)
+  [[ ${#missing[@]} -eq 0 ]] && return
+  log "installing Debian packages: ${missing[*]}"
   local sudo=""
   if [[ "$(id -u)" -ne 0 ]]; then
-    command -v sudo >/dev/null 2>&1 || { log "chromium is missing; install it: apt-get install chromium"; exit 1; }
+    command -v sudo >/dev/null 2>&1 || { log "missing ${missing[*]}; install them: apt-get install ${missing[*]}"; exit 1; }
     sudo="sudo"
   fi
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-install_chromium
+install_packages
 scripts/fetch-frontend.sh
 go mod download
 
@@ -38,6 +45,8 @@ go vet ./...
 export CARTAGO_ARTIFACTS="${CARTAGO_ARTIFACTS:-$(pwd)/artifacts}"
 mkdir -p "${CARTAGO_ARTIFACTS}"
 go test -race -count=1 -timeout 20m ./...
+# Our ZFP coder against the zfp C library, case by case.
+scripts/zfpref/check.sh
 
 fuzztime="${CARTAGO_FUZZTIME:-5s}"
 for pkg in $(go list ./...); do

@@ -67,7 +67,7 @@ func (f *frame) sendContours(ctx context.Context) {
 	bounds := &icd.ImageBounds{XMax: int32(f.layout.Width), YMax: int32(f.layout.Height)}
 	emit := func(chunk contour.Chunk) error {
 		enc := contour.Encode(chunk.Vertices, int(cfg.CompressionLevel), int(cfg.DecimationFactor))
-		f.sess.send(ctx, icd.EventType_CONTOUR_IMAGE_DATA, &icd.ContourImageData{
+		f.sess.send(f.work.ctx, icd.EventType_CONTOUR_IMAGE_DATA, &icd.ContourImageData{
 			FileId: f.id, ReferenceFileId: uint32(f.id), ImageBounds: bounds,
 			Channel: int32(ch), Stokes: int32(st), Progress: chunk.Progress,
 			ContourSets: []*icd.ContourSet{{
@@ -78,7 +78,10 @@ func (f *frame) sendContours(ctx context.Context) {
 		})
 		return nil
 	}
-	if err := contour.Stream(ctx, field, cfg.Levels, int(cfg.ContourChunkSize), emit); err != nil {
+	// Once a level has started it is finished: the frontend appends a
+	// level's chunks until one says progress 1, so a cut-off level would
+	// corrupt the next. Only closing the image stops tracing.
+	if err := contour.Stream(f.work.ctx, field, cfg.Levels, int(cfg.ContourChunkSize), emit); err != nil {
 		f.reportError(ctx, fmt.Errorf("contours of file %d: %w", f.id, err))
 	}
 }
