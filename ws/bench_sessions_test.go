@@ -414,8 +414,9 @@ func sbPutNoSync(tb testing.TB, snap *store.Snapshot) time.Duration {
 // carry no cursor or regions, so no cursor profile is sent either side.
 // Each iteration is one round of both, alternating which goes first,
 // after one untimed round. Metrics: median, min and max ms of each, the
-// ratio of the medians, the target 1.2 × fresh + 50 ms, and the median
-// restart time.
+// ratio of the medians, the target 1.2 × fresh + 50 ms, and medians of
+// the restart time, of the time to the register ACK and of the process
+// CPU (client included) during each.
 func BenchmarkSessionResume(b *testing.B) {
 	dir := b.TempDir()
 	names := make([]string, 50)
@@ -428,29 +429,30 @@ func BenchmarkSessionResume(b *testing.B) {
 			fresh := sbStart(b, dir, "")
 			dbPath := filepath.Join(b.TempDir(), "sessions.db")
 			durable := sbStart(b, dir, dbPath)
-			var tf, tr, restart, regF, regR []time.Duration
+			var fr, rs []sbTiming
 			oneRound := func(resumeFirst bool) {
-				var f, r, rs, rf, rr time.Duration
 				for k := range 2 {
 					if (k == 0) == resumeFirst {
-						durable, r, rs, rr = sbResumeRound(b, durable, dir, dbPath, names[:n])
+						var t sbTiming
+						durable, t = sbResumeRound(b, durable, dir, dbPath, names[:n])
+						rs = append(rs, t)
 					} else {
-						f, rf = sbFreshRound(b, fresh, names[:n])
+						fr = append(fr, sbFreshRound(b, fresh, names[:n]))
 					}
 					// Let the durable server commit what the round
 					// changed, so no commit lands in the next timing.
 					time.Sleep(sbSettle)
 					runtime.GC()
 				}
-				tf, tr, restart, regF, regR = append(tf, f), append(tr, r), append(restart, rs), append(regF, rf), append(regR, rr)
 			}
 			oneRound(false) // warm-up
-			tf, tr, restart, regF, regR = nil, nil, nil, nil, nil
+			fr, rs = nil, nil
 			round := 0
 			for b.Loop() {
 				oneRound(round%2 == 1)
 				round++
 			}
+			tf, tr := sbField(fr, func(t sbTiming) time.Duration { return t.total }), sbField(rs, func(t sbTiming) time.Duration { return t.total })
 			f, r := sbQuantile(tf, 0.5), sbQuantile(tr, 0.5)
 			b.ReportMetric(sbMs(f), "fresh-ms")
 			b.ReportMetric(sbMs(slices.Min(tf)), "fresh-min-ms")
@@ -460,37 +462,56 @@ func BenchmarkSessionResume(b *testing.B) {
 			b.ReportMetric(sbMs(slices.Max(tr)), "resume-max-ms")
 			b.ReportMetric(float64(r)/float64(f), "ratio")
 			b.ReportMetric(1.2*sbMs(f)+50, "target-ms")
-			b.ReportMetric(sbMs(sbQuantile(restart, 0.5)), "restart-ms")
-			b.ReportMetric(sbMs(sbQuantile(regF, 0.5)), "fresh-register-ms")
-			b.ReportMetric(sbMs(sbQuantile(regR, 0.5)), "resume-register-ms")
+			med := func(ts []sbTiming, field func(sbTiming) time.Duration) float64 {
+				return sbMs(sbQuantile(sbField(ts, field), 0.5))
+			}
+			b.ReportMetric(med(rs, func(t sbTiming) time.Duration { return t.restart }), "restart-ms")
+			b.ReportMetric(med(fr, func(t sbTiming) time.Duration { return t.register }), "fresh-register-ms")
+			b.ReportMetric(med(rs, func(t sbTiming) time.Duration { return t.register }), "resume-register-ms")
+			b.ReportMetric(med(fr, func(t sbTiming) time.Duration { return t.cpu }), "fresh-cpu-ms")
+			b.ReportMetric(med(rs, func(t sbTiming) time.Duration { return t.cpu }), "resume-cpu-ms")
 			b.ReportMetric(float64(n), "images")
 			b.ReportMetric(0, "ns/op")
 		})
 	}
 }
 
-// sbFreshRound opens names in a new session on srv and returns the time
-// from REGISTER_VIEWER to the last image histogram, and to the register
-// ACK. The images are closed afterwards, untimed.
-func sbFreshRound(tb testing.TB, srv *sbServer, names []string) (total, register time.Duration) {
+// sbTiming is one timed fresh open or resume.
+type sbTiming struct {
+	total    time.Duration // REGISTER_VIEWER to the last histogram / RESUME_SESSION_ACK
+	register time.Duration // REGISTER_VIEWER to its ACK
+	cpu      time.Duration // process CPU (client and server) during total
+	restart  time.Duration // resume only: stopping the server and starting a new one
+}
+
+func sbField(ts []sbTiming, field func(sbTiming) time.Duration) []time.Duration {
+	out := make([]time.Duration, len(ts))
+	for i, t := range ts {
+		out[i] = field(t)
+	}
+	return out
+}
+
+// sbFreshRound opens names in a new session on srv, timed, and closes
+// them afterwards, untimed.
+func sbFreshRound(tb testing.TB, srv *sbServer, names []string) sbTiming {
 	cl := sbDial(tb, srv.addr)
 	defer cl.close()
-	start := time.Now()
+	var t sbTiming
+	cpu0, start := sbCPU(), time.Now()
 	cl.register(0)
-	register = time.Since(start)
+	t.register = time.Since(start)
 	cl.openAll(names)
-	total = time.Since(start)
+	t.total, t.cpu = time.Since(start), sbCPU()-cpu0
 	cl.send(icd.EventType_CLOSE_FILE, &icd.CloseFile{FileId: -1})
 	cl.barrier()
-	return total, register
+	return t
 }
 
 // sbResumeRound builds a session holding names on srv (untimed), waits
 // until it is stored, restarts the server on the same database and
-// resumes the session. It returns the new server, the time from
-// REGISTER_VIEWER to RESUME_SESSION_ACK, the restart time (stop and
-// start) and the time to the register ACK.
-func sbResumeRound(tb testing.TB, srv *sbServer, dir, dbPath string, names []string) (*sbServer, time.Duration, time.Duration, time.Duration) {
+// resumes the session, timed. It returns the new server.
+func sbResumeRound(tb testing.TB, srv *sbServer, dir, dbPath string, names []string) (*sbServer, sbTiming) {
 	cl := sbDial(tb, srv.addr)
 	id := cl.register(0)
 	cl.openAll(names)
@@ -507,10 +528,11 @@ func sbResumeRound(tb testing.TB, srv *sbServer, dir, dbPath string, names []str
 		time.Sleep(time.Millisecond)
 	}
 
+	var t sbTiming
 	t0 := time.Now()
 	srv.stop()
 	srv = sbStart(tb, dir, dbPath)
-	restart := time.Since(t0)
+	t.restart = time.Since(t0)
 
 	cl = sbDial(tb, srv.addr)
 	defer cl.close()
@@ -518,10 +540,10 @@ func sbResumeRound(tb testing.TB, srv *sbServer, dir, dbPath string, names []str
 	for i, name := range names {
 		images[i] = &icd.ImageProperties{Directory: ".", File: name, FileId: int32(i)}
 	}
-	start := time.Now()
+	cpu0, start := sbCPU(), time.Now()
 	var ack icd.RegisterViewerAck
 	cl.registerAck(id, &ack)
-	register := time.Since(start)
+	t.register = time.Since(start)
 	if ack.SessionType != icd.SessionType_RESUMED || ack.SessionId != id || !strings.Contains(ack.Message, "restored") {
 		tb.Fatalf("register %d after the restart: %+v", id, &ack)
 	}
@@ -544,7 +566,8 @@ func sbResumeRound(tb testing.TB, srv *sbServer, dir, dbPath string, names []str
 		if !rack.Success || rack.Message != "session resumed" || len(seen) != len(names) {
 			tb.Fatalf("resume of %d images: %+v after %d histograms", len(names), &rack, len(seen))
 		}
-		return srv, time.Since(start), restart, register
+		t.total, t.cpu = time.Since(start), sbCPU()-cpu0
+		return srv, t
 	}
 }
 
@@ -1007,6 +1030,6 @@ func TestSessionBenchReplay(t *testing.T) {
 	sbFreshRound(t, sbStart(t, dir, ""), names)
 	dbPath := filepath.Join(t.TempDir(), "r.db")
 	srv := sbStart(t, dir, dbPath)
-	srv, _, _, _ = sbResumeRound(t, srv, dir, dbPath, names)
+	srv, _ = sbResumeRound(t, srv, dir, dbPath, names)
 	srv.stop()
 }
