@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"fmt"
 
 	"cartago/icd"
 )
@@ -35,6 +36,9 @@ func (c *Client) handleSetImageChannels(r request) error {
 	if rt := msg.RequiredTiles; rt != nil && rt.FileId == msg.FileId {
 		tiles, quality, ct = rt.Tiles, rt.CompressionQuality, rt.CompressionType
 	}
+	if msg.ChannelMapEnabled {
+		return f.channelMapBlock(msg.ChannelRange, st, tileRequest{ids: tiles, compression: ct, quality: quality})
+	}
 	f.work.add(job{kind: jobChannel, run: func(ctx context.Context) {
 		f.sendContours(ctx) // the reference's order: contours first
 		f.sendImageHistograms(ctx)
@@ -42,6 +46,39 @@ func (c *Client) handleSetImageChannels(r request) error {
 		f.sendCursorProfiles(ctx, stokesChanged)
 		f.refreshRegions(stokesChanged)
 		f.sendTiles(ctx, tileRequest{channel: ch, stokes: st, ids: tiles, compression: ct, quality: quality})
+	}})
+	return nil
+}
+
+// maxChannelMapBlock bounds the channels one channel-map message may ask
+// for (the frontend shows a few dozen at most).
+const maxChannelMapBlock = 256
+
+// channelMapBlock serves the channel-map view (ICD 30): one message per
+// block of channels sharing a tile list, answered with one tile group
+// (and image histogram) per channel. Blocks queue like tile requests: the
+// frontend sends several at once, and leaving the view (a plain channel
+// change) drops those not started.
+func (f *frame) channelMapBlock(r *icd.IntBounds, st int, req tileRequest) error {
+	if r == nil || len(req.ids) == 0 {
+		return nil // only the active channel moved
+	}
+	lo, hi := int(r.Min), int(r.Max)
+	if lo < 0 || hi >= f.layout.Depth || lo > hi || hi-lo >= maxChannelMapBlock {
+		return fmt.Errorf("file %d: channel range %d..%d outside 0..%d or over %d channels", f.id, lo, hi, f.layout.Depth-1, maxChannelMapBlock)
+	}
+	f.work.add(job{kind: jobTiles, run: func(ctx context.Context) {
+		for ch := lo; ch <= hi && ctx.Err() == nil; ch++ {
+			if err := f.loadPlane(ch, st); err != nil {
+				f.reportError(ctx, err)
+				return
+			}
+			if err := f.sendImageHistogram(ctx, defaultHistogramConfig(), ch, st); err != nil {
+				f.reportError(ctx, err)
+			}
+			req.channel, req.stokes = ch, st
+			f.sendTiles(ctx, req)
+		}
 	}})
 	return nil
 }

@@ -376,3 +376,26 @@ func TestHistogramRequirements(t *testing.T) {
 		t.Errorf("region histogram: %q", e.Message)
 	}
 }
+
+// TestChannelMap: one channel-map message asks for a block of channels
+// and gets a histogram and a tile group for each.
+func TestChannelMap(t *testing.T) {
+	c := imageClient(t)
+	openCube(t, c, 0)
+	sendMsg(t, c, icd.EventType_SET_IMAGE_CHANNELS, 30, 3, &icd.SetImageChannels{FileId: 0, Channel: 1,
+		ChannelMapEnabled: true, ChannelRange: &icd.IntBounds{Min: 1, Max: 3}, CurrentRange: &icd.IntBounds{Min: 0, Max: 4},
+		RequiredTiles: &icd.AddRequiredTiles{FileId: 0, Tiles: []int32{tiles.Encode(0, 0, 0)}, CurrentTiles: []int32{tiles.Encode(0, 0, 0)}}})
+	for ch := int32(1); ch <= 3; ch++ {
+		checkImageHistogram(t, expect(t, c, icd.EventType_REGION_HISTOGRAM_DATA, &icd.RegionHistogramData{}), 0, ch)
+		got := readTileGroup(t, c, 0, ch)
+		if v := floats(got[tiles.Tile{}].ImageData)[300]; v == 0 {
+			t.Fatalf("channel %d tile empty", ch)
+		}
+	}
+	sendMsg(t, c, icd.EventType_SET_IMAGE_CHANNELS, 30, 4, &icd.SetImageChannels{FileId: 0, Channel: 0,
+		ChannelMapEnabled: true, ChannelRange: &icd.IntBounds{Min: 0, Max: 9999},
+		RequiredTiles: &icd.AddRequiredTiles{FileId: 0, Tiles: []int32{0}}})
+	if e := expect(t, c, icd.EventType_ERROR_DATA, &icd.ErrorData{}); !strings.Contains(e.Message, "channel range") {
+		t.Fatalf("bad range: %q", e.Message)
+	}
+}
