@@ -330,3 +330,68 @@ func TestResumeRestoresRegionsAndTheirRequirements(t *testing.T) {
 		t.Fatalf("new region id %d after restored %d", again.RegionId, ack.RegionId)
 	}
 }
+
+// TestResumeWithContoursAndAnimation: a session with contours and a
+// running animation survives a restart: contours come back from the
+// resumed settings, the animation does not (the frontend stops it before
+// resuming), and nothing of it leaks into the new connection.
+func TestResumeWithContoursAndAnimation(t *testing.T) {
+	d := newDurable(t)
+	c := d.ts.dial(t, d.token)
+	id := register(t, c, 0).SessionId
+	openCube(t, c, 0)
+	levels := []float64{20500}
+	sendMsg(t, c, icd.EventType_SET_CONTOUR_PARAMETERS, 30, 3, &icd.SetContourParameters{FileId: 0, Levels: levels, ContourChunkSize: 100000})
+	expect(t, c, icd.EventType_CONTOUR_IMAGE_DATA, &icd.ContourImageData{})
+	sendMsg(t, c, icd.EventType_START_ANIMATION, 30, 4, &icd.StartAnimation{
+		FileId: 0, FirstFrame: &icd.AnimationFrame{}, StartFrame: &icd.AnimationFrame{},
+		LastFrame: &icd.AnimationFrame{Channel: cubeD - 1}, DeltaFrame: &icd.AnimationFrame{Channel: 1},
+		FrameRate: 30, Looping: true,
+		RequiredTiles: &icd.AddRequiredTiles{FileId: 0, Tiles: []int32{tiles.Encode(0, 0, 0)}},
+	})
+	skipTo(t, c, icd.EventType_START_ANIMATION_ACK, &icd.StartAnimationAck{})
+	skipTo(t, c, icd.EventType_RASTER_TILE_DATA, &icd.RasterTileData{})
+	d.waitStored(id, func(s *store.Snapshot) bool { return s.GetImages()[0].GetContours() != nil })
+	c.Close() // mid-animation
+	d.restart()
+
+	c = d.ts.dial(t, d.token)
+	register(t, c, id)
+	sendMsg(t, c, icd.EventType_STOP_ANIMATION, 30, 2, &icd.StopAnimation{FileId: 0}) // as the frontend does first
+	sendMsg(t, c, icd.EventType_RESUME_SESSION, 30, 3, &icd.ResumeSession{Images: []*icd.ImageProperties{{
+		Directory: ".", File: "cube.fits", FileId: 0, Channel: 2,
+		ContourSettings: &icd.SetContourParameters{FileId: 0, Levels: levels, ContourChunkSize: 100000},
+	}}})
+	var gotContours, gotAck bool
+	for !gotAck {
+		h, p := next(t, c)
+		switch h.Type {
+		case icd.EventType_CONTOUR_IMAGE_DATA:
+			var m icd.ContourImageData
+			must(t, proto.Unmarshal(p, &m))
+			gotContours = gotContours || (m.Channel == 2 && len(m.ContourSets) == 1)
+		case icd.EventType_RASTER_TILE_DATA, icd.EventType_RASTER_TILE_SYNC:
+			t.Fatal("tiles after a resume without a tile request (the animation must not come back)")
+		case icd.EventType_RESUME_SESSION_ACK:
+			gotAck = true
+		}
+	}
+	if !gotContours {
+		t.Fatal("no contours for the resumed channel")
+	}
+	drainToPong(t, c)
+	time.Sleep(100 * time.Millisecond) // three frame intervals of the old animation
+	barrier(t, c)
+}
+
+// skipTo reads past other messages up to one of type et.
+func skipTo(t *testing.T, c *websocket.Conn, et icd.EventType, m proto.Message) {
+	t.Helper()
+	for {
+		h, p := next(t, c)
+		if h.Type == et {
+			must(t, proto.Unmarshal(p, m))
+			return
+		}
+	}
+}
