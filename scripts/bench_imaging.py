@@ -242,17 +242,39 @@ def cross_check(args, go):
 
 # ---------------------------------------------------------------- report
 
-def summarize(runs):
-    """Median and range (ms) of per-round medians; runs is a list of lists
-    of ns, one per round."""
-    meds = [statistics.median(r) / 1e6 for r in runs if r]
-    if not meds:
+class Series:
+    """One operation's times in ms: per-round medians (or, for go test
+    benchmarks, the median each run reported) and the fastest single run."""
+
+    def __init__(self, meds, best):
+        self.meds, self.best = meds, best
+        self.med = statistics.median(meds)
+
+    def fmt(self):
+        d = 3 if self.med < 1 else (2 if self.med < 10 else 1)
+        return f"{self.med:.{d}f} ({min(self.meds):.{d}f}–{max(self.meds):.{d}f})", f"{self.best:.{d}f}"
+
+
+def rounds_series(runs):
+    """A Series from per-round lists of ns, or None."""
+    runs = [r for r in runs if r]
+    if not runs:
         return None
-    return statistics.median(meds), min(meds), max(meds)
+    return Series([statistics.median(r) / 1e6 for r in runs], min(min(r) for r in runs) / 1e6)
+
+
+def paired_ratio(peer, ours):
+    """Median over rounds of peer/ours, the rounds being interleaved
+    pairs; the ratio of medians if the counts differ."""
+    if peer is None or ours is None:
+        return None
+    if len(peer.meds) == len(ours.meds):
+        return statistics.median(p / o for p, o in zip(peer.meds, ours.meds))
+    return peer.med / ours.med
 
 
 def parse_gobench(path):
-    """{name: {unit: [value per -count run]}} from `go test -bench` output."""
+    """{name: {unit: [value per run]}} from `go test -bench` output."""
     out = {}
     if not path:
         return out
@@ -269,38 +291,22 @@ def parse_gobench(path):
     return out
 
 
-def bench_metric(gb, name, unit):
+def bench_series(gb, name, unit):
     vals = gb.get(name, {}).get(unit)
-    if not vals:
-        return None
-    return statistics.median(vals), min(vals), max(vals)
-
-
-def fmt_ms(s):
-    if s is None:
-        return "—"
-    med, lo, hi = s
-    digits = 3 if med < 1 else (2 if med < 10 else 1)
-    return f"{med:.{digits}f} ({lo:.{digits}f}–{hi:.{digits}f})"
-
-
-def fmt_rate(s, pixels):
-    if s is None or not pixels:
-        return "—"
-    return f"{pixels / (s[0] / 1e3) / 1e6:.0f}"
+    return Series(vals, min(vals)) if vals else None
 
 
 def verdict(checks, ours, ratio, mpix):
+    if not checks or ours is None:
+        return "—"
     bad = []
     for kind, limit in checks:
-        if kind == "ms" and ours is not None and ours[0] > limit:
-            bad.append(f"{ours[0]:.3g} ms > {limit:g}")
+        if kind == "ms" and ours.med > limit:
+            bad.append(f"{ours.med:.3g} ms > {limit:g}")
         if kind == "ratio" and ratio is not None and ratio < limit:
             bad.append(f"ratio {ratio:.2f} < {limit:.2f}")
         if kind == "mpix" and mpix is not None and mpix < limit:
             bad.append(f"{mpix:.0f} Mpix/s < {limit:g}")
-    if not checks or ours is None:
-        return "—"
     return "met" if not bad else "NOT met: " + "; ".join(bad)
 
 
@@ -308,30 +314,31 @@ def report(args):
     go = [json.load(open(p)) for p in args.go]
     np_runs = [json.load(open(p)) for p in args.np]
     gb = parse_gobench(args.gobench)
-
-    def ours(op):
-        return summarize([g["timings_ns"].get(op, []) for g in go])
-
-    def numpy_(op):
-        return summarize([n["timings_ns"].get(op, []) for n in np_runs])
-
     pix = go[0]["pixels"]
     rows = []
 
+    def cells(series, rate_pixels=None):
+        if series is None:
+            return ["—", "—", "—"]
+        med, best = series.fmt()
+        rate = f"{rate_pixels / (series.med / 1e3) / 1e6:.0f}" if rate_pixels else "—"
+        return [med, best, rate]
+
     def kernel(label, op, target, checks):
-        o, n = ours(op), numpy_(op)
-        ratio = n[0] / o[0] if o and n else None
-        mpix = pix[op] / (o[0] / 1e3) / 1e6 if o and op != "spectrum" else None
-        rate = (lambda s: fmt_rate(s, pix[op])) if op != "spectrum" else (lambda s: "—")
-        rows.append([label, fmt_ms(o), rate(o), "numpy", fmt_ms(n), rate(n),
-                     f"{ratio:.2f}" if ratio else "—", target, verdict(checks, o, ratio, mpix)])
+        o = rounds_series([g["timings_ns"].get(op, []) for g in go])
+        n = rounds_series([r["timings_ns"].get(op, []) for r in np_runs])
+        ratio = paired_ratio(n, o)
+        npix = pix[op] if op != "spectrum" else None
+        mpix = npix / (o.med / 1e3) / 1e6 if o and npix else None
+        rows.append([label] + cells(o, npix) + ["numpy"] + cells(n, npix) +
+                    [f"{ratio:.2f}" if ratio else "—", target, verdict(checks, o, ratio, mpix)])
 
     def ws(label, name, unit, target, checks, peer=None):
-        o = bench_metric(gb, name, unit)
-        p = bench_metric(gb, peer, "ms-to-last-tile") if peer else None
-        ratio = p[0] / o[0] if o and p else None
-        rows.append([label, fmt_ms(o), "—", "in-process" if peer else "—", fmt_ms(p), "—",
-                     f"{ratio:.2f}" if ratio else "—", target, verdict(checks, o, ratio, None)])
+        o = bench_series(gb, name, unit)
+        p = bench_series(gb, peer, "ms-to-last-tile") if peer else None
+        ratio = paired_ratio(p, o)
+        rows.append([label] + cells(o) + ["in-process" if peer else "—"] + cells(p) +
+                    [f"{ratio:.2f}" if ratio else "—", target, verdict(checks, o, ratio, None)])
 
     kernel("per-channel histogram 4096², in RAM", "plane_hist_ram",
            "≤ 25 ms, ≥ 650 Mpix/s (t0); ≥ 2.5× numpy (e3)", [("ms", 25), ("mpix", 650), ("ratio", 2.5)])
@@ -363,20 +370,25 @@ def report(args):
     checks = cross_check(args, go)
 
     g0, n0 = go[0], np_runs[0]
-    print(f"bench-imaging: {len(go)} interleaved rounds (Go, numpy) of {g0['reps']} timed runs after warm-up; "
-          f"{g0['go']} GOMAXPROCS={g0['gomaxprocs']}; numpy {n0['numpy']}, astropy {n0['astropy']}, "
-          f"Python {n0['python']}")
-    print("times: median of per-round medians (min–max of the round medians); peer/ours > 1 means we are faster;")
-    print("targets from ../shared/perf.md: t0 = table 0, eN = section (e) metric N, f = section (f) reference goals")
+    print(f"bench-imaging: {len(go)} interleaved rounds (Go, numpy, websocket) of {g0['reps']} timed runs "
+          f"after a warm-up; {g0['go']} GOMAXPROCS={g0['gomaxprocs']}; numpy {n0['numpy']}, "
+          f"astropy {n0['astropy']}, Python {n0['python']}")
+    print("ms: median of the round medians (their min–max); best: fastest single run (websocket rows: "
+          "fastest round median);")
+    print("peer/ours: median over rounds of the paired ratio, > 1 means we are faster; verdicts use medians;")
+    print("targets from ../shared/perf.md: t0 = table 0, eN = section (e) metric N, f = section (f) goals "
+          "against the reference backend")
     print()
-    head = ["operation", "ours ms", "Mpix/s", "peer", "peer ms", "Mpix/s", "peer/ours", "target", "verdict"]
+    head = ["operation", "ours ms", "best", "Mpix/s", "peer", "peer ms", "best", "Mpix/s", "peer/ours",
+            "target", "verdict"]
     widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
     for r in [head, ["-" * w for w in widths]] + rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-    ceiling = ours("read_ceiling")
-    hist = ours("plane_hist_ram")
+    ceiling = rounds_series([g["timings_ns"].get("read_ceiling", []) for g in go])
+    hist = rounds_series([g["timings_ns"].get("plane_hist_ram", []) for g in go])
     if ceiling and hist:
-        gbs = lambda s, op: pix[op] * 4 / (s[0] / 1e3) / 1e9
+        def gbs(series, op):
+            return pix[op] * 4 / (series.med / 1e3) / 1e9
         print()
         print(f"memory read ceiling (one core, 64 MiB XOR): {gbs(ceiling, 'read_ceiling'):.1f} GB/s; "
               f"per-channel histogram reads {gbs(hist, 'plane_hist_ram'):.2f} GB/s "
