@@ -45,7 +45,7 @@ func HistogramWithStats(ctx context.Context, p imaging.Plane, m *Mask, cfg stats
 	h.SetStats(s)
 	var mu sync.Mutex
 	local := map[int]*stats.Histogram{}
-	err = parallelTasks(ctx, m.box.Dy(), rowsPerTask(m), func(w, _, lo, hi int) {
+	err = imaging.ForTasks(ctx, m.box.Dy(), rowsPerTask(m), func(w, _, lo, hi int) {
 		mu.Lock()
 		lh := local[w]
 		if lh == nil {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"cartago/imaging"
 	"cartago/imaging/stats"
 )
 
@@ -105,7 +106,7 @@ func (r *planeReader) serial(ctx context.Context, depth int, progress Progress) 
 		}
 		chunk := rowsPerTask(m)
 		parts := make([]stats.Basic, (m.box.Dy()+chunk-1)/chunk)
-		err := parallelTasks(ctx, m.box.Dy(), chunk, func(_, t, lo, hi int) {
+		err := imaging.ForTasks(ctx, m.box.Dy(), chunk, func(_, t, lo, hi int) {
 			parts[t] = m.accumulate(buf, r.width, r.y0, lo, hi)
 		})
 		if err != nil {

@@ -175,7 +175,7 @@ func Compute(ctx context.Context, p imaging.Plane, m *Mask) (stats.Basic, error)
 	rows := m.box.Dy()
 	chunk := rowsPerTask(m)
 	parts := make([]stats.Basic, (rows+chunk-1)/chunk)
-	err := parallelTasks(ctx, rows, chunk, func(_, t, lo, hi int) {
+	err := imaging.ForTasks(ctx, rows, chunk, func(_, t, lo, hi int) {
 		parts[t] = m.accumulate(p.Data, p.Width, 0, lo, hi)
 	})
 	if err != nil {

@@ -3,6 +3,8 @@ package stats
 import (
 	"context"
 	"math"
+
+	"cartago/imaging"
 )
 
 // This file holds PlaneHistogram's fast path: a min/max pass, then one
@@ -30,10 +32,10 @@ func planeHistogram(ctx context.Context, data []float32, autoBins int, cfg Confi
 	}
 	h := NewHistogram(n, lo, hi)
 	bn := newBinner(h)
-	workers := workersFor((len(data) + tlen - 1) / tlen)
+	workers := imaging.Workers((len(data) + tlen - 1) / tlen)
 	local := make([]int32, max(workers, 1)*n)
 	parts := make([]Basic, (len(data)+tlen-1)/tlen)
-	err = forTasks(ctx, len(data), tlen, func(w, t, lo, hi int) {
+	err = imaging.ForTasks(ctx, len(data), tlen, func(w, t, lo, hi int) {
 		parts[t] = accumulateFill(local[w*n:(w+1)*n], bn, data[lo:hi])
 	})
 	if err != nil {
@@ -81,7 +83,7 @@ func twoPass(ctx context.Context, data []float32, autoBins int, cfg Config, tlen
 func extremaParallel(ctx context.Context, data []float32, tlen int) (Basic, error) {
 	type ext struct{ mn, mx float32 }
 	parts := make([]ext, (len(data)+tlen-1)/tlen)
-	err := forTasks(ctx, len(data), tlen, func(_, t, lo, hi int) {
+	err := imaging.ForTasks(ctx, len(data), tlen, func(_, t, lo, hi int) {
 		mn, mx := extremaOf(data[lo:hi])
 		parts[t] = ext{mn, mx}
 	})

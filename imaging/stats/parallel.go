@@ -2,9 +2,6 @@ package stats
 
 import (
 	"context"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"cartago/imaging"
 )
@@ -13,38 +10,6 @@ import (
 // of float32); ctx is checked before each task. Plane functions round it
 // to whole rows.
 const taskLen = 1 << 18
-
-// forTasks splits n values into tasks of tlen values and calls
-// fn(worker, task, lo, hi) for each, from up to GOMAXPROCS goroutines
-// (inline when there is one task or one processor). Tasks are handed out
-// dynamically, so a slow core does not hold the others back. It stops
-// handing out tasks once ctx is done and then returns ctx.Err().
-func forTasks(ctx context.Context, n, tlen int, fn func(worker, task, lo, hi int)) error {
-	tasks := (n + tlen - 1) / tlen
-	workers := workersFor(tasks)
-	var next atomic.Int64
-	run := func(w int) {
-		for {
-			t := int(next.Add(1) - 1)
-			if t >= tasks || ctx.Err() != nil {
-				return
-			}
-			fn(w, t, t*tlen, min((t+1)*tlen, n))
-		}
-	}
-	if workers <= 1 {
-		run(0)
-		return ctx.Err()
-	}
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() { run(w) })
-	}
-	wg.Wait()
-	return ctx.Err()
-}
-
-func workersFor(tasks int) int { return min(runtime.GOMAXPROCS(0), tasks) }
 
 // rowTaskLen returns a task length of whole rows of width values close to
 // taskLen.
@@ -64,7 +29,7 @@ func ComputeParallel(ctx context.Context, data []float32) (Basic, error) {
 
 func computeParallel(ctx context.Context, data []float32, tlen int) (Basic, error) {
 	parts := make([]Basic, (len(data)+tlen-1)/tlen)
-	err := forTasks(ctx, len(data), tlen, func(_, t, lo, hi int) {
+	err := imaging.ForTasks(ctx, len(data), tlen, func(_, t, lo, hi int) {
 		parts[t] = accumulate(data[lo:hi], nil, lo)
 	})
 	if err != nil {
@@ -88,9 +53,9 @@ func (h *Histogram) FillParallel(ctx context.Context, data []float32) error {
 func (h *Histogram) fillParallel(ctx context.Context, data []float32, tlen int) error {
 	b := newBinner(*h)
 	nb := len(h.Bins)
-	workers := workersFor((len(data) + tlen - 1) / tlen)
+	workers := imaging.Workers((len(data) + tlen - 1) / tlen)
 	local := make([]int32, max(workers, 1)*nb)
-	err := forTasks(ctx, len(data), tlen, func(w, _, lo, hi int) {
+	err := imaging.ForTasks(ctx, len(data), tlen, func(w, _, lo, hi int) {
 		b.fill(local[w*nb:(w+1)*nb], data[lo:hi])
 	})
 	if err != nil {
