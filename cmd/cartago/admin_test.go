@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,9 +17,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"google.golang.org/protobuf/proto"
 
-	"cartago/icd"
 	"cartago/session"
 	"cartago/store"
 )
@@ -41,32 +38,12 @@ func execInput(bin, stdin string, args ...string) (string, time.Duration, error)
 // session and returns the open connection and the session id.
 func dialSession(t *testing.T, pageURL string) (*websocket.Conn, uint32) {
 	t.Helper()
-	u, err := url.Parse(pageURL)
-	if err != nil {
-		t.Fatal(err)
+	c := dialServer(t, pageURL)
+	ack := c.register(0)
+	if !ack.Success {
+		t.Fatalf("register: %v", ack)
 	}
-	u.Scheme = "ws"
-	c, _, err := websocket.DefaultDialer.Dial(u.String(), nil)
-	if err != nil {
-		t.Fatalf("dial %s: %v", u, err)
-	}
-	t.Cleanup(func() { c.Close() })
-	body, _ := proto.Marshal(&icd.RegisterViewer{ClientFeatureFlags: 5})
-	frame := append(icd.AppendHeader(nil, icd.Header{Type: icd.EventType_REGISTER_VIEWER, Version: icd.Version, RequestID: 1}), body...)
-	if err := c.WriteMessage(websocket.BinaryMessage, frame); err != nil {
-		t.Fatal(err)
-	}
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	_, data, err := c.ReadMessage()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, payload, err := icd.DecodeFrame(data)
-	var ack icd.RegisterViewerAck
-	if err != nil || proto.Unmarshal(payload, &ack) != nil || !ack.Success {
-		t.Fatalf("register: %v %v", err, &ack)
-	}
-	return c, ack.SessionId
+	return c.c, ack.SessionId
 }
 
 // listJSON runs `sessions list --json` and returns the rows by id.

@@ -4,15 +4,11 @@ import (
 	"context"
 	"math/rand/v2"
 	"net"
-	"net/url"
 	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/gorilla/websocket"
-	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
 	"cartago/imaging/sample"
@@ -25,60 +21,6 @@ const (
 	// checkpoint commit on a loaded 2-core machine.
 	crashSlack = 150 * time.Millisecond
 )
-
-// wsClient is a minimal protocol client for the process tests.
-type wsClient struct {
-	t   *testing.T
-	c   *websocket.Conn
-	req uint32
-}
-
-func dialServer(t *testing.T, pageURL string) *wsClient {
-	t.Helper()
-	u, err := url.Parse(pageURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Scheme = "ws"
-	c, _, err := websocket.DefaultDialer.Dial(u.String(), nil)
-	if err != nil {
-		t.Fatalf("dial %s: %v", u, err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return &wsClient{t: t, c: c}
-}
-
-func (w *wsClient) send(et icd.EventType, m proto.Message) {
-	w.t.Helper()
-	w.req++
-	body, err := proto.Marshal(m)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	frame := append(icd.AppendHeader(nil, icd.Header{Type: et, Version: icd.Version, RequestID: w.req}), body...)
-	if err := w.c.WriteMessage(websocket.BinaryMessage, frame); err != nil {
-		w.t.Fatalf("send %s: %v", et, err)
-	}
-}
-
-// await reads until a message of type et arrives and decodes it.
-func (w *wsClient) await(et icd.EventType, m proto.Message) {
-	w.t.Helper()
-	w.c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	for {
-		_, data, err := w.c.ReadMessage()
-		if err != nil {
-			w.t.Fatalf("waiting for %s: %v", et, err)
-		}
-		h, payload, err := icd.DecodeFrame(data)
-		if err == nil && h.Type == et {
-			if err := proto.Unmarshal(payload, m); err != nil {
-				w.t.Fatal(err)
-			}
-			return
-		}
-	}
-}
 
 func freePort(t *testing.T) string {
 	t.Helper()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
+	"google.golang.org/protobuf/proto"
+
+	"cartago/icd"
 )
 
 var (
@@ -138,6 +144,69 @@ func (s *serverProc) stop(t *testing.T, sig os.Signal) int {
 		t.Fatal(s.waitErr)
 	}
 	return 0
+}
+
+// wsClient is a minimal protocol client for the process tests.
+type wsClient struct {
+	t   *testing.T
+	c   *websocket.Conn
+	req uint32
+}
+
+func dialServer(t *testing.T, pageURL string) *wsClient {
+	t.Helper()
+	u, err := url.Parse(pageURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Scheme = "ws"
+	c, _, err := websocket.DefaultDialer.Dial(u.String(), nil)
+	if err != nil {
+		t.Fatalf("dial %s: %v", u, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &wsClient{t: t, c: c}
+}
+
+func (w *wsClient) send(et icd.EventType, m proto.Message) {
+	w.t.Helper()
+	w.req++
+	body, err := proto.Marshal(m)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	frame := append(icd.AppendHeader(nil, icd.Header{Type: et, Version: icd.Version, RequestID: w.req}), body...)
+	if err := w.c.WriteMessage(websocket.BinaryMessage, frame); err != nil {
+		w.t.Fatalf("send %s: %v", et, err)
+	}
+}
+
+// await reads until a message of type et arrives and decodes it.
+func (w *wsClient) await(et icd.EventType, m proto.Message) {
+	w.t.Helper()
+	w.c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		_, data, err := w.c.ReadMessage()
+		if err != nil {
+			w.t.Fatalf("waiting for %s: %v", et, err)
+		}
+		h, payload, err := icd.DecodeFrame(data)
+		if err == nil && h.Type == et {
+			if err := proto.Unmarshal(payload, m); err != nil {
+				w.t.Fatal(err)
+			}
+			return
+		}
+	}
+}
+
+// register sends REGISTER_VIEWER with id and returns the ack.
+func (w *wsClient) register(id uint32) *icd.RegisterViewerAck {
+	w.t.Helper()
+	w.send(icd.EventType_REGISTER_VIEWER, &icd.RegisterViewer{SessionId: id, ClientFeatureFlags: 5})
+	var ack icd.RegisterViewerAck
+	w.await(icd.EventType_REGISTER_VIEWER_ACK, &ack)
+	return &ack
 }
 
 // execOutput runs the binary to completion and returns stdout+stderr.

@@ -2,16 +2,11 @@ package main
 
 import (
 	"bytes"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
-
-	"github.com/gorilla/websocket"
-	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
 )
@@ -19,35 +14,7 @@ import (
 // registerOver dials the page URL's websocket and registers with id.
 func registerOver(t *testing.T, pageURL string, id uint32) *icd.RegisterViewerAck {
 	t.Helper()
-	u, err := url.Parse(pageURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Scheme = "ws"
-	c, _, err := websocket.DefaultDialer.Dial(u.String(), nil)
-	if err != nil {
-		t.Fatalf("dial %s: %v", u, err)
-	}
-	defer c.Close()
-	body, _ := proto.Marshal(&icd.RegisterViewer{SessionId: id, ClientFeatureFlags: 5})
-	frame := append(icd.AppendHeader(nil, icd.Header{Type: icd.EventType_REGISTER_VIEWER, Version: icd.Version, RequestID: 1}), body...)
-	if err := c.WriteMessage(websocket.BinaryMessage, frame); err != nil {
-		t.Fatal(err)
-	}
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	_, data, err := c.ReadMessage()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, payload, err := icd.DecodeFrame(data)
-	if err != nil || h.Type != icd.EventType_REGISTER_VIEWER_ACK || h.RequestID != 1 {
-		t.Fatalf("reply %+v %v", h, err)
-	}
-	var ack icd.RegisterViewerAck
-	if err := proto.Unmarshal(payload, &ack); err != nil {
-		t.Fatal(err)
-	}
-	return &ack
+	return dialServer(t, pageURL).register(id)
 }
 
 func TestServeRegistersAndStopsOnSIGTERM(t *testing.T) {
