@@ -23,6 +23,7 @@ import (
 	"cartago/imaging/bench"
 	"cartago/imaging/fits"
 	"cartago/imaging/tiles"
+	"cartago/imaging/zfp"
 	"cartago/session"
 )
 
@@ -114,10 +115,10 @@ func BenchmarkViewportTiles(b *testing.B) {
 	}
 }
 
-// BenchmarkViewportTilesInProcess cuts the same tiles as
+// BenchmarkViewportTilesInProcess cuts and encodes the same tiles as
 // BenchmarkViewportTiles from the same plane, the way the session does
-// (GOMAXPROCS goroutines, tiles.Render, then raw little-endian floats,
-// which is what the session sends until ZFP lands), with no socket and
+// (GOMAXPROCS goroutines; tiles.Render, NaN runs and ZFP at the
+// frontend's precision 11, as session's zfpEncoder), with no socket and
 // no protobuf: the floor the websocket path is measured against
 // (perf.md (e) #5 wants a ratio ≤ 1.10).
 func BenchmarkViewportTilesInProcess(b *testing.B) {
@@ -141,7 +142,7 @@ func BenchmarkViewportTilesInProcess(b *testing.B) {
 			var last []time.Duration
 			for b.Loop() {
 				start := time.Now()
-				renderInProcess(p, ts)
+				renderInProcess(p, ts, 11)
 				last = append(last, time.Since(start))
 			}
 			reportMedian(b, last, "ms-to-last-tile")
@@ -151,15 +152,17 @@ func BenchmarkViewportTilesInProcess(b *testing.B) {
 }
 
 // renderInProcess renders and encodes ts on GOMAXPROCS goroutines.
-func renderInProcess(p imaging.Plane, ts []tiles.Tile) {
+func renderInProcess(p imaging.Plane, ts []tiles.Tile, precision int) {
 	next := make(chan tiles.Tile)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(ts)) {
 		wg.Go(func() {
 			var buf []float32
+			var enc zfp.Encoder
 			for t := range next {
-				buf, _, _ = tiles.Render(buf, p, t)
-				_ = tiles.AppendUncompressed(make([]byte, 0, 4*len(buf)), buf)
+				var r tiles.Rect
+				buf, r, _ = tiles.Render(buf, p, t)
+				encodeTile(&enc, buf, r.Width, r.Height, precision)
 			}
 		})
 	}
@@ -168,6 +171,23 @@ func renderInProcess(p imaging.Plane, ts []tiles.Tile) {
 	}
 	close(next)
 	wg.Wait()
+}
+
+// encodeTile does what session's zfpEncoder does to a tile: NaN runs,
+// NaN filling, ZFP, and the retry at full precision of tiles that
+// compress more than 20-fold (kept if still over 10-fold).
+func encodeTile(enc *zfp.Encoder, data []float32, w, h, precision int) (nans, stream []byte) {
+	nans = tiles.AppendNaNEncodings(nil, data)
+	if len(nans) > 4 {
+		tiles.FillNaNBlocks(data, w, h)
+	}
+	stream = enc.Encode(nil, data, w, h, precision)
+	if raw := 4 * len(data); raw > 20*len(stream) {
+		if full := enc.Encode(nil, data, w, h, 32); raw > 10*len(full) {
+			stream = full
+		}
+	}
+	return nans, stream
 }
 
 // BenchmarkCursorSpectrum moves the cursor over the 512×512×200 cube
