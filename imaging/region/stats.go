@@ -159,9 +159,10 @@ func Values(profile []stats.Basic, t StatsType, b Brightness) []float64 {
 }
 
 // taskPixels is about the number of pixels one parallel task handles
-// (256 KiB of float32), small enough that a 400×400 region already uses
-// two cores; ctx is checked before each task.
-const taskPixels = 1 << 16
+// (1 MiB of float32); ctx is checked before each task. (Splitting a
+// 400×400 region into three 256 KiB tasks measured 5–25% slower here,
+// interleaved A/B on 2 vCPUs, than running it as one.)
+const taskPixels = 1 << 18
 
 // Compute returns the statistics of the pixels of p in m: count and sum
 // of the finite values, NaN count, sums of squares, extrema with their
