@@ -3,6 +3,7 @@ package region
 import (
 	"context"
 	"math"
+	"sort"
 	"strings"
 
 	"cartago/imaging"
@@ -193,22 +194,73 @@ func rowsPerTask(m *Mask) int {
 
 // accumulate summarises the mask's rows lo..hi−1 (relative to the box)
 // in data, a band of image rows of the given width starting at image row
-// y0; indices are image indices.
+// y0; indices are image indices. Runs shorter than batchLen/4 are copied
+// into a batch and summarised together, which spares stats.Compute's
+// per-call work (its first chunk is scanned again for the extrema) on
+// every short run; values keep their row order, so first occurrences
+// stay first.
 func (m *Mask) accumulate(data []float32, width, y0, lo, hi int) stats.Basic {
 	var b stats.Basic
+	var bt batch
 	for i := lo; i < hi; i++ {
 		y := m.box.Min.Y + i
 		row := (y - y0) * width
 		for _, s := range m.spans[m.rows[i]:m.rows[i+1]] {
-			o := stats.Compute(data[row+int(s.X0) : row+int(s.X1)])
-			if o.Count > 0 {
-				o.MinIndex += y*width + int(s.X0)
-				o.MaxIndex += y*width + int(s.X0)
+			v := data[row+int(s.X0) : row+int(s.X1)]
+			idx := y*width + int(s.X0)
+			if len(v) >= batchLen/4 {
+				bt.flush(&b)
+				b.Merge(shifted(stats.Compute(v), func(j int) int { return idx + j }))
+				continue
 			}
-			b.Merge(o)
+			if len(bt.vals)+len(v) > batchLen {
+				bt.flush(&b)
+			}
+			bt.add(v, idx)
 		}
 	}
+	bt.flush(&b)
 	return b
+}
+
+// batchLen is the number of values of short runs summarised at once.
+const batchLen = 1 << 14
+
+// batch collects short runs for one stats.Compute call.
+type batch struct {
+	vals  []float32
+	marks []batchMark // where each run starts, in vals and in the image
+}
+
+type batchMark struct{ off, idx int }
+
+func (bt *batch) add(v []float32, idx int) {
+	if bt.vals == nil {
+		bt.vals = make([]float32, 0, batchLen)
+	}
+	bt.marks = append(bt.marks, batchMark{len(bt.vals), idx})
+	bt.vals = append(bt.vals, v...)
+}
+
+// flush merges the batch's statistics into b and empties it.
+func (bt *batch) flush(b *stats.Basic) {
+	if len(bt.vals) == 0 {
+		return
+	}
+	marks := bt.marks
+	b.Merge(shifted(stats.Compute(bt.vals), func(j int) int {
+		k := sort.Search(len(marks), func(k int) bool { return marks[k].off > j }) - 1
+		return marks[k].idx + j - marks[k].off
+	}))
+	bt.vals, bt.marks = bt.vals[:0], bt.marks[:0]
+}
+
+// shifted maps o's extremum indices to image indices.
+func shifted(o stats.Basic, image func(int) int) stats.Basic {
+	if o.Count > 0 {
+		o.MinIndex, o.MaxIndex = image(o.MinIndex), image(o.MaxIndex)
+	}
+	return o
 }
 
 // mergeParts merges partial statistics in order and marks the extrema
