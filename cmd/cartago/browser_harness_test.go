@@ -15,7 +15,8 @@ package main
 // $CARTAGO_ARTIFACTS, else <repo>/artifacts (git-ignored), its screenshots
 // browser-X*.png (browser-X-failed.png on failure), the console/network
 // transcript browser-X-console.log and the server's output
-// browser-X-server.log.
+// browser-X-server.log (every server process the page used, when a test
+// restarts the server). A subtest X/y writes browser-X-y*.
 
 import (
 	"bytes"
@@ -32,6 +33,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -43,6 +45,8 @@ const (
 	browserConnectTimeout = 60 * time.Second
 	// How long the server may take to exit after SIGTERM.
 	serverStopTimeout = 10 * time.Second
+	// How long one test's Chromium may live.
+	browserLifetime = 5 * time.Minute
 	// Time given to the UI after the connect before it is inspected, so that
 	// an alert raised during start-up (WebGL, preferences) has been rendered.
 	browserSettle   = 3 * time.Second
@@ -86,7 +90,8 @@ type browser struct {
 	ctx       context.Context
 	rec       *pageRecorder
 	artifacts string
-	srv       *serverProc
+	srv       *serverProc   // the server the page talks to
+	servers   []*serverProc // every server it talked to, for the log
 }
 
 // startBrowser starts Chromium for a test against srv.
@@ -94,13 +99,20 @@ func startBrowser(t *testing.T, srv *serverProc) *browser {
 	t.Helper()
 	repo := repoRoot(t)
 	chromium := findChromium(t)
-	b := &browser{t: t, rec: newPageRecorder(), artifacts: artifactsDir(t, repo), srv: srv}
-	prefix := strings.TrimPrefix(t.Name(), "TestBrowser")
+	b := &browser{t: t, rec: newPageRecorder(), artifacts: artifactsDir(t, repo), srv: srv, servers: []*serverProc{srv}}
+	prefix := artifactPrefix(t)
 	t.Cleanup(func() {
-		_ = os.WriteFile(filepath.Join(b.artifacts, "browser-"+prefix+"-console.log"), []byte(b.rec.transcript()), 0o644)
-		_ = os.WriteFile(filepath.Join(b.artifacts, "browser-"+prefix+"-server.log"), srv.output(), 0o644)
+		_ = os.WriteFile(filepath.Join(b.artifacts, prefix+"-console.log"), []byte(b.rec.transcript()), 0o644)
+		var logs []byte
+		for i, s := range b.servers {
+			if len(b.servers) > 1 {
+				logs = fmt.Appendf(logs, "==== server process %d of %d ====\n", i+1, len(b.servers))
+			}
+			logs = append(logs, s.output()...)
+		}
+		_ = os.WriteFile(filepath.Join(b.artifacts, prefix+"-server.log"), logs, 0o644)
 	})
-	root, cancelRoot := context.WithTimeout(context.Background(), 3*time.Minute)
+	root, cancelRoot := context.WithTimeout(context.Background(), browserLifetime)
 	t.Cleanup(cancelRoot)
 	var chromeOut lockedBuffer
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.CombinedOutput(&chromeOut))
@@ -137,6 +149,19 @@ func startBrowser(t *testing.T, srv *serverProc) *browser {
 		t.Fatalf("Network.enable: %v", err)
 	}
 	return b
+}
+
+// artifactPrefix names a test's files in the artifacts folder:
+// browser-<test less "TestBrowser">, with "/" of a subtest as "-".
+func artifactPrefix(t *testing.T) string {
+	return "browser-" + strings.ReplaceAll(strings.TrimPrefix(t.Name(), "TestBrowser"), "/", "-")
+}
+
+// useServer points the browser at a server that replaced the previous
+// one (a restart); its output joins the test's server log.
+func (b *browser) useServer(srv *serverProc) {
+	b.srv = srv
+	b.servers = append(b.servers, srv)
 }
 
 // open navigates to the server's page with extra query parameters and
@@ -202,8 +227,15 @@ func (b *browser) waitFrame(sent bool, ev uint16, n int, timeout time.Duration) 
 // message in the failure.
 func (b *browser) waitMessage(sent bool, ev uint16, what string, match func(payload []byte) bool, timeout time.Duration) []byte {
 	b.t.Helper()
+	return b.waitMessageFrom(sent, ev, 0, what, match, timeout)
+}
+
+// waitMessageFrom is waitMessage over the messages of that direction and
+// event from the from-th (0-based; see frames) on.
+func (b *browser) waitMessageFrom(sent bool, ev uint16, from int, what string, match func(payload []byte) bool, timeout time.Duration) []byte {
+	b.t.Helper()
 	deadline := time.After(timeout)
-	seen := 0
+	seen := from
 	for {
 		for _, p := range b.rec.payloadsFrom(sent, ev, seen) {
 			seen++
@@ -219,7 +251,7 @@ func (b *browser) waitMessage(sent bool, ev uint16, what string, match func(payl
 				dir, did = "send", "sent"
 			}
 			b.fail("the page did not %s %s (event %d) within %v; it %s %d other message(s) of that event",
-				dir, what, ev, timeout, did, seen)
+				dir, what, ev, timeout, did, seen-from)
 		}
 	}
 }
@@ -306,9 +338,71 @@ func (b *browser) moveMouse(fromX, fromY, x, y float64) {
 	}
 }
 
+// clickAt clicks the left mouse button at (x, y), in CSS pixels of the
+// viewport.
+func (b *browser) clickAt(x, y float64) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.MouseClickXY(x, y)); err != nil {
+		b.fail("clicking at (%.0f, %.0f): %v", x, y, err)
+	}
+}
+
+// drag presses the left mouse button at (fromX, fromY), moves the mouse
+// to (x, y) in a few steps and releases it there, in CSS pixels of the
+// viewport.
+func (b *browser) drag(fromX, fromY, x, y float64) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	held := func(p *input.DispatchMouseEventParams) { p.Buttons = 1 } // left
+	actions := []chromedp.Action[chromedp.Void]{
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, fromX, fromY),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, fromX, fromY, chromedp.ButtonLeft, held, chromedp.ClickCount(1)),
+	}
+	const steps = 5
+	for i := 1; i <= steps; i++ {
+		f := float64(i) / steps
+		actions = append(actions, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved,
+			fromX+(x-fromX)*f, fromY+(y-fromY)*f, chromedp.ButtonLeft, held))
+	}
+	actions = append(actions, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	for _, a := range actions {
+		if err := chromedp.Do(ctx, a); err != nil {
+			b.fail("dragging the mouse from (%.0f, %.0f) to (%.0f, %.0f): %v", fromX, fromY, x, y, err)
+		}
+	}
+}
+
 // checkHealthy fails on WebGL trouble, alerts, error toasts, dialogs,
 // console errors, failed local requests or a closed socket.
 func (b *browser) checkHealthy() {
+	b.t.Helper()
+	b.checkHealthyAfter(healthAllowance{})
+}
+
+// healthAllowance is what a test did to the page on purpose, which
+// checkHealthyAfter then accepts, and nothing more.
+type healthAllowance struct {
+	// Exactly this many websocket closes (a server that was killed).
+	socketCloses int
+	// Errors (as unexpectedErrors lists them) each matched in full by one
+	// of these.
+	errors []*regexp.Regexp
+}
+
+func (a healthAllowance) allows(e string) bool {
+	for _, re := range a.errors {
+		if m := re.FindStringIndex(e); m != nil && m[0] == 0 && m[1] == len(e) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkHealthyAfter is checkHealthy less what allow accepts.
+func (b *browser) checkHealthyAfter(allow healthAllowance) {
 	b.t.Helper()
 	evalCtx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
 	defer cancel()
@@ -343,10 +437,14 @@ func (b *browser) checkHealthy() {
 		b.t.Errorf("browser opened a JavaScript dialog: %q", d)
 	}
 	for _, e := range b.rec.unexpectedErrors() {
+		if allow.allows(e) {
+			b.t.Logf("page logged an error, as expected: %s", e)
+			continue
+		}
 		b.t.Errorf("page logged an error: %s", e)
 	}
-	if n := b.rec.socketsClosed(); n > 0 {
-		b.t.Errorf("the frontend's websocket was closed %d time(s); the session must stay open", n)
+	if n := b.rec.socketsClosed(); n != allow.socketCloses {
+		b.t.Errorf("the frontend's websocket was closed %d time(s), want %d; the session must stay open", n, allow.socketCloses)
 	}
 }
 
@@ -366,7 +464,13 @@ func (b *browser) capture() []byte {
 	b.t.Helper()
 	sctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
 	defer cancel()
-	shot, err := chromedp.Run(sctx, chromedp.FullScreenshot(100)) // quality 100 = PNG
+	// The viewport as shown, in PNG. Not chromedp.FullScreenshot: it
+	// captures beyond the viewport, for which Chromium enlarges the
+	// viewport whenever something overflows it (the frontend's toasts at
+	// the bottom do), so the frontend sees a resize, lays the image view
+	// out again and shows its size over it, and consecutive screenshots
+	// differ.
+	shot, err := chromedp.Run(sctx, chromedp.CaptureScreenshot())
 	if err != nil || !bytes.HasPrefix(shot, []byte("\x89PNG\r\n\x1a\n")) {
 		b.t.Errorf("screenshot: %v (%d bytes)", err, len(shot))
 		return nil
@@ -378,7 +482,7 @@ func (b *browser) capture() []byte {
 // once the test failed).
 func (b *browser) saveShot(suffix string, shot []byte) {
 	b.t.Helper()
-	name := "browser-" + strings.TrimPrefix(b.t.Name(), "TestBrowser") + suffix
+	name := artifactPrefix(b.t) + suffix
 	if b.t.Failed() {
 		name += "-failed"
 	}
@@ -453,15 +557,26 @@ func artifactsDir(t *testing.T, repo string) string {
 	return dir
 }
 
-// startBrowserServer runs cartago with the frontend on dataRoot.
-func startBrowserServer(t *testing.T, dataRoot string) *serverProc {
+// startBrowserServer runs cartago with the frontend on dataRoot, with a
+// new session database and extra flags.
+func startBrowserServer(t *testing.T, dataRoot string, extra ...string) *serverProc {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test needs -short=false: it builds cartago and drives headless Chromium with carta-frontend@" + frontendVersion)
+	}
+	return startBrowserServerDB(t, dataRoot, filepath.Join(t.TempDir(), "s.db"), extra...)
+}
+
+// startBrowserServerDB runs cartago with the frontend on dataRoot and the
+// session database db, with extra flags (a later flag wins).
+func startBrowserServerDB(t *testing.T, dataRoot, db string, extra ...string) *serverProc {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("browser test needs -short=false: it builds cartago and drives headless Chromium with carta-frontend@" + frontendVersion)
 	}
 	frontend := findFrontend(t, repoRoot(t))
-	return startProcess(t, "--root", dataRoot, "--frontend-folder", frontend,
-		"--db", filepath.Join(t.TempDir(), "s.db"), "--log-level", "debug")
+	args := []string{"--root", dataRoot, "--frontend-folder", frontend, "--db", db, "--log-level", "debug"}
+	return startProcess(t, append(args, extra...)...)
 }
 
 // ---- what the page did ----
@@ -483,6 +598,7 @@ type pageRecorder struct {
 	outside    []string
 	dialogMsgs []string
 	wsClosed   int
+	netBase    float64               // Chromium's network clock at r.start, from the first frame
 	wsFrames   map[frameKey]int      // websocket messages by direction and event
 	payloads   map[frameKey][][]byte // their protobuf payloads, in order
 	changed    chan struct{}         // capacity 1: a frame was counted
@@ -563,10 +679,10 @@ func (r *pageRecorder) listen(ev any) {
 		r.wsClosed++
 		r.addLocked("websocket closed")
 	case *network.EventWebSocketFrameSent:
-		r.addLocked("ws -> %s", describeFrame(e.Response))
+		r.addLocked("ws -> %s%s", describeFrame(e.Response), r.networkTimeLocked(e.Timestamp))
 		r.countLocked(true, e.Response)
 	case *network.EventWebSocketFrameReceived:
-		r.addLocked("ws <- %s", describeFrame(e.Response))
+		r.addLocked("ws <- %s%s", describeFrame(e.Response), r.networkTimeLocked(e.Timestamp))
 		r.countLocked(false, e.Response)
 	case *page.EventJavascriptDialogOpening:
 		r.dialogMsgs = append(r.dialogMsgs, fmt.Sprintf("%s: %s", e.Type, e.Message))
@@ -580,6 +696,20 @@ func (r *pageRecorder) listen(ev any) {
 		default:
 		}
 	}
+}
+
+// networkTimeLocked formats when Chromium's network service saw a
+// websocket frame, on the transcript's clock as set by the first frame.
+// A line whose network time is well before its own time was reported
+// late (a busy browser), not sent late by the server.
+func (r *pageRecorder) networkTimeLocked(ts cdp.MonotonicTime) string {
+	if ts == 0 {
+		return ""
+	}
+	if r.netBase == 0 {
+		r.netBase = float64(ts) - time.Since(r.start).Seconds()
+	}
+	return fmt.Sprintf(" (network %.3fs)", float64(ts)-r.netBase)
 }
 
 // describeFrame summarises a websocket message: text as is, binary by its

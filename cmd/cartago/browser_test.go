@@ -179,14 +179,7 @@ func TestBrowserChannelAndCursor(t *testing.T) {
 	// server's SPATIAL_PROFILE_DATA for that very pixel arrived, and reads
 	// "NaN" for a blank pixel. Wait for a current value that has not
 	// changed for a second, so that the pointer's way in is over.
-	items := pollJS[[]string](b, "the cursor info bar to show the server's value and settle", `(() => {
-		const items = Array.from(document.querySelectorAll('[data-testid="viewer-cursor-info-bar"] .cursor-info-item'))
-			.map(e => e.innerText.replace(/[;\s]+$/, ''));
-		const key = items.join('|'), now = performance.now();
-		if (window.cartagoTestBar !== key) { window.cartagoTestBar = key; window.cartagoTestBarSince = now; return null; }
-		return now - window.cartagoTestBarSince >= 1000 && items.some(s => s.startsWith('Value:') && !s.endsWith('*')) ? items : null })()`, uiTimeout)
-	t.Logf("cursor info bar: %q", items)
-	x, y, v := parseCursorInfo(t, items)
+	x, y, v := parseCursorInfo(t, waitCursorBar(b))
 	var cur icd.SetCursor
 	if err := proto.Unmarshal(b.lastPayload(true, uint16(icd.EventType_SET_CURSOR)), &cur); err != nil || cur.Point == nil {
 		b.fail("the last SET_CURSOR does not decode or has no point: %v", err)
@@ -211,6 +204,129 @@ func TestBrowserChannelAndCursor(t *testing.T) {
 	b.checkHealthy()
 	b.screenshot()
 	b.rec.logSummary(t)
+}
+
+// zfpSample is the file of TestBrowserZFPMatchesRaw: the Small set's 2-D
+// image, 64×64 pixels of sources on noise with blank (NaN) patches, so
+// that both encodings' blanking is drawn too.
+const zfpSample = "image-4096.fits"
+
+// TestBrowserZFPMatchesRaw: the same view of the same file, drawn once
+// from the ZFP tiles the frontend asks for (precision 11) and once from
+// the uncompressed tiles of a server run with --no-tile-compression,
+// looks the same: the screenshots' image views differ by a small mean
+// and in few pixels. It logs the sizes of both kinds of tiles.
+func TestBrowserZFPMatchesRaw(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test needs -short=false: it builds cartago and drives headless Chromium with carta-frontend@" + frontendVersion)
+	}
+	root := smallSample(t)
+	var zfp, raw tileRun
+	if !t.Run("zfp", func(t *testing.T) { zfp = drawTiles(t, root, zfpSample, icd.CompressionType_ZFP) }) ||
+		!t.Run("raw", func(t *testing.T) {
+			raw = drawTiles(t, root, zfpSample, icd.CompressionType_NONE, "--no-tile-compression")
+		}) {
+		return
+	}
+	if zfp.img == nil || raw.img == nil {
+		t.Skip("compares the zfp and raw subtests; run both")
+	}
+	t.Logf("ZFP tiles: %s", zfp.sizes())
+	t.Logf("raw tiles: %s", raw.sizes())
+	if zfp.view != raw.view {
+		t.Fatalf("the image view is at %v with ZFP tiles and at %v with raw ones; the views differ", zfp.view, raw.view)
+	}
+	d := compareViews(zfp.img, raw.img, zfp.view)
+	t.Logf("ZFP against raw, image view %v: %s", zfp.view, d)
+	// Precision 11 keeps about 3 significant digits of each 4×4 block;
+	// the colour map has 256 levels over the clip range, so a pixel near
+	// a level boundary may land on the next one.
+	if d.mean[0] >= 2 || d.mean[1] >= 2 || d.mean[2] >= 2 {
+		t.Errorf("ZFP and raw renderings differ by a mean of %.3f/%.3f/%.3f of 255 (R/G/B); want < 2", d.mean[0], d.mean[1], d.mean[2])
+	}
+	if d.share() > 0.01 {
+		t.Errorf("%.2f%% of the image view's pixels differ by more than 16 of 255 between ZFP and raw tiles; want at most 1%%", 100*d.share())
+	}
+}
+
+// tileRun is what drawTiles saw.
+type tileRun struct {
+	img   image.Image
+	view  image.Rectangle // the image view less the cursor info bar
+	tiles int             // tiles received
+	data  int             // their image_data and nan_encodings bytes
+	msgs  int             // their RASTER_TILE_DATA messages' bytes, with the header
+	raw   int             // width×height×4 of the tiles
+}
+
+func (r tileRun) sizes() string {
+	n := max(1, r.tiles)
+	return fmt.Sprintf("%d tile(s), %d bytes of data per tile (%d bytes per message), %.1f%% of %d bytes of float32",
+		r.tiles, r.data/n, r.msgs/n, 100*float64(r.data)/float64(max(1, r.raw)), r.raw/n)
+}
+
+// drawTiles opens file in a new server (with extra flags) and browser,
+// waits until its first view is drawn, checks that the frontend asked
+// for ZFP at the default precision 11 and that every tile came with
+// compression want, and returns the screenshot and the tiles' sizes.
+func drawTiles(t *testing.T, root, file string, want icd.CompressionType, extra ...string) tileRun {
+	srv := startBrowserServer(t, root, extra...)
+	b := startBrowser(t, srv)
+	start := time.Now()
+	b.open("&file=" + file)
+	b.waitMessage(false, uint16(icd.EventType_OPEN_FILE_ACK), "a successful OPEN_FILE_ACK", func(p []byte) bool {
+		var m icd.OpenFileAck
+		return proto.Unmarshal(p, &m) == nil && m.Success
+	}, serverTimeout)
+	waitTileGroup(b, 0)
+	shot := b.waitDrawn(drawTimeout)
+	t.Logf("drawn %v after navigation", time.Since(start).Round(time.Millisecond))
+
+	for _, p := range b.rec.payloadsFrom(true, uint16(icd.EventType_ADD_REQUIRED_TILES), 0) {
+		var m icd.AddRequiredTiles
+		if err := proto.Unmarshal(p, &m); err != nil {
+			t.Fatalf("ADD_REQUIRED_TILES: %v", err)
+		}
+		if m.CompressionType != icd.CompressionType_ZFP || m.CompressionQuality != 11 {
+			t.Errorf("the frontend asked for tiles with %v at quality %g; want ZFP at 11", m.CompressionType, m.CompressionQuality)
+		}
+	}
+	r := tileRun{img: shot.img}
+	for _, p := range b.rec.payloadsFrom(false, uint16(icd.EventType_RASTER_TILE_DATA), 0) {
+		var m icd.RasterTileData
+		if err := proto.Unmarshal(p, &m); err != nil {
+			t.Fatalf("RASTER_TILE_DATA: %v", err)
+		}
+		if m.CompressionType != want {
+			t.Errorf("RASTER_TILE_DATA with compression %v (quality %g); want %v", m.CompressionType, m.CompressionQuality, want)
+		}
+		for _, td := range m.Tiles {
+			r.tiles++
+			r.data += len(td.ImageData) + len(td.NanEncodings)
+			r.raw += 4 * int(td.Width) * int(td.Height)
+			t.Logf("tile layer %d (%d, %d), %d×%d: %v quality %g, %d bytes of data, %d of NaN runs",
+				td.Layer, td.X, td.Y, td.Width, td.Height, m.CompressionType, m.CompressionQuality, len(td.ImageData), len(td.NanEncodings))
+		}
+		r.msgs += 8 + len(p)
+	}
+	if r.tiles == 0 {
+		b.fail("no tiles in the RASTER_TILE_DATA messages")
+	}
+	// Leave out the cursor info bar, however many lines it has: its text
+	// may differ between the runs ("Value: ... *" until the value arrives).
+	view := imageView(b)
+	inset := float64(infoBarHeight)
+	if bar := evalJS[*rect](b, `(() => { const e = document.querySelector('[data-testid="viewer-cursor-info-bar"]');
+		if (!e) return null; const r = e.getBoundingClientRect(); return {X: r.left, Y: r.top, W: r.width, H: r.height}; })()`); bar != nil {
+		inset = max(inset, bar.Y+bar.H-view.Y)
+	}
+	r.view = shotRect(b, view, shot.img.Bounds().Dx(), inset)
+	if r.view.Dy() < shot.view.Dy()/2 {
+		b.fail("the cursor info bar covers %v of the image view %v", inset, view)
+	}
+	b.checkHealthy()
+	b.saveShot("", shot.png)
+	return r
 }
 
 // Timeouts for a page and a server sharing two CPUs with the other tests
@@ -357,6 +473,60 @@ func differing(a, b image.Image, r image.Rectangle) (changed, total int) {
 	return changed, total
 }
 
+// viewDiff compares two screenshots over one rectangle.
+type viewDiff struct {
+	pixels  int        // pixels compared
+	mean    [3]float64 // mean absolute difference of R, G and B, of 255
+	max     [3]int     // largest absolute difference of R, G and B
+	changed int        // pixels that differ at all
+	over    int        // pixels that differ by more than 16 of 255 in some component
+}
+
+// share is the fraction of pixels that differ by more than 16 of 255.
+func (d viewDiff) share() float64 {
+	if d.pixels == 0 {
+		return 1
+	}
+	return float64(d.over) / float64(d.pixels)
+}
+
+func (d viewDiff) String() string {
+	return fmt.Sprintf("%d pixels; mean |diff| R %.3f G %.3f B %.3f of 255, max %v; %d (%.2f%%) differ at all, %d (%.2f%%) by more than 16",
+		d.pixels, d.mean[0], d.mean[1], d.mean[2], d.max, d.changed, 100*float64(d.changed)/float64(max(1, d.pixels)), d.over, 100*d.share())
+}
+
+// compareViews compares two images pixel by pixel over r.
+func compareViews(a, b image.Image, r image.Rectangle) viewDiff {
+	var d viewDiff
+	var sum [3]int
+	r = r.Intersect(a.Bounds()).Intersect(b.Bounds())
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			ar, ag, ab, _ := a.At(x, y).RGBA()
+			br, bg, bb, _ := b.At(x, y).RGBA()
+			diffs := [3]int{int(absDiff(ar, br) >> 8), int(absDiff(ag, bg) >> 8), int(absDiff(ab, bb) >> 8)}
+			changed, over := false, false
+			for i, v := range diffs {
+				sum[i] += v
+				d.max[i] = max(d.max[i], v)
+				changed = changed || v > 0
+				over = over || v > 16
+			}
+			if changed {
+				d.changed++
+			}
+			if over {
+				d.over++
+			}
+			d.pixels++
+		}
+	}
+	for i := range sum {
+		d.mean[i] = float64(sum[i]) / float64(max(1, d.pixels))
+	}
+	return d
+}
+
 func absDiff(a, b uint32) uint32 {
 	if a > b {
 		return a - b
@@ -395,6 +565,21 @@ func parseCursorInfo(t *testing.T, items []string) (x, y int, v float64) {
 		t.Fatalf("cursor info bar has no \"Image: (x, y)\" or no \"Value: v\" item: %q", items)
 	}
 	return x, y, v
+}
+
+// waitCursorBar waits until the cursor info bar shows the server's value
+// for the pixel under the mouse and has not changed for a second, and
+// returns its items.
+func waitCursorBar(b *browser) []string {
+	b.t.Helper()
+	items := pollJS[[]string](b, "the cursor info bar to show the server's value and settle", `(() => {
+		const items = Array.from(document.querySelectorAll('[data-testid="viewer-cursor-info-bar"] .cursor-info-item'))
+			.map(e => e.innerText.replace(/[;\s]+$/, ''));
+		const key = items.join('|'), now = performance.now();
+		if (window.cartagoTestBar !== key) { window.cartagoTestBar = key; window.cartagoTestBarSince = now; return null; }
+		return now - window.cartagoTestBarSince >= 1000 && items.some(s => s.startsWith('Value:') && !s.endsWith('*')) ? items : null })()`, uiTimeout)
+	b.t.Logf("cursor info bar: %q", items)
+	return items
 }
 
 // cubeChannels is the number of channels of a cube file.
