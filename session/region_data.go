@@ -185,6 +185,11 @@ func (p planesOfStokes) ReadPlane(dst []float32, channel int) error {
 	return p.f.img.ReadPlane(dst, channel, p.stokes)
 }
 
+// ReadRows lets region spectra read only the region's rows.
+func (p planesOfStokes) ReadRows(dst []float32, channel, y0, rows int) error {
+	return p.f.img.ReadRows(dst, channel, p.stokes, y0, rows)
+}
+
 // sendRegionSpectra sends the per-channel statistics of region r through
 // the cube, one profile per requested statistic; partial results go out
 // about every second. Runs on the frame's spectra worker.

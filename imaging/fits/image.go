@@ -75,6 +75,33 @@ func (im *Image) ReadPlane(dst []float32, channel, stokes int) error {
 	})
 }
 
+// ReadRows decodes rows y0..y0+rows-1 of a plane into dst, which must
+// hold exactly Width × rows values: a band of a plane, for work that
+// needs only some rows (a region's bounding box).
+func (im *Image) ReadRows(dst []float32, channel, stokes, y0, rows int) error {
+	w, h := im.Layout.Width, im.Layout.Height
+	if y0 < 0 || rows < 0 || y0+rows > h || len(dst) != w*rows {
+		return im.errorf("%w: rows [%d, %d) of %d with a buffer of %d values", ErrOutOfRange, y0, y0+rows, h, len(dst))
+	}
+	if err := im.checkPlane(channel, stokes); err != nil {
+		return err
+	}
+	base := int64(channel)*im.sz + int64(stokes)*im.ss + int64(y0)*im.sy
+	return im.withData(func(data []byte) {
+		for y := range rows {
+			row := dst[y*w : (y+1)*w]
+			off := base + int64(y)*im.sy
+			if im.sx == 1 {
+				im.dec.run(row, data[off*im.bpp:])
+				continue
+			}
+			for x := range row {
+				row[x] = im.dec.at(data[(off+int64(x)*im.sx)*im.bpp:])
+			}
+		}
+	})
+}
+
 // readStrided decodes a plane whose render axes are not axes 1 and 2.
 func (im *Image) readStrided(dst []float32, data []byte, base int64) {
 	w := im.Layout.Width

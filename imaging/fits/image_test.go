@@ -48,6 +48,19 @@ func checkCube(t *testing.T, im *Image, w, h, d, s int) {
 			}
 		}
 	}
+	if h > 1 { // a band of rows matches the whole plane's rows
+		band := make([]float32, w*(h-1))
+		if err := im.ReadRows(band, d-1, s-1, 1, h-1); err != nil {
+			t.Fatal(err)
+		}
+		for y := 1; y < h; y++ {
+			for x := 0; x < w; x++ {
+				if got, want := band[(y-1)*w+x], cubeValue(x, y, d-1, s-1); got != want {
+					t.Fatalf("ReadRows at (%d,%d) = %v, want %v", x, y, got, want)
+				}
+			}
+		}
+	}
 	for _, px := range [][2]int{{0, 0}, {w - 1, h - 1}, {w / 2, h / 3}} {
 		for k := 0; k < s; k++ {
 			spec, err := im.Spectrum(px[0], px[1], k)
@@ -147,6 +160,8 @@ func TestReadErrors(t *testing.T) {
 		{"spectrum y", func() error { _, err := im.Spectrum(0, -1, 0); return err }()},
 		{"spectrum stokes", func() error { _, err := im.Spectrum(0, 0, 9); return err }()},
 		{"short buffer", im.ReadPlane(make([]float32, 3), 0, 0)},
+		{"rows past the end", im.ReadRows(make([]float32, 5*2), 0, 0, 3, 2)},
+		{"rows with a short buffer", im.ReadRows(make([]float32, 3), 0, 0, 0, 1)},
 		{"spectrum range past the end", im.ReadSpectrum(make([]float32, 2), 0, 0, 0, 2)},
 		{"spectrum range before 0", im.ReadSpectrum(make([]float32, 1), 0, 0, 0, -1)},
 	} {

@@ -276,6 +276,11 @@ func (p planes) Shape() (int, int, int) {
 
 func (p planes) ReadPlane(dst []float32, ch int) error { return p.im.ReadPlane(dst, ch, 0) }
 
+// ReadRows reads only the region's rows, as the server does.
+func (p planes) ReadRows(dst []float32, ch, y0, rows int) error {
+	return p.im.ReadRows(dst, ch, 0, y0, rows)
+}
+
 // num returns &v, or nil (JSON null) for NaN and ±Inf.
 func num(v float64) *float64 {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
