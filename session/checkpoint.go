@@ -12,8 +12,8 @@ import (
 // checkpointer writes the snapshots of changed sessions. Handlers only
 // mark a session dirty (a map insert); one goroutine builds the
 // snapshots and commits them all in one transaction at most every
-// interval, so a change is durable within one interval of being made and
-// the request path never waits for the disk.
+// interval, so a change is durable within one interval (plus the commit's
+// own fsync) of being made and the request path never waits for the disk.
 type checkpointer struct {
 	// Immutable after startCheckpointer.
 	store  *store.Store
