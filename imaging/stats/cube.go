@@ -68,7 +68,7 @@ func CubeHistogram(ctx context.Context, src Planes, cfg Config, stats []Basic, p
 			if err != nil {
 				return Histogram{}, Basic{}, err
 			}
-			if s, err = computeParallel(ctx, p.Data[:size], rowTaskLen(width)); err != nil {
+			if s, err = computeParallel(ctx, p.Data[:size], planeTaskLen(width, size)); err != nil {
 				return Histogram{}, Basic{}, err
 			}
 		}
@@ -93,7 +93,7 @@ func CubeHistogram(ctx context.Context, src Planes, cfg Config, stats []Basic, p
 		if err != nil {
 			return Histogram{}, Basic{}, err
 		}
-		if err := h.fillParallel(ctx, p.Data[:size], rowTaskLen(width)); err != nil {
+		if err := h.fillParallel(ctx, p.Data[:size], planeTaskLen(width, size)); err != nil {
 			return Histogram{}, Basic{}, err
 		}
 		report(n+i+1, &h)

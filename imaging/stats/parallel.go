@@ -11,6 +11,15 @@ import (
 // to whole rows.
 const taskLen = 1 << 18
 
+// planeTaskLen splits one plane of a cube into at least two tasks per
+// worker (of whole rows), so a plane smaller than taskLen still uses
+// every core; cube passes go plane by plane.
+func planeTaskLen(width, size int) int {
+	parts := 2 * imaging.Workers(size)
+	rows := max(1, (size/max(width, 1)+parts-1)/parts)
+	return min(rowTaskLen(width), rows*max(width, 1))
+}
+
 // rowTaskLen returns a task length of whole rows of width values close to
 // taskLen.
 func rowTaskLen(width int) int {
