@@ -15,7 +15,10 @@ import (
 )
 
 // tileEncoder turns a tile's floats into the payload of a TileData. Each
-// tile-rendering goroutine owns one (encoders keep scratch buffers).
+// tile-rendering goroutine owns one. The payload may live in the
+// encoder's scratch buffers, so it is valid until the next encode; that
+// suffices because Sender.Send copies a message into its frame before it
+// returns.
 type tileEncoder interface {
 	encode(dst *icd.TileData, data []float32, quality float32) (icd.CompressionType, float32)
 }
@@ -26,15 +29,18 @@ func newTileEncoder(ct icd.CompressionType) tileEncoder {
 	if ct == icd.CompressionType_ZFP {
 		return &zfpEncoder{}
 	}
-	return rawEncoder{}
+	return &rawEncoder{}
 }
 
 // rawEncoder sends float32 little-endian with NaN as -FLT_MAX, the blank
 // marker of the frontend's shader (it skips nan_encodings for raw tiles).
-type rawEncoder struct{}
+type rawEncoder struct {
+	buf []byte
+}
 
-func (rawEncoder) encode(dst *icd.TileData, data []float32, _ float32) (icd.CompressionType, float32) {
-	dst.ImageData = tiles.AppendUncompressed(make([]byte, 0, 4*len(data)), data)
+func (r *rawEncoder) encode(dst *icd.TileData, data []float32, _ float32) (icd.CompressionType, float32) {
+	r.buf = tiles.AppendUncompressed(r.buf[:0], data)
+	dst.ImageData = r.buf
 	return icd.CompressionType_NONE, 0
 }
 
@@ -51,22 +57,27 @@ const (
 // zfpEncoder sends ZFP fixed-precision streams plus the NaN run lengths
 // the frontend uses to blank pixels again.
 type zfpEncoder struct {
-	enc zfp.Encoder
+	enc        zfp.Encoder
+	stream     []byte // scratch: the stream at the asked precision
+	full       []byte // scratch: the stream at full precision
+	nanEncoded []byte // scratch: NaN run lengths
 }
 
 func (z *zfpEncoder) encode(dst *icd.TileData, data []float32, quality float32) (icd.CompressionType, float32) {
 	w, h := int(dst.Width), int(dst.Height)
-	dst.NanEncodings = tiles.AppendNaNEncodings(nil, data)
-	if len(dst.NanEncodings) > 4 { // more than one run: some NaN
+	z.nanEncoded = tiles.AppendNaNEncodings(z.nanEncoded[:0], data)
+	dst.NanEncodings = z.nanEncoded
+	if len(z.nanEncoded) > 4 { // more than one run: some NaN
 		tiles.FillNaNBlocks(data, w, h)
 	}
 	prec := max(1, min(fullPrec, int(math.Round(float64(quality)))))
-	dst.ImageData = z.enc.Encode(nil, data, w, h, prec)
+	z.stream = z.enc.Encode(z.stream[:0], data, w, h, prec)
+	dst.ImageData = z.stream
 	raw := 4 * len(data)
-	if prec < fullPrec && raw > bumpRatio*len(dst.ImageData) {
-		full := z.enc.Encode(nil, data, w, h, fullPrec)
-		if raw > keepRatio*len(full) {
-			dst.ImageData = full
+	if prec < fullPrec && raw > bumpRatio*len(z.stream) {
+		z.full = z.enc.Encode(z.full[:0], data, w, h, fullPrec)
+		if raw > keepRatio*len(z.full) {
+			dst.ImageData = z.full
 			return icd.CompressionType_ZFP, fullPrec
 		}
 	}
