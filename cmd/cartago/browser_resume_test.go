@@ -141,8 +141,7 @@ func TestBrowserResumesAfterKill(t *testing.T) {
 	nErrors := b.rec.frames(false, ev(icd.EventType_ERROR_DATA))
 
 	retry := time.Now()
-	b.click("the Retry button of the disconnect dialog",
-		`//div[contains(@class,"bp6-alert")]//button[normalize-space(.)="Retry"]`, uiTimeout)
+	clickRetry(b)
 	b.waitMessage(true, ev(icd.EventType_REGISTER_VIEWER), fmt.Sprintf("REGISTER_VIEWER with the old session id %d", id), func(p []byte) bool {
 		var m icd.RegisterViewer
 		return proto.Unmarshal(p, &m) == nil && m.SessionId == id
@@ -363,4 +362,29 @@ func disconnectAllowance(t *testing.T, pageURL string) healthAllowance {
 		regexp.MustCompile(`^console\.error: \[Blueprint\] Unable to load 40px icon 'offline' ChunkLoadError: Loading chunk \d+ failed\.\n\(error: ` +
 			chunk + `\)(\n\s+at [^\n]*)*$`),
 	}}
+}
+
+// clickRetry clicks the disconnect dialog's Retry button until the page
+// reconnects: a click that lands while the dialog is still animating in
+// is lost (seen on a loaded machine), and the real user would click again.
+func clickRetry(b *browser) {
+	b.t.Helper()
+	const retryButton = `//div[contains(@class,"bp6-alert")]//button[normalize-space(.)="Retry"]`
+	const dialogOpen = `document.evaluate('` + retryButton + `', document, null, XPathResult.BOOLEAN_TYPE, null).booleanValue`
+	before := b.rec.frames(true, ev(icd.EventType_REGISTER_VIEWER))
+	for attempt := 1; attempt <= 3; attempt++ {
+		// A click already taken closes the dialog; then only wait.
+		if attempt == 1 || evalJS[bool](b, dialogOpen) {
+			b.click("the Retry button of the disconnect dialog", retryButton, uiTimeout)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			if b.rec.frames(true, ev(icd.EventType_REGISTER_VIEWER)) > before {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		b.t.Logf("no REGISTER_VIEWER 5 s after Retry attempt %d", attempt)
+	}
+	b.fail("the page sent no REGISTER_VIEWER after three Retry attempts")
 }
