@@ -31,40 +31,17 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="/usr/local/go/bin:${PATH}"
 
-log() { printf 'bench-imaging: %s\n' "$*" >&2; }
+bench=bench-imaging
+source scripts/bench-lib.sh
 
 rounds="${CARTAGO_BENCH_ROUNDS:-5}"
 reps="${CARTAGO_BENCH_REPS:-7}"
 benchtime="${CARTAGO_BENCH_BENCHTIME:-20x}"
-export GOMAXPROCS="${GOMAXPROCS:-2}"
-export CARTAGO_BENCH_SAMPLE="${CARTAGO_BENCH_SAMPLE:-${TMPDIR:-/tmp}/cartago-bench-sample}"
-out="${CARTAGO_BENCH_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/bench-imaging.XXXXXX")}"
-mkdir -p "${out}"
-python="${CARTAGO_BENCH_PYTHON:-/usr/bin/python3}"
-[[ -x "${python}" ]] || python="python3"
 
-install_python() {
-  "${python}" -c 'import numpy, astropy' 2>/dev/null && return
-  log "installing Debian's python3-numpy and python3-astropy"
-  local sudo=""
-  if [[ "$(id -u)" -ne 0 ]]; then
-    if ! command -v sudo >/dev/null 2>&1; then
-      log "numpy and astropy are missing and this is not root; install them: apt-get install python3-numpy python3-astropy"
-      exit 1
-    fi
-    sudo="sudo"
-  fi
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-numpy python3-astropy >/dev/null
-  "${python}" -c 'import numpy, astropy' || { log "${python} still cannot import numpy and astropy"; exit 1; }
-}
-
-# numpy without the OpenBLAS overrides some environments set (perf.md (e)).
-py() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "${python}" scripts/bench_imaging.py "$@"; }
+py() { run_python scripts/bench_imaging.py "$@"; }
 
 install_python
-log "sample data in ${CARTAGO_BENCH_SAMPLE}"
-go run ./cmd/cartago sample-data "${CARTAGO_BENCH_SAMPLE}" >/dev/null
+sample_data
 go build -o "${out}/benchimaging" ./scripts/benchimaging
 go test -c -o "${out}/ws.test" ./ws
 
