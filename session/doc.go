@@ -3,6 +3,15 @@
 // Client per connection and feeds it decoded frames. Handlers return Go
 // errors; Client.Handle is the one place where they become ERROR_DATA.
 //
-// Lock order: Manager.mu, then anything inside a Session. A Client's own
-// fields are touched only from the connection's read loop.
+// Work that reads pixels runs on per-image workers (frame.work for tiles,
+// histograms, cursor and statistics; frame.spectra for region spectra),
+// so handlers return at once and the read loop stays responsive. The
+// checkpointer goroutine writes snapshots; handlers only mark sessions
+// dirty.
+//
+// Lock order: Manager.mu, then Session.mu (the attached client). The
+// other Session locks — amu (animation), fmu (frames), rmu (regions) —
+// are never held together, nor across a call that takes another lock;
+// frame.mu and worker.mu are leaves. A Client's own fields are touched
+// only from the connection's read loop.
 package session
