@@ -146,6 +146,7 @@ func (s *Session) animationTiles(id int32, tiles []int32, quality float32) bool 
 
 func (a *animation) run(ctx context.Context, f *frame) {
 	defer close(a.done)
+	defer f.recovered(ctx, "animation")
 	next := time.Now()
 	for sent := 0; ; sent++ {
 		if !a.waitTurn(ctx, sent, next) {

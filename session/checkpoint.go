@@ -54,6 +54,7 @@ func (c *checkpointer) stop() {
 
 func (c *checkpointer) run(ctx context.Context) {
 	defer close(c.done)
+	defer logRecovered(c.log, "checkpoint writer")
 	timer := time.NewTimer(c.every)
 	defer timer.Stop()
 	for {

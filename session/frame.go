@@ -74,7 +74,8 @@ func openFrame(s *Session, folder *Folder, id int32, dir, name, hdu string) (*fr
 		seq: s.seq.Add(1),
 	}
 	f.bright = brightnessOf(img.HDU)
-	f.work, f.spectra = startWorker(), startWorker()
+	f.work = startWorker(func(ctx context.Context) { f.recovered(ctx, "image work") })
+	f.spectra = startWorker(func(ctx context.Context) { f.recovered(ctx, "spectral profile") })
 	return f, nil
 }
 

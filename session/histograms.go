@@ -190,8 +190,10 @@ func (f *frame) setCubeHistogram(configs []*icd.HistogramConfig) {
 		_, st := f.current()
 		ctx, cancel := context.WithCancel(f.work.ctx)
 		f.cubeCancel, f.cubeDone = cancel, make(chan struct{})
+		done := f.cubeDone
 		go func() {
-			defer close(f.cubeDone)
+			defer close(done)
+			defer f.recovered(ctx, "cube histogram")
 			f.runCubeHistogram(ctx, cfg, st)
 		}()
 	}})

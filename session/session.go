@@ -99,6 +99,9 @@ func (s *Session) takePendingImage(id int32) *store.Image {
 // session is detached the message is dropped (the frontend re-requests
 // what it needs after reconnecting).
 func (s *Session) send(ctx context.Context, t icd.EventType, m proto.Message) {
+	if ctx.Err() != nil {
+		return // superseded work: nothing of it goes out any more
+	}
 	if c := s.attached(); c != nil {
 		c.send(ctx, t, 0, m)
 	}

@@ -149,7 +149,11 @@ func (f *frame) sendTiles(ctx context.Context, req tileRequest) {
 		FileId: f.id, Channel: int32(req.channel), Stokes: int32(req.stokes),
 		SyncId: f.sess.syncID.Add(1), AnimationId: req.animationID, TileCount: int32(len(valid)),
 	}
-	f.sess.send(ctx, icd.EventType_RASTER_TILE_SYNC, sync)
+	if ctx.Err() != nil {
+		return // superseded before it started
+	}
+	// Start and end go out together or not at all, whatever ctx does.
+	f.sess.send(context.WithoutCancel(ctx), icd.EventType_RASTER_TILE_SYNC, sync)
 	f.renderTiles(ctx, req, sync.SyncId, valid)
 	end := proto.CloneOf(sync)
 	end.EndSync = true
@@ -178,6 +182,7 @@ func (f *frame) renderTiles(ctx context.Context, req tileRequest, syncID int32, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer f.recovered(ctx, "tile rendering")
 			var buf []float32
 			ct := req.compression
 			if f.sess.rawTiles {

@@ -47,6 +47,8 @@ type worker struct {
 	done   chan struct{}
 	poke   chan struct{} // capacity 1: "the queue changed"
 
+	onPanic func(ctx context.Context) // immutable; deferred around each job
+
 	mu        sync.Mutex
 	queue     []job              // guarded by mu
 	running   jobKind            // guarded by mu; valid while runCancel != nil
@@ -54,9 +56,11 @@ type worker struct {
 	runCancel context.CancelFunc // guarded by mu; cancels the running job
 }
 
-func startWorker() *worker {
+// startWorker starts a worker; onPanic, if set, is deferred around each
+// job and must recover.
+func startWorker(onPanic func(ctx context.Context)) *worker {
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &worker{ctx: ctx, cancel: cancel, done: make(chan struct{}), poke: make(chan struct{}, 1)}
+	w := &worker{ctx: ctx, cancel: cancel, done: make(chan struct{}), poke: make(chan struct{}, 1), onPanic: onPanic}
 	go w.loop()
 	return w
 }
@@ -158,13 +162,21 @@ func (w *worker) loop() {
 		if !ok {
 			return
 		}
-		j.run(ctx)
+		w.runJob(ctx, j)
 		j.finish()
 		w.mu.Lock()
 		w.runCancel()
 		w.runCancel = nil
 		w.mu.Unlock()
 	}
+}
+
+// runJob runs j, turning a panic into onPanic's report.
+func (w *worker) runJob(ctx context.Context, j job) {
+	if w.onPanic != nil {
+		defer w.onPanic(ctx)
+	}
+	j.run(ctx)
 }
 
 // next waits for a job and marks it running.

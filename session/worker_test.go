@@ -10,7 +10,7 @@ import (
 // TestWorkerPolicies checks the queue rules with jobs that record what
 // ran and whether they were cancelled.
 func TestWorkerPolicies(t *testing.T) {
-	w := startWorker()
+	w := startWorker(nil)
 	defer w.stop()
 	release := make(chan struct{})
 	started := make(chan struct{})
@@ -55,7 +55,7 @@ func TestWorkerPolicies(t *testing.T) {
 }
 
 func TestWorkerCursorLatestWins(t *testing.T) {
-	w := startWorker()
+	w := startWorker(nil)
 	defer w.stop()
 	block := make(chan struct{})
 	w.add(job{kind: jobData, run: func(context.Context) { <-block }})
@@ -77,7 +77,7 @@ func TestWorkerCursorLatestWins(t *testing.T) {
 }
 
 func TestWorkerLatestPerKey(t *testing.T) {
-	w := startWorker()
+	w := startWorker(nil)
 	defer w.stop()
 	started := make(chan struct{})
 	var mu sync.Mutex
