@@ -115,23 +115,39 @@ func (s *Session) frame(id int32) *frame {
 }
 
 // putFrame registers f, closing an image already under its id (the
-// frontend reuses an id to replace an image).
+// frontend reuses an id to replace an image) with its regions.
 func (s *Session) putFrame(f *frame) {
+	s.closeFramesWhere(func(id int32) bool { return id == f.id })
 	s.fmu.Lock()
-	old := s.frames[f.id]
 	s.frames[f.id] = f
 	s.fmu.Unlock()
-	if old != nil {
-		old.close()
-	}
 }
 
 // closeFramesExcept closes every image whose id is not in keep.
 func (s *Session) closeFramesExcept(keep map[int32]bool) {
+	s.closeFramesWhere(func(id int32) bool { return !keep[id] })
+}
+
+// closeFrame closes file id; -1 closes every image. It reports whether
+// anything was closed.
+func (s *Session) closeFrame(id int32) bool {
+	return s.closeFramesWhere(func(fid int32) bool { return id == -1 || fid == id }) > 0
+}
+
+// closeFramesWhere closes the images whose id matches: an animation
+// playing one of them stops, their work ends and their regions go. It
+// returns how many were closed.
+func (s *Session) closeFramesWhere(match func(id int32) bool) int {
+	s.amu.Lock()
+	playing := s.anim != nil && match(s.anim.fileID)
+	s.amu.Unlock()
+	if playing {
+		s.stopAnimation()
+	}
 	s.fmu.Lock()
 	var closing []*frame
 	for id, f := range s.frames {
-		if !keep[id] {
+		if match(id) {
 			closing = append(closing, f)
 			delete(s.frames, id)
 		}
@@ -141,31 +157,7 @@ func (s *Session) closeFramesExcept(keep map[int32]bool) {
 		f.close()
 		s.dropRegionsOn(f.id)
 	}
-}
-
-// closeFrame closes file id; -1 closes every image. It reports whether
-// anything was closed.
-func (s *Session) closeFrame(id int32) bool {
-	s.amu.Lock()
-	playing := s.anim != nil && (id == -1 || s.anim.fileID == id)
-	s.amu.Unlock()
-	if playing {
-		s.stopAnimation()
-	}
-	s.fmu.Lock()
-	var closing []*frame
-	for fid, f := range s.frames {
-		if id == -1 || fid == id {
-			closing = append(closing, f)
-			delete(s.frames, fid)
-		}
-	}
-	s.fmu.Unlock()
-	for _, f := range closing {
-		f.close()
-		s.dropRegionsOn(f.id)
-	}
-	return len(closing) > 0
+	return len(closing)
 }
 
 func (s *Session) attached() *Client {

@@ -209,3 +209,17 @@ func TestRegionErrors(t *testing.T) {
 		t.Fatalf("after errors: %+v", ack)
 	}
 }
+
+// TestReplacedImageDropsItsRegions: the frontend reuses a file id to
+// replace an image; the old image's regions go with it.
+func TestReplacedImageDropsItsRegions(t *testing.T) {
+	c := imageClient(t)
+	openCube(t, c, 0)
+	ack := setRegion(t, c, 2, 0, -1, box(10, 10, 4, 4))
+	openCube(t, c, 0)
+	sendMsg(t, c, icd.EventType_SET_STATS_REQUIREMENTS, 30, 3, &icd.SetStatsRequirements{FileId: 0, RegionId: ack.RegionId,
+		StatsConfigs: []*icd.SetStatsRequirements_StatsConfig{{Coordinate: "z", StatsTypes: allStats}}})
+	if e := expect(t, c, icd.EventType_ERROR_DATA, &icd.ErrorData{}); !strings.Contains(e.Message, "does not exist") {
+		t.Fatalf("region of a replaced image: %q", e.Message)
+	}
+}

@@ -106,25 +106,19 @@ func (im *Image) ReadRows(dst []float32, channel, stokes, y0, rows int) error {
 		return err
 	}
 	base := int64(channel)*im.sz + int64(stokes)*im.ss + int64(y0)*im.sy
-	return im.withData(func(data []byte) {
-		for y := range rows {
-			row := dst[y*w : (y+1)*w]
-			off := base + int64(y)*im.sy
-			if im.sx == 1 {
-				im.dec.run(row, data[off*im.bpp:])
-				continue
-			}
-			for x := range row {
-				row[x] = im.dec.at(data[(off+int64(x)*im.sx)*im.bpp:])
-			}
-		}
-	})
+	return im.withData(func(data []byte) { im.readRows(dst, data, base, rows) })
 }
 
 // readStrided decodes a plane whose render axes are not axes 1 and 2.
 func (im *Image) readStrided(dst []float32, data []byte, base int64) {
+	im.readRows(dst, data, base, im.Layout.Height)
+}
+
+// readRows decodes rows rows of Width values each, the first at offset
+// base (in values) of data, row by row with the image's strides.
+func (im *Image) readRows(dst []float32, data []byte, base int64, rows int) {
 	w := im.Layout.Width
-	for y := 0; y < im.Layout.Height; y++ {
+	for y := range rows {
 		row := dst[y*w : (y+1)*w]
 		off := base + int64(y)*im.sy
 		if im.sx == 1 {
