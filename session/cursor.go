@@ -51,6 +51,9 @@ func (c *Client) handleSetSpatialRequirements(r request) error {
 		r, err := c.session.updateRegion(f.id, msg.RegionId, func(r *regionState) {
 			r.spatial = msg.SpatialProfiles
 		})
+		if clearsGoneRegion(err, len(msg.SpatialProfiles)) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}

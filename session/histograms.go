@@ -113,6 +113,9 @@ func (c *Client) handleSetHistogramRequirements(r request) error {
 			same = equalMessages(r.hists, msg.Histograms)
 			r.hists = msg.Histograms
 		})
+		if clearsGoneRegion(err, len(msg.Histograms)) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}

@@ -131,6 +131,20 @@ func (c *Client) handleRemoveRegion(r request) error {
 	return nil
 }
 
+// noRegionError is the error for a region id the session does not have.
+type noRegionError int32
+
+func (e noRegionError) Error() string { return fmt.Sprintf("region %d does not exist", int32(e)) }
+
+// clearsGoneRegion reports whether err comes from clearing (n == 0) the
+// requirements of a region that does not exist: the frontend does that
+// after REMOVE_REGION and for regions it never created, and it is not an
+// error worth telling the user about.
+func clearsGoneRegion(err error, n int) bool {
+	var gone noRegionError
+	return n == 0 && errors.As(err, &gone)
+}
+
 // region returns a copy of region id if it is defined on file fileID.
 func (s *Session) region(fileID, id int32) (*regionState, error) {
 	s.rmu.Lock()
@@ -138,7 +152,7 @@ func (s *Session) region(fileID, id int32) (*regionState, error) {
 	r := s.regions[id]
 	switch {
 	case r == nil:
-		return nil, fmt.Errorf("region %d does not exist", id)
+		return nil, noRegionError(id)
 	case r.fileID != fileID:
 		return nil, fmt.Errorf("region %d is defined on file %d; analysis on other (matched) images is %w", id, r.fileID, ErrUnsupported)
 	}
@@ -154,7 +168,7 @@ func (s *Session) updateRegion(fileID, id int32, fn func(r *regionState)) (*regi
 	defer s.rmu.Unlock()
 	r := s.regions[id]
 	if r == nil {
-		return nil, fmt.Errorf("region %d does not exist", id)
+		return nil, noRegionError(id)
 	}
 	fn(r)
 	return r.clone(), nil

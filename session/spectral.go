@@ -29,6 +29,9 @@ func (c *Client) handleSetSpectralRequirements(r request) error {
 		r, err := c.session.updateRegion(f.id, msg.RegionId, func(r *regionState) {
 			r.spectral = msg.SpectralProfiles
 		})
+		if clearsGoneRegion(err, len(msg.SpectralProfiles)) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}

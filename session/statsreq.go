@@ -30,6 +30,9 @@ func (c *Client) handleSetStatsRequirements(r request) error {
 		same = equalMessages(r.stats, msg.StatsConfigs)
 		r.stats = msg.StatsConfigs
 	})
+	if clearsGoneRegion(err, len(msg.StatsConfigs)) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}

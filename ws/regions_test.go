@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 	"google.golang.org/protobuf/proto"
@@ -221,5 +222,52 @@ func TestReplacedImageDropsItsRegions(t *testing.T) {
 		StatsConfigs: []*icd.SetStatsRequirements_StatsConfig{{Coordinate: "z", StatsTypes: allStats}}})
 	if e := expect(t, c, icd.EventType_ERROR_DATA, &icd.ErrorData{}); !strings.Contains(e.Message, "does not exist") {
 		t.Fatalf("region of a replaced image: %q", e.Message)
+	}
+}
+
+// TestClearingRequirementsOfGoneRegion: after REMOVE_REGION the frontend
+// clears the region's requirements, and it clears those of the image
+// "region" -1 for spatial profiles; like the reference, that is no error.
+// Setting requirements on a region that is gone still is one.
+func TestClearingRequirementsOfGoneRegion(t *testing.T) {
+	c := imageClient(t)
+	openCube(t, c, 0)
+	ack := setRegion(t, c, 2, 0, -1, box(10, 10, 4, 4))
+	sendMsg(t, c, icd.EventType_REMOVE_REGION, 30, 3, &icd.RemoveRegion{RegionId: ack.RegionId})
+	for _, id := range []int32{ack.RegionId, -1, 77} {
+		sendMsg(t, c, icd.EventType_SET_SPATIAL_REQUIREMENTS, 30, 4, &icd.SetSpatialRequirements{FileId: 0, RegionId: id})
+		sendMsg(t, c, icd.EventType_SET_STATS_REQUIREMENTS, 30, 5, &icd.SetStatsRequirements{FileId: 0, RegionId: id})
+		sendMsg(t, c, icd.EventType_SET_SPECTRAL_REQUIREMENTS, 30, 6, &icd.SetSpectralRequirements{FileId: 0, RegionId: id})
+		if id != -1 { // -1 is the image's histograms, which exist
+			sendMsg(t, c, icd.EventType_SET_HISTOGRAM_REQUIREMENTS, 30, 7, &icd.SetHistogramRequirements{FileId: 0, RegionId: id})
+		}
+	}
+	noErrorsToPong(t, c)
+	sendMsg(t, c, icd.EventType_SET_SPATIAL_REQUIREMENTS, 30, 8, &icd.SetSpatialRequirements{FileId: 0, RegionId: ack.RegionId,
+		SpatialProfiles: []*icd.SetSpatialRequirements_SpatialConfig{{Coordinate: "x"}}})
+	if e := expect(t, c, icd.EventType_ERROR_DATA, &icd.ErrorData{}); !strings.Contains(e.Message, "does not exist") {
+		t.Fatalf("spatial profiles of a removed region: %q", e.Message)
+	}
+}
+
+// noErrorsToPong sends PING and reads up to the PONG, failing on any
+// ERROR_DATA on the way.
+func noErrorsToPong(t *testing.T, c *websocket.Conn) {
+	t.Helper()
+	must(t, c.WriteMessage(websocket.TextMessage, []byte("PING")))
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		kind, data, err := c.ReadMessage()
+		must(t, err)
+		if kind == websocket.TextMessage && string(data) == "PONG" {
+			return
+		}
+		h, p, err := icd.DecodeFrame(data)
+		must(t, err)
+		if h.Type == icd.EventType_ERROR_DATA {
+			var e icd.ErrorData
+			must(t, proto.Unmarshal(p, &e))
+			t.Errorf("ERROR_DATA: %q", e.Message)
+		}
 	}
 }
