@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -16,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
@@ -167,17 +165,13 @@ func TestBrowserRegionStatsAndContours(t *testing.T) {
 	// cross them, and every vertex can be checked against the pixels.
 	b.click("the contour dialog's Configuration tab", `[data-testid="contour-dailog-config-tab-title"]`, uiTimeout)
 	smoothing := `[data-testid="contour-dialog"] .contour-config-panel select`
-	keyCtx, cancel := context.WithTimeout(b.ctx, uiTimeout)
-	err := chromedp.Do(keyCtx, chromedp.SendKeys(smoothing, "N")) // a select's type-ahead: "No smoothing"
-	cancel()
-	if err != nil {
-		b.fail("choosing No smoothing in the contour dialog: %v", err)
-	}
+	b.selectOption("the contour dialog's smoothing mode", smoothing, "No smoothing")
 	pollJS[bool](b, "the contour dialog's smoothing mode to read No smoothing", `(() => {
 		const s = document.querySelector(`+strconv.Quote(smoothing)+`); return s && s.options[s.selectedIndex].text === 'No smoothing' })()`, uiTimeout)
 	nSet := b.rec.frames(true, ev(icd.EventType_SET_CONTOUR_PARAMETERS))
 	nContour := b.rec.frames(false, ev(icd.EventType_CONTOUR_IMAGE_DATA))
-	b.click("the contour dialog's Apply button", `[data-testid="contour-config-apply-button"]:not(.bp6-disabled):not([disabled])`, uiTimeout)
+	b.clickUntilSent("the contour dialog's Apply button", `[data-testid="contour-config-apply-button"]:not(.bp6-disabled):not([disabled])`,
+		ev(icd.EventType_SET_CONTOUR_PARAMETERS), uiTimeout)
 	applied := time.Now()
 	p := b.waitMessageFrom(true, ev(icd.EventType_SET_CONTOUR_PARAMETERS), nSet, "SET_CONTOUR_PARAMETERS with levels", func(p []byte) bool {
 		var m icd.SetContourParameters

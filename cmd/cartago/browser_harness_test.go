@@ -282,6 +282,65 @@ func (b *browser) click(what, sel string, timeout time.Duration) {
 	}
 }
 
+// clickUntilSent clicks sel until the page sends a message of event ev,
+// at most three times, and fails if it never does. Under load a click can
+// land while the frontend is still re-rendering the control and be lost;
+// a lost click is the browser's, not the server's, so it is retried.
+func (b *browser) clickUntilSent(what, sel string, ev uint16, timeout time.Duration) {
+	b.t.Helper()
+	n := b.rec.frames(true, ev)
+	for attempt := 1; attempt <= 3; attempt++ {
+		if attempt > 1 && !b.present(sel) {
+			// The click was taken after all and closed its dialog;
+			// only wait.
+			b.waitFrame(true, ev, n+1, timeout)
+			return
+		}
+		b.click(what, sel, timeout)
+		deadline := time.After(timeout / 3)
+	wait:
+		for b.rec.frames(true, ev) == n {
+			select {
+			case <-b.rec.changed:
+			case <-deadline:
+				b.t.Logf("clicking %s sent no event %d within %v (attempt %d)", what, ev, timeout/3, attempt)
+				break wait
+			}
+		}
+		if b.rec.frames(true, ev) > n {
+			return
+		}
+	}
+	b.fail("clicking %s three times never sent event %d", what, ev)
+}
+
+// present reports whether the page has an element matching sel, a CSS
+// selector or, starting with "/", an XPath expression.
+func (b *browser) present(sel string) bool {
+	b.t.Helper()
+	if strings.HasPrefix(sel, "/") {
+		return evalJS[bool](b, `document.evaluate(`+strconv.Quote(sel)+`, document, null, XPathResult.BOOLEAN_TYPE, null).booleanValue`)
+	}
+	return evalJS[bool](b, `!!document.querySelector(`+strconv.Quote(sel)+`)`)
+}
+
+// selectOption picks the option of the <select> sel whose text is text,
+// the way a user's choice reaches React: the value, then a change event.
+func (b *browser) selectOption(what, sel, text string) {
+	b.t.Helper()
+	ok := evalJS[bool](b, `(() => {
+		const s = document.querySelector(`+strconv.Quote(sel)+`);
+		if (!s) return false;
+		const o = Array.from(s.options).find(o => o.text === `+strconv.Quote(text)+`);
+		if (!o) return false;
+		Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set.call(s, o.value);
+		s.dispatchEvent(new Event('change', {bubbles: true}));
+		return true })()`)
+	if !ok {
+		b.fail("%s (%s) has no option %q", what, sel, text)
+	}
+}
+
 // pollJS waits until a JavaScript expression is truthy and returns its value.
 func pollJS[T any](b *browser, what, expr string, timeout time.Duration) T {
 	b.t.Helper()

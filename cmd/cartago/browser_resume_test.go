@@ -58,7 +58,7 @@ func TestBrowserResumesAfterKill(t *testing.T) {
 
 	// State to restore: the last channel, chosen with the Animator.
 	b.click("the Animator tab", `[data-testid="animator-0-header-title"]`, uiTimeout)
-	b.click("the Animator's Last button", `[data-testid="animator-last-button"]`, uiTimeout)
+	b.clickUntilSent("the Animator's Last button", `[data-testid="animator-last-button"]`, ev(icd.EventType_SET_IMAGE_CHANNELS), uiTimeout)
 	waitChannelTiles(b, 0, last)
 	b.waitChanged(first, drawTimeout)
 

@@ -110,8 +110,8 @@ func TestBrowserOpensFromFileBrowser(t *testing.T) {
 
 	// The dialog's primary button; the frontend enables it once the file
 	// info arrived (it has disabled="" until then).
-	b.click("the file browser's Load button",
-		`//div[contains(@class,"bp6-dialog-footer-actions")]//a[normalize-space(.)="Load" and not(@disabled)]`, uiTimeout)
+	b.clickUntilSent("the file browser's Load button",
+		`//div[contains(@class,"bp6-dialog-footer-actions")]//a[normalize-space(.)="Load" and not(@disabled)]`, ev(icd.EventType_OPEN_FILE), uiTimeout)
 	b.waitMessage(true, uint16(icd.EventType_OPEN_FILE), "OPEN_FILE for "+sampleCube, func(p []byte) bool {
 		var m icd.OpenFile
 		return proto.Unmarshal(p, &m) == nil && m.File == sampleCube
@@ -152,7 +152,7 @@ func TestBrowserChannelAndCursor(t *testing.T) {
 	// The Animator shares a tab set with the Image List in the default
 	// layout; its tab title and buttons carry data-testid attributes.
 	b.click("the Animator tab", `[data-testid="animator-0-header-title"]`, uiTimeout)
-	b.click("the Animator's Last button", `[data-testid="animator-last-button"]`, uiTimeout)
+	b.clickUntilSent("the Animator's Last button", `[data-testid="animator-last-button"]`, ev(icd.EventType_SET_IMAGE_CHANNELS), uiTimeout)
 	b.waitMessage(true, uint16(icd.EventType_SET_IMAGE_CHANNELS), fmt.Sprintf("SET_IMAGE_CHANNELS for channel %d", last), func(p []byte) bool {
 		var m icd.SetImageChannels
 		return proto.Unmarshal(p, &m) == nil && m.Channel == int32(last)
