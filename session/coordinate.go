@@ -29,25 +29,35 @@ func parseCoordinate(coord string, current int, l fits.Layout) (axis string, sto
 	if !strings.Contains("xyz", axis) {
 		return "", 0, fmt.Errorf("profile coordinate %q: axis must be x, y or z", coord)
 	}
+	stokes, err = parseStokes(prefix, current, l)
+	if err != nil {
+		return "", 0, fmt.Errorf("profile coordinate %q: %w", coord, err)
+	}
+	return axis, stokes, nil
+}
+
+// parseStokes returns the Stokes index a polarization prefix names: the
+// current one for "", else the plane with that Stokes code.
+func parseStokes(prefix string, current int, l fits.Layout) (int, error) {
 	if prefix == "" {
-		return axis, current, nil
+		return current, nil
 	}
 	for _, p := range computedStokes {
 		if p == prefix {
-			return "", 0, fmt.Errorf("profile coordinate %q: computed polarization %s is %w", coord, p, ErrUnsupported)
+			return 0, fmt.Errorf("computed polarization %s is %w", p, ErrUnsupported)
 		}
 	}
 	code, ok := stokesCodes[prefix]
 	if !ok {
-		return "", 0, fmt.Errorf("profile coordinate %q: unknown polarization %q", coord, prefix)
+		return 0, fmt.Errorf("unknown polarization %q", prefix)
 	}
 	if l.StokesValues == nil && code == 1 {
-		return axis, 0, nil // an image without a Stokes axis is Stokes I
+		return 0, nil // an image without a Stokes axis is Stokes I
 	}
 	for i, c := range l.StokesValues {
 		if c == code {
-			return axis, i, nil
+			return i, nil
 		}
 	}
-	return "", 0, fmt.Errorf("profile coordinate %q: the image has no %s plane", coord, prefix)
+	return 0, fmt.Errorf("the image has no %s plane", prefix)
 }

@@ -57,7 +57,7 @@ func (c *Client) handleSetSpatialRequirements(r request) error {
 		if err != nil {
 			return err
 		}
-		f.work.add(job{kind: jobData, run: func(ctx context.Context) { f.sendPointProfiles(ctx, r) }})
+		f.queueRegionSpatial(r)
 		return nil
 	}
 	f.mu.Lock()

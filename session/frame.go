@@ -33,6 +33,7 @@ type frame struct {
 	work     *worker           // tiles, histograms, cursor, statistics
 	spectra  *worker           // region spectral profiles, which may take long
 	bright   region.Brightness // turns sums into flux densities
+	sky      skyStep           // pixel size on the sky, for line profiles
 
 	mu       sync.Mutex
 	channel  int                                           // guarded by mu; the client's current channel
@@ -74,6 +75,7 @@ func openFrame(s *Session, folder *Folder, id int32, dir, name, hdu string) (*fr
 		seq: s.seq.Add(1),
 	}
 	f.bright = brightnessOf(img.HDU)
+	f.sky = skyStepOf(img.HDU)
 	f.work = startWorker(func(ctx context.Context) { f.recovered(ctx, "image work") })
 	f.spectra = startWorker(func(ctx context.Context) { f.recovered(ctx, "spectral profile") })
 	return f, nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"cartago/icd"
@@ -21,13 +22,13 @@ const regionProgressEvery = time.Second
 // spectra false the spectral profiles are kept (they do not depend on the
 // channel).
 func (f *frame) refreshRegion(r *regionState, spectra bool) {
-	if len(r.stats)+len(r.hists)+len(r.spatial) > 0 {
+	if len(r.stats)+len(r.hists) > 0 {
 		f.work.add(job{kind: jobData, run: func(ctx context.Context) {
 			f.sendRegionStats(ctx, r)
 			f.sendRegionHistograms(ctx, r)
-			f.sendPointProfiles(ctx, r)
 		}})
 	}
+	f.queueRegionSpatial(r)
 	if spectra && len(r.spectral) > 0 {
 		f.spectra.add(job{kind: jobLatest, key: regionKey(r.id), run: func(ctx context.Context) {
 			f.sendRegionSpectra(ctx, r)
@@ -41,7 +42,7 @@ func (f *frame) sendRegionData(ctx context.Context) {
 	for _, r := range f.sess.regionsOn(f.id) {
 		f.sendRegionStats(ctx, r)
 		f.sendRegionHistograms(ctx, r)
-		f.sendPointProfiles(ctx, r)
+		f.sendRegionSpatial(ctx, r)
 	}
 }
 
@@ -155,15 +156,32 @@ func pointOf(r *regionState) (x, y int, ok bool) {
 	return int(math.Round(p.X)), int(math.Round(p.Y)), true
 }
 
-// sendPointProfiles sends the spatial profiles of a point region, as for
-// the cursor. Worker only.
-func (f *frame) sendPointProfiles(ctx context.Context, r *regionState) {
+// queueRegionSpatial queues the spatial profiles of region r; only the
+// newest position of a region matters while the user drags it.
+func (f *frame) queueRegionSpatial(r *regionState) {
 	if len(r.spatial) == 0 {
+		return
+	}
+	f.work.add(job{kind: jobLatest, key: "spatial " + regionKey(r.id), run: func(ctx context.Context) {
+		f.sendRegionSpatial(ctx, r)
+	}})
+}
+
+// sendRegionSpatial sends the spatial profiles of a point region, as for
+// the cursor, or of a line or polyline region, along it; other shapes
+// have none, as in the reference. Worker only.
+func (f *frame) sendRegionSpatial(ctx context.Context, r *regionState) {
+	if len(r.spatial) == 0 {
+		return
+	}
+	if r.desc.Kind == region.KindLine || r.desc.Kind == region.KindPolyline {
+		f.sendLineProfiles(ctx, r)
 		return
 	}
 	x, y, ok := pointOf(r)
 	if !ok {
-		f.reportError(ctx, fmt.Errorf("spatial profiles of region %d: only point regions are %s", r.id, "supported"))
+		f.reportError(ctx, fmt.Errorf("spatial profiles of region %d: a %s region has none; only points, lines and polylines do",
+			r.id, strings.ToLower(icd.RegionType(r.desc.Kind).String())))
 		return
 	}
 	if x >= 0 && y >= 0 && x < f.layout.Width && y < f.layout.Height {

@@ -126,7 +126,9 @@ func (c *Client) handleRemoveRegion(r request) error {
 	}
 	s.masks.Invalidate(int(msg.RegionId))
 	if f := s.frame(reg.fileID); f != nil {
-		f.spectra.add(job{kind: jobLatest, key: regionKey(msg.RegionId), run: func(context.Context) {}}) // cancels its running profile
+		// Cancel its running and queued profiles.
+		f.spectra.add(job{kind: jobLatest, key: regionKey(msg.RegionId), run: func(context.Context) {}})
+		f.work.add(job{kind: jobLatest, key: "spatial " + regionKey(msg.RegionId), run: func(context.Context) {}})
 	}
 	return nil
 }

@@ -893,7 +893,7 @@ func checkErrorData(b *browser, regionID int32) {
 			asked++
 		}
 	}
-	expected := fmt.Sprintf("spatial profiles of region %d: only point regions are supported", regionID)
+	expected := fmt.Sprintf("spatial profiles of region %d: a rectangle region has none; only points, lines and polylines do", regionID)
 	refused := 0
 	for _, p := range b.rec.payloadsFrom(false, ev(icd.EventType_ERROR_DATA), 0) {
 		var m icd.ErrorData
