@@ -91,9 +91,7 @@ func TestBrowserRegionStatsAndContours(t *testing.T) {
 	// ((w-1)/2, (h-1)/2 in pixel coordinates, pixel centres at integers)
 	// is at the view's centre; y grows upwards.
 	zoom := math.Min(view.W/float64(px.w), view.H/float64(px.h))
-	toScreen := func(x, y float64) (float64, float64) {
-		return view.X + view.W/2 + (x-float64(px.w-1)/2)*zoom, view.Y + view.H/2 - (y-float64(px.h-1)/2)*zoom
-	}
+	toScreen := fittedToScreen(view, px.w, px.h)
 	// carta-frontend 6.0.0 draws a rectangle from its centre (preference
 	// regionCreationMode "center"): the press is the centre, the release
 	// a corner. This one covers part of the circular blank patch at
