@@ -126,3 +126,31 @@ func mustMaskB(b *testing.B, d Desc, w, h int) *Mask {
 	}
 	return m
 }
+
+// BenchmarkLineProfile: the diagonal of a 4096² image at the frontend's
+// default averaging width (3), and a polyline across it; samples/s is
+// what a line dragged over a large image costs per update.
+func BenchmarkLineProfile(b *testing.B) {
+	p := benchPlane(4096, 1, 1)
+	lines := []struct {
+		name string
+		d    Desc
+	}{
+		{"diagonal", Desc{Kind: KindLine, Points: []Point{{10.3, 20.7}, {4080.2, 4050.9}}}},
+		{"polyline", Desc{Kind: KindPolyline, Points: []Point{{10, 10}, {4000, 300}, {300, 2000}, {3900, 4000}}}},
+	}
+	for _, l := range lines {
+		boxes, err := LineBoxes(l.d, 3)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(l.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := LineProfile(context.Background(), p, boxes); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(boxes))*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+		})
+	}
+}
