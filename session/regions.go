@@ -60,27 +60,32 @@ func (c *Client) handleSetRegion(r request) error {
 		return err
 	}
 	ack := &icd.SetRegionAck{RegionId: msg.RegionId}
-	id, err := c.setRegion(&msg)
+	id, refresh, err := c.setRegion(&msg)
 	if err != nil {
 		ack.Message = c.mgr.folder.Redact(err.Error())
 	} else {
 		ack.Success, ack.RegionId = true, id
 	}
 	c.send(r.ctx, icd.EventType_SET_REGION_ACK, r.hdr.RequestID, ack)
+	if refresh != nil {
+		refresh() // an edited region's data follows its ack
+	}
 	return nil
 }
 
-func (c *Client) setRegion(msg *icd.SetRegion) (int32, error) {
+// setRegion creates or edits a region and returns its id and what queues
+// its data.
+func (c *Client) setRegion(msg *icd.SetRegion) (int32, func(), error) {
 	f, err := c.frameFor(msg.FileId)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	desc, err := descOf(msg.RegionInfo)
 	if err != nil {
-		return 0, fmt.Errorf("region %d: %w", msg.RegionId, err)
+		return 0, nil, fmt.Errorf("region %d: %w", msg.RegionId, err)
 	}
 	if msg.PreviewRegion {
-		return msg.RegionId, nil // PV previews are not served; keep the region as it was
+		return msg.RegionId, nil, nil // PV previews are not served; keep the region as it was
 	}
 	s := c.session
 	s.rmu.Lock()
@@ -97,8 +102,7 @@ func (c *Client) setRegion(msg *icd.SetRegion) (int32, error) {
 	snap := r.clone()
 	s.rmu.Unlock()
 	s.masks.Invalidate(int(id))
-	f.refreshRegion(snap, true)
-	return id, nil
+	return id, func() { f.refreshRegion(snap, true) }, nil
 }
 
 // nextRegionIDLocked is one more than the largest id in use, from 1.
