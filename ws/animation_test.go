@@ -59,6 +59,13 @@ func TestAnimationPlaysLoopsAndStops(t *testing.T) {
 // drainToPong sends PING and discards messages up to the PONG.
 func drainToPong(t *testing.T, c *websocket.Conn) {
 	t.Helper()
+	readToPong(t, c, nil)
+}
+
+// readToPong sends PING and reads up to the PONG, passing each binary
+// message on the way to each if it is not nil.
+func readToPong(t *testing.T, c *websocket.Conn, each func(h icd.Header, payload []byte)) {
+	t.Helper()
 	must(t, c.WriteMessage(websocket.TextMessage, []byte("PING")))
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	for {
@@ -66,6 +73,11 @@ func drainToPong(t *testing.T, c *websocket.Conn) {
 		must(t, err)
 		if kind == websocket.TextMessage && string(data) == "PONG" {
 			return
+		}
+		if each != nil && kind == websocket.BinaryMessage {
+			h, p, err := icd.DecodeFrame(data)
+			must(t, err)
+			each(h, p)
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"math"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gorilla/websocket"
 	"google.golang.org/protobuf/proto"
@@ -250,24 +249,15 @@ func TestClearingRequirementsOfGoneRegion(t *testing.T) {
 	}
 }
 
-// noErrorsToPong sends PING and reads up to the PONG, failing on any
+// noErrorsToPong reads up to the PONG of a PING, failing on any
 // ERROR_DATA on the way.
 func noErrorsToPong(t *testing.T, c *websocket.Conn) {
 	t.Helper()
-	must(t, c.WriteMessage(websocket.TextMessage, []byte("PING")))
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for {
-		kind, data, err := c.ReadMessage()
-		must(t, err)
-		if kind == websocket.TextMessage && string(data) == "PONG" {
-			return
-		}
-		h, p, err := icd.DecodeFrame(data)
-		must(t, err)
+	readToPong(t, c, func(h icd.Header, p []byte) {
 		if h.Type == icd.EventType_ERROR_DATA {
 			var e icd.ErrorData
 			must(t, proto.Unmarshal(p, &e))
 			t.Errorf("ERROR_DATA: %q", e.Message)
 		}
-	}
+	})
 }
