@@ -9,7 +9,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
-	"cartago/imaging"
 	"cartago/imaging/stats"
 )
 
@@ -151,25 +150,6 @@ func (f *frame) setImageHistograms(configs []*icd.HistogramConfig) {
 	}
 }
 
-// planesOf reads one Stokes of the cube plane by plane.
-type planesOf struct {
-	f      *frame
-	stokes int
-	buf    imaging.Plane
-}
-
-func (p *planesOf) Shape() (width, height, depth int) {
-	return p.f.layout.Width, p.f.layout.Height, p.f.layout.Depth
-}
-
-func (p *planesOf) Plane(_ context.Context, i int) (imaging.Plane, error) {
-	l := p.f.layout
-	if p.buf.Data == nil {
-		p.buf = imaging.Plane{Width: l.Width, Height: l.Height, Data: make([]float32, l.Width*l.Height)}
-	}
-	return p.buf, p.f.img.ReadPlane(p.buf.Data, i, p.stokes)
-}
-
 // setCubeHistogram starts (or, with no configs, cancels) the whole-cube
 // histogram. It runs beside the worker so tiles keep flowing meanwhile.
 func (f *frame) setCubeHistogram(configs []*icd.HistogramConfig) {
@@ -223,7 +203,7 @@ func (f *frame) runCubeHistogram(ctx context.Context, cfg *icd.HistogramConfig, 
 		part.Bins = slices.Clone(h.Bins)
 		f.sess.send(ctx, icd.EventType_REGION_HISTOGRAM_DATA, histogramData(f.id, regionCube, channelAll, st, part, cfg, float32(done)))
 	}
-	h, _, err := stats.CubeHistogram(ctx, &planesOf{f: f, stokes: st}, statsConfig(cfg), nil, progress)
+	h, _, err := stats.CubeHistogram(ctx, planesOfStokes{f: f, stokes: st}, statsConfig(cfg), nil, progress)
 	if err != nil {
 		f.reportError(ctx, fmt.Errorf("cube histogram of file %d: %w", f.id, err))
 		return

@@ -189,7 +189,8 @@ func (f *frame) sendRegionSpatial(ctx context.Context, r *regionState) {
 	}
 }
 
-// planesOfStokes reads one Stokes of the cube for region spectra.
+// planesOfStokes reads one Stokes of the cube, for region spectra and the
+// cube histogram; safe for concurrent reads into different buffers.
 type planesOfStokes struct {
 	f      *frame
 	stokes int

@@ -12,28 +12,36 @@ type Planes interface {
 	// Shape returns the size of every plane and the number of planes
 	// (channels).
 	Shape() (width, height, depth int)
-	// Plane returns plane i. The caller only reads it and does not keep
-	// it after the next call.
-	Plane(ctx context.Context, i int) (imaging.Plane, error)
+	// ReadPlane decodes plane i into dst, which holds width·height
+	// values. It is called from several goroutines at once, each with
+	// its own dst.
+	ReadPlane(dst []float32, i int) error
 }
 
 // Progress receives the fraction of a cube histogram done, in (0, 1):
-// after each plane of the statistics pass (up to 0.5), h is nil; after
-// each plane of the counting pass, h is the histogram so far. h is only
-// valid during the call; copy it (and its Bins) to keep it. Completion is
-// signalled by CubeHistogram returning, never by a call with 1. Rate
-// limiting (the reference sends at most one update every 2 s) is the
-// callback's business.
+// after each group of planes of the statistics pass (up to 0.5), h is
+// nil; after each group of the counting pass, h is the histogram so far.
+// h is only valid during the call; copy it (and its Bins) to keep it.
+// Completion is signalled by CubeHistogram returning, never by a call
+// with 1. Rate limiting (the reference sends at most one update every
+// 2 s) is the callback's business.
 type Progress func(done float64, h *Histogram)
+
+// splitPlanes is the plane size from which one plane's work is split over
+// cores; smaller planes are handed out whole, one per core, which keeps
+// every core busy decoding (a FITS plane decodes on one core below it).
+const splitPlanes = 1 << 20
 
 // CubeHistogram computes the histogram of all planes of a cube as the
 // reference backend does for region −2 (Session::CalculateCubeHistogram):
 // a first pass merges the statistics of every plane, giving the bounds
 // (unless cfg fixes them) and the mean and standard deviation; a second
 // pass counts every plane into cfg's bins (AutoBins of one plane's size
-// when automatic) over those shared bounds. Each plane is processed on
-// GOMAXPROCS goroutines. progress, if not nil, is called after each
-// plane.
+// when automatic) over those shared bounds. The work runs on GOMAXPROCS
+// goroutines: planes of splitPlanes values or more are split among
+// them, smaller planes are processed one per goroutine; either way the
+// result is the same. progress, if not nil, is called after each group
+// of planes.
 //
 // stats, if not nil, must hold one entry per plane with statistics
 // already known (for example cached per channel, positions within the
@@ -43,39 +51,35 @@ type Progress func(done float64, h *Histogram)
 // plane·width·height + y·width + x.
 //
 // It returns ctx.Err() when cancelled, an error from src, or ErrMismatch
-// if a plane does not have the size Shape gives or stats has the wrong
-// length.
+// if stats has the wrong length.
 func CubeHistogram(ctx context.Context, src Planes, cfg Config, stats []Basic, progress Progress) (Histogram, Basic, error) {
 	width, height, n := src.Shape()
 	if stats != nil && len(stats) != n {
 		return Histogram{}, Basic{}, ErrMismatch
 	}
-	size := width * height
-	total := float64(2 * n)
+	c := newCubePass(src, width, height, n)
 	report := func(done int, h *Histogram) {
 		if progress != nil && done < 2*n {
-			progress(float64(done)/total, h)
+			progress(float64(done)/float64(2*n), h)
 		}
 	}
 
-	var cube Basic
-	for i := range n {
-		var s Basic
-		if stats != nil {
-			s = stats[i]
-		} else {
-			p, err := readPlane(ctx, src, i, width, height)
-			if err != nil {
-				return Histogram{}, Basic{}, err
-			}
-			if s, err = computeParallel(ctx, p.Data[:size], planeTaskLen(width, size)); err != nil {
-				return Histogram{}, Basic{}, err
-			}
+	if stats == nil {
+		stats = make([]Basic, n)
+		err := c.run(ctx, func(w, i int, data []float32) error {
+			var err error
+			stats[i], err = c.compute(ctx, data)
+			return err
+		}, func(done int) { report(done, nil) })
+		if err != nil {
+			return Histogram{}, Basic{}, err
 		}
-		s.MinIndex += i * size
-		s.MaxIndex += i * size
+	}
+	var cube Basic
+	for i, s := range stats {
+		s.MinIndex += i * c.size
+		s.MaxIndex += i * c.size
 		cube.Merge(s)
-		report(i+1, nil)
 	}
 	cube = cube.finish()
 
@@ -83,32 +87,94 @@ func CubeHistogram(ctx context.Context, src Planes, cfg Config, stats []Basic, p
 	if err != nil {
 		return Histogram{}, Basic{}, err
 	}
-	if n == 0 || size == 0 {
+	if n == 0 || c.size == 0 {
 		nb, lo, hi = 1, 0, 0
 	}
 	h := NewHistogram(nb, lo, hi)
 	h.SetStats(cube)
-	for i := range n {
-		p, err := readPlane(ctx, src, i, width, height)
-		if err != nil {
-			return Histogram{}, Basic{}, err
+	bn := newBinner(h)
+	local := make([][]int32, c.workers)
+	for w := range local {
+		local[w] = make([]int32, nb)
+	}
+	err = c.run(ctx, func(w, _ int, data []float32) error {
+		if c.workers > 1 {
+			bn.fill(local[w], data)
+			return nil
 		}
-		if err := h.fillParallel(ctx, p.Data[:size], planeTaskLen(width, size)); err != nil {
-			return Histogram{}, Basic{}, err
+		return h.fillParallel(ctx, data, planeTaskLen(width, c.size))
+	}, func(done int) {
+		for _, bins := range local {
+			addSaturating(h.Bins, bins) // one plane each: no overflow before this
+			clear(bins)
 		}
-		report(n+i+1, &h)
+		report(n+done, &h)
+	})
+	if err != nil {
+		return Histogram{}, Basic{}, err
 	}
 	return h, cube, nil
 }
 
-// readPlane reads plane i and checks its size.
-func readPlane(ctx context.Context, src Planes, i, width, height int) (imaging.Plane, error) {
-	p, err := src.Plane(ctx, i)
-	if err != nil {
-		return imaging.Plane{}, fmt.Errorf("cube histogram, plane %d: %w", i, err)
+// cubePass hands the planes of a cube to goroutines, each decoding into
+// its own buffer.
+type cubePass struct {
+	src                Planes
+	width, size, depth int
+	workers            int // planes processed at once; 1 splits each plane
+	bufs               [][]float32
+}
+
+func newCubePass(src Planes, width, height, depth int) *cubePass {
+	c := &cubePass{src: src, width: width, size: width * height, depth: depth, workers: 1}
+	if c.size < splitPlanes {
+		c.workers = max(1, imaging.Workers(depth))
 	}
-	if p.Width != width || p.Height != height || len(p.Data) < width*height {
-		return imaging.Plane{}, fmt.Errorf("cube histogram, plane %d is %d×%d: %w", i, p.Width, p.Height, ErrMismatch)
+	c.bufs = make([][]float32, c.workers)
+	return c
+}
+
+// run calls fn for every plane, c.workers planes at a time, and done with
+// the number of planes finished after each group.
+func (c *cubePass) run(ctx context.Context, fn func(worker, plane int, data []float32) error, done func(int)) error {
+	errs := make([]error, c.workers)
+	for first := 0; first < c.depth; first += c.workers {
+		group := min(c.workers, c.depth-first)
+		clear(errs)
+		err := imaging.ForTasks(ctx, group, 1, func(w, t, _, _ int) {
+			if c.bufs[w] == nil {
+				c.bufs[w] = make([]float32, c.size)
+			}
+			i := first + t
+			if err := c.src.ReadPlane(c.bufs[w], i); err != nil {
+				errs[t] = fmt.Errorf("cube histogram, plane %d: %w", i, err)
+				return
+			}
+			errs[t] = fn(w, i, c.bufs[w])
+		})
+		if err != nil {
+			return err
+		}
+		for _, err := range errs {
+			if err != nil {
+				return err
+			}
+		}
+		done(first + group)
 	}
-	return p, nil
+	return nil
+}
+
+// compute returns one plane's statistics, split over cores for large
+// planes; the chunks, and so the result, are the same either way.
+func (c *cubePass) compute(ctx context.Context, data []float32) (Basic, error) {
+	tlen := planeTaskLen(c.width, c.size)
+	if c.workers == 1 {
+		return computeParallel(ctx, data, tlen)
+	}
+	var b Basic
+	for lo := 0; lo < len(data); lo += tlen {
+		b.Merge(accumulate(data[lo:min(lo+tlen, len(data))], nil, lo))
+	}
+	return b.finish(), nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"sync/atomic"
 	"testing"
 
 	"cartago/imaging"
@@ -13,7 +14,7 @@ import (
 // memCube serves planes from memory and counts reads.
 type memCube struct {
 	planes []imaging.Plane
-	reads  int
+	reads  atomic.Int64
 	fail   int // plane index whose read fails, or -1
 }
 
@@ -26,12 +27,16 @@ func (c *memCube) Shape() (w, h, d int) {
 	return c.planes[0].Width, c.planes[0].Height, len(c.planes)
 }
 
-func (c *memCube) Plane(_ context.Context, i int) (imaging.Plane, error) {
-	c.reads++
+func (c *memCube) ReadPlane(dst []float32, i int) error {
+	c.reads.Add(1)
 	if i == c.fail {
-		return imaging.Plane{}, errRead
+		return errRead
 	}
-	return c.planes[i], nil
+	if len(c.planes[i].Data) != len(dst) {
+		return ErrMismatch
+	}
+	copy(dst, c.planes[i].Data)
+	return nil
 }
 
 func newCube(n, w, h int) *memCube {
@@ -77,11 +82,13 @@ func TestCubeHistogram(t *testing.T) {
 	if !close(h.Mean, ref.mean, 1, 1e-12) || !close(h.StdDev, ref.sig, ref.sig, 1e-12) {
 		t.Errorf("mean %v std %v, want %v %v", h.Mean, h.StdDev, ref.mean, ref.sig)
 	}
-	if len(fractions) != 9 || fractions[4] != 0.5 || !sawPartial {
-		t.Errorf("progress calls %v", fractions)
+	// One call per group of planes processed at once, the last left out.
+	groups := (len(c.planes) + imaging.Workers(len(c.planes)) - 1) / imaging.Workers(len(c.planes))
+	if len(fractions) != 2*groups-1 || fractions[groups-1] != 0.5 || !sawPartial {
+		t.Errorf("progress calls %v, want %d ending the first pass at 0.5", fractions, 2*groups-1)
 	}
-	if c.reads != 10 {
-		t.Errorf("%d plane reads, want 10 (two passes)", c.reads)
+	if c.reads.Load() != 10 {
+		t.Errorf("%d plane reads, want 10 (two passes)", c.reads.Load())
 	}
 
 	// With per-plane statistics given, the first pass reads nothing.
@@ -89,13 +96,13 @@ func TestCubeHistogram(t *testing.T) {
 	for i, p := range c.planes {
 		stats[i] = Compute(p.Data)
 	}
-	c.reads = 0
+	c.reads.Store(0)
 	h2, s2, err := CubeHistogram(context.Background(), c, Config{NumBins: AutoBinSize}, stats, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.reads != 5 || !slices.Equal(h2.Bins, h.Bins) || s2.Count != s.Count || s2.Min != s.Min {
-		t.Errorf("with cached stats: %d reads, same bins %v", c.reads, slices.Equal(h2.Bins, h.Bins))
+	if c.reads.Load() != 5 || !slices.Equal(h2.Bins, h.Bins) || s2.Count != s.Count || s2.Min != s.Min {
+		t.Errorf("with cached stats: %d reads, same bins %v", c.reads.Load(), slices.Equal(h2.Bins, h.Bins))
 	}
 }
 
@@ -150,16 +157,37 @@ func TestCubeHistogramErrors(t *testing.T) {
 			cancel()
 		}
 	})
-	if !errors.Is(err, context.Canceled) || calls != 5 {
-		t.Errorf("cancel from progress: err %v after %d calls", err, calls)
+	groups := (len(c.planes) + imaging.Workers(len(c.planes)) - 1) / imaging.Workers(len(c.planes))
+	if !errors.Is(err, context.Canceled) || calls != groups+1 {
+		t.Errorf("cancel from progress: err %v after %d calls, want the first of the second pass (%d)", err, calls, groups+1)
 	}
 
 	if _, _, err := CubeHistogram(context.Background(), c, Config{}, make([]Basic, 3), nil); !errors.Is(err, ErrMismatch) {
 		t.Errorf("wrong stats length: %v", err)
 	}
-	c.planes[3] = imaging.Plane{Width: 4, Height: 16, Data: make([]float32, 64)}
+	c.planes[3] = imaging.Plane{Width: 4, Height: 15, Data: make([]float32, 60)}
 
 	if _, _, err := CubeHistogram(context.Background(), c, Config{}, nil, nil); !errors.Is(err, ErrMismatch) {
 		t.Errorf("plane size mismatch: %v", err)
+	}
+}
+
+// Planes of splitPlanes values or more are split over cores instead of
+// handed out whole; the result is the same.
+func TestCubeHistogramLargePlanes(t *testing.T) {
+	c := newCube(2, 1024, splitPlanes/1024)
+	var all []float32
+	for _, p := range c.planes {
+		all = append(all, p.Data...)
+	}
+	h, s, err := CubeHistogram(context.Background(), c, Config{NumBins: AutoBinSize}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkBasic(t, "cube stats", s, reference(all, nil))
+	want := NewHistogram(AutoBins(1024, splitPlanes/1024), float64(s.Min), float64(s.Max))
+	want.Fill(all)
+	if !slices.Equal(h.Bins, want.Bins) || c.reads.Load() != 4 {
+		t.Errorf("histogram of large planes differs from one over all values (%d reads)", c.reads.Load())
 	}
 }

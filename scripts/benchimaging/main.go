@@ -254,27 +254,17 @@ func cubeHistogram(ctx context.Context, path string, cfg stats.Config) (stats.Hi
 	if err != nil {
 		return stats.Histogram{}, stats.Basic{}, err
 	}
-	return stats.CubeHistogram(ctx, &planes{im: im}, cfg, nil, nil)
+	return stats.CubeHistogram(ctx, planes{im: im}, cfg, nil, nil)
 }
 
-// planes reads Stokes 0 of a cube plane by plane into one buffer, as the
-// session does.
-type planes struct {
-	im  *fits.Image
-	buf imaging.Plane
-}
+// planes reads Stokes 0 of a cube, as the session does.
+type planes struct{ im *fits.Image }
 
-func (p *planes) Shape() (width, height, depth int) {
+func (p planes) Shape() (width, height, depth int) {
 	return p.im.Layout.Width, p.im.Layout.Height, p.im.Layout.Depth
 }
 
-func (p *planes) Plane(_ context.Context, i int) (imaging.Plane, error) {
-	l := p.im.Layout
-	if p.buf.Data == nil {
-		p.buf = imaging.Plane{Width: l.Width, Height: l.Height, Data: make([]float32, l.Width*l.Height)}
-	}
-	return p.buf, p.im.ReadPlane(p.buf.Data, i, 0)
-}
+func (p planes) ReadPlane(dst []float32, i int) error { return p.im.ReadPlane(dst, i, 0) }
 
 var sink uint64
 
