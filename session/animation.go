@@ -259,7 +259,7 @@ func newPlayer(f *frame, msg *icd.StartAnimation) (player, error) {
 		return player{}, fmt.Errorf("animation step is zero")
 	}
 	for _, s := range msg.StokesIndices {
-		if s >= 0 && int(s) < f.layout.Stokes { // computed Stokes are not played
+		if f.px.check(int(s)) == nil { // derived polarizations too
 			p.stokesList = append(p.stokesList, int(s))
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"cartago/imaging"
 	"cartago/imaging/fits"
 )
 
@@ -14,9 +15,6 @@ var stokesCodes = map[string]int{
 	"RR": -1, "LL": -2, "RL": -3, "LR": -4,
 	"XX": -5, "YY": -6, "XY": -7, "YX": -8,
 }
-
-// computedStokes are derived polarizations we do not compute yet.
-var computedStokes = []string{"Ptotal", "Plinear", "PFtotal", "PFlinear", "Pangle"}
 
 // parseCoordinate splits a profile coordinate into its axis ("x", "y",
 // "z") and the Stokes index it reads: the current one without a prefix,
@@ -42,10 +40,11 @@ func parseStokes(prefix string, current int, l fits.Layout) (int, error) {
 	if prefix == "" {
 		return current, nil
 	}
-	for _, p := range computedStokes {
-		if p == prefix {
-			return 0, fmt.Errorf("computed polarization %s is %w", p, ErrUnsupported)
+	if pol, ok := imaging.PolarizationNamed(prefix); ok {
+		if !derivable(iquvOf(l), pol) {
+			return 0, fmt.Errorf("%s needs Stokes planes the image does not have", prefix)
 		}
+		return int(pol), nil
 	}
 	code, ok := stokesCodes[prefix]
 	if !ok {

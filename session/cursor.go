@@ -135,7 +135,7 @@ func (f *frame) spatialProfile(cfg *icd.SetSpatialRequirements_SpatialConfig, x,
 	}
 	plane := f.plane
 	if stokes != st {
-		if plane, err = f.img.Plane(ch, stokes); err != nil {
+		if plane, err = f.px.Plane(ch, stokes); err != nil {
 			return nil, err
 		}
 	}

@@ -26,6 +26,7 @@ type frame struct {
 	hdu      string          // HDU key opened
 	file     *fits.File
 	img      *fits.Image
+	px       pixels // img by the frontend's Stokes numbers, derived polarizations too
 	layout   fits.Layout
 	sess     *Session
 	folder   *Folder
@@ -74,6 +75,7 @@ func openFrame(s *Session, folder *Folder, id int32, dir, name, hdu string) (*fr
 		sess: s, folder: folder, log: s.log.With("file_id", id, "file", name), planeKey: [2]int{-1, -1},
 		seq: s.seq.Add(1),
 	}
+	f.px = newPixels(img)
 	f.bright = brightnessOf(img.HDU)
 	f.sky = skyStepOf(img.HDU)
 	f.work = startWorker(func(ctx context.Context) { f.recovered(ctx, "image work") })
@@ -119,7 +121,7 @@ func (f *frame) loadPlane(channel, stokes int) error {
 	f.plane.Width, f.plane.Height = f.layout.Width, f.layout.Height
 	f.plane.Data = f.plane.Data[:f.layout.Width*f.layout.Height]
 	f.planeKey = [2]int{-1, -1}
-	if err := f.img.ReadPlane(f.plane.Data, channel, stokes); err != nil {
+	if err := f.px.ReadPlane(f.plane.Data, channel, stokes); err != nil {
 		return fmt.Errorf("read channel %d Stokes %d: %w", channel, stokes, err)
 	}
 	f.planeKey = [2]int{channel, stokes}
@@ -131,8 +133,8 @@ func (f *frame) checkChannel(channel, stokes int) error {
 	if channel < 0 || channel >= f.layout.Depth {
 		return fmt.Errorf("file %d: channel %d outside 0..%d", f.id, channel, f.layout.Depth-1)
 	}
-	if stokes < 0 || stokes >= f.layout.Stokes {
-		return fmt.Errorf("file %d: Stokes %d outside 0..%d", f.id, stokes, f.layout.Stokes-1)
+	if err := f.px.check(stokes); err != nil {
+		return fmt.Errorf("file %d: %w", f.id, err)
 	}
 	return nil
 }

@@ -67,7 +67,7 @@ func (f *frame) sendImageHistogram(ctx context.Context, cfg *icd.HistogramConfig
 		if err := f.checkChannel(int(cfg.Channel), st); err != nil {
 			return err
 		}
-		p, err := f.img.Plane(int(cfg.Channel), st)
+		p, err := f.px.Plane(int(cfg.Channel), st)
 		if err != nil {
 			return err
 		}

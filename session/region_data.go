@@ -68,7 +68,7 @@ func (f *frame) planeFor(ch, st, stokes int) (imaging.Plane, error) {
 	if stokes == st {
 		return f.plane, f.loadPlane(ch, st)
 	}
-	return f.img.Plane(ch, stokes)
+	return f.px.Plane(ch, stokes)
 }
 
 func (f *frame) sendRegionStats(ctx context.Context, r *regionState) {
@@ -201,12 +201,12 @@ func (p planesOfStokes) Shape() (int, int, int) {
 }
 
 func (p planesOfStokes) ReadPlane(dst []float32, channel int) error {
-	return p.f.img.ReadPlane(dst, channel, p.stokes)
+	return p.f.px.ReadPlane(dst, channel, p.stokes)
 }
 
 // ReadRows lets region spectra read only the region's rows.
 func (p planesOfStokes) ReadRows(dst []float32, channel, y0, rows int) error {
-	return p.f.img.ReadRows(dst, channel, p.stokes, y0, rows)
+	return p.f.px.ReadRows(dst, channel, p.stokes, y0, rows)
 }
 
 // sendRegionSpectra sends the per-channel statistics of region r through

@@ -81,7 +81,7 @@ func (f *frame) sendSpectraAt(ctx context.Context, regionID int32, x, y int, con
 	for from := 0; from < depth; from += spectrumChunk {
 		n := min(spectrumChunk, depth-from)
 		for _, s := range specs {
-			if err := f.img.ReadSpectrum(s.values[from:from+n], x, y, s.stokes, from); err != nil {
+			if err := f.px.ReadSpectrum(s.values[from:from+n], x, y, s.stokes, from); err != nil {
 				f.reportError(ctx, err)
 				return
 			}

@@ -1,0 +1,101 @@
+package session
+
+import (
+	"fmt"
+
+	"cartago/imaging"
+	"cartago/imaging/fits"
+)
+
+// pixels reads an image's planes, rows and spectra by the frontend's
+// Stokes numbers: a plane index for the Stokes planes in the file, or a
+// derived polarization (Ptotal=13 ... Pangle=17), computed on the fly
+// from the I, Q, U and V planes as the reference does.
+type pixels struct {
+	img  *fits.Image
+	iquv [4]int // plane index of Stokes I, Q, U, V; -1 if absent
+}
+
+func newPixels(img *fits.Image) pixels {
+	return pixels{img: img, iquv: iquvOf(img.Layout)}
+}
+
+// iquvOf finds the planes of Stokes I, Q, U and V (FITS codes 1 to 4).
+func iquvOf(l fits.Layout) [4]int {
+	out := [4]int{-1, -1, -1, -1}
+	for i, code := range l.StokesValues {
+		if code >= 1 && code <= 4 {
+			out[code-1] = i
+		}
+	}
+	return out
+}
+
+// derivable reports whether the image has the planes p is computed from.
+func derivable(iquv [4]int, p imaging.Polarization) bool {
+	needs := p.Needs()
+	any := false
+	for k, need := range needs {
+		if need && iquv[k] < 0 {
+			return false
+		}
+		any = any || need
+	}
+	return any
+}
+
+// check validates a Stokes number.
+func (p pixels) check(stokes int) error {
+	n := p.img.Layout.Stokes
+	switch {
+	case stokes >= 0 && stokes < n:
+		return nil
+	case imaging.IsPolarization(stokes) && derivable(p.iquv, imaging.Polarization(stokes)):
+		return nil
+	case imaging.IsPolarization(stokes):
+		return fmt.Errorf("polarization %d needs Stokes planes the image does not have", stokes)
+	}
+	return fmt.Errorf("Stokes %d outside 0..%d", stokes, n-1)
+}
+
+// read fills dst with Stokes number stokes, reading Stokes planes with
+// fn(plane index, buffer).
+func (p pixels) read(dst []float32, stokes int, fn func(st int, buf []float32) error) error {
+	if stokes < p.img.Layout.Stokes || !imaging.IsPolarization(stokes) {
+		return fn(stokes, dst)
+	}
+	if err := p.check(stokes); err != nil {
+		return err
+	}
+	pol := imaging.Polarization(stokes)
+	var comps [4][]float32
+	for k, need := range pol.Needs() {
+		if !need {
+			continue
+		}
+		comps[k] = make([]float32, len(dst))
+		if err := fn(p.iquv[k], comps[k]); err != nil {
+			return err
+		}
+	}
+	pol.Derive(dst, comps)
+	return nil
+}
+
+func (p pixels) ReadPlane(dst []float32, channel, stokes int) error {
+	return p.read(dst, stokes, func(st int, buf []float32) error { return p.img.ReadPlane(buf, channel, st) })
+}
+
+func (p pixels) Plane(channel, stokes int) (imaging.Plane, error) {
+	l := p.img.Layout
+	out := imaging.Plane{Width: l.Width, Height: l.Height, Data: make([]float32, l.Width*l.Height)}
+	return out, p.ReadPlane(out.Data, channel, stokes)
+}
+
+func (p pixels) ReadRows(dst []float32, channel, stokes, y0, rows int) error {
+	return p.read(dst, stokes, func(st int, buf []float32) error { return p.img.ReadRows(buf, channel, st, y0, rows) })
+}
+
+func (p pixels) ReadSpectrum(dst []float32, x, y, stokes, from int) error {
+	return p.read(dst, stokes, func(st int, buf []float32) error { return p.img.ReadSpectrum(buf, x, y, st, from) })
+}
