@@ -85,6 +85,17 @@ func (d *decoder) physical(raw int64) float32 {
 
 func decodeF32(dst []float32, src []byte) {
 	src = src[:4*len(dst)]
+	// Four values a step through fixed-size slices, so the compiler
+	// drops the bounds checks: the plain loop decodes about a third
+	// slower.
+	for len(dst) >= 4 {
+		d, s := dst[:4:4], src[:16:16]
+		d[0] = math.Float32frombits(binary.BigEndian.Uint32(s[0:4]))
+		d[1] = math.Float32frombits(binary.BigEndian.Uint32(s[4:8]))
+		d[2] = math.Float32frombits(binary.BigEndian.Uint32(s[8:12]))
+		d[3] = math.Float32frombits(binary.BigEndian.Uint32(s[12:16]))
+		dst, src = dst[4:], src[16:]
+	}
 	for i := range dst {
 		dst[i] = math.Float32frombits(binary.BigEndian.Uint32(src[4*i:]))
 	}
@@ -92,6 +103,14 @@ func decodeF32(dst []float32, src []byte) {
 
 func decodeF32Scaled(dst []float32, src []byte, scale, zero float64) {
 	src = src[:4*len(dst)]
+	for len(dst) >= 4 { // as in decodeF32
+		d, s := dst[:4:4], src[:16:16]
+		d[0] = float32(float64(math.Float32frombits(binary.BigEndian.Uint32(s[0:4])))*scale + zero)
+		d[1] = float32(float64(math.Float32frombits(binary.BigEndian.Uint32(s[4:8])))*scale + zero)
+		d[2] = float32(float64(math.Float32frombits(binary.BigEndian.Uint32(s[8:12])))*scale + zero)
+		d[3] = float32(float64(math.Float32frombits(binary.BigEndian.Uint32(s[12:16])))*scale + zero)
+		dst, src = dst[4:], src[16:]
+	}
 	for i := range dst {
 		v := math.Float32frombits(binary.BigEndian.Uint32(src[4*i:]))
 		dst[i] = float32(float64(v)*scale + zero)
