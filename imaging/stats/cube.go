@@ -63,70 +63,144 @@ func CubeHistogram(ctx context.Context, src Planes, cfg Config, stats []Basic, p
 			progress(float64(done)/float64(2*n), h)
 		}
 	}
-
-	if stats == nil {
-		stats = make([]Basic, n)
-		err := c.run(ctx, func(w, i int, data []float32) error {
-			var err error
-			stats[i], err = c.compute(ctx, data)
-			return err
-		}, func(done int) { report(done, nil) })
-		if err != nil {
-			return Histogram{}, Basic{}, err
-		}
+	if stats != nil {
+		return c.histogram(ctx, cfg, c.merge(stats), false, report)
 	}
-	var cube Basic
-	for i, s := range stats {
-		s.MinIndex += i * c.size
-		s.MaxIndex += i * c.size
-		cube.Merge(s)
-	}
-	cube = cube.finish()
-
-	nb, lo, hi, err := cfg.Resolve(AutoBins(width, height), cube)
+	// The first pass needs only the bounds: the counting pass sums the
+	// moments as it bins, which costs less than a full statistics pass.
+	ext := make([]Basic, n)
+	err := c.run(ctx, func(_, i int, data []float32) error {
+		var err error
+		ext[i], err = extremaParallel(ctx, data, c.taskLen())
+		return err
+	}, func(done int) { report(done, nil) })
 	if err != nil {
 		return Histogram{}, Basic{}, err
 	}
-	if n == 0 || c.size == 0 {
+	cube := c.merge(ext)
+	if cube.Count > 0 && (isInf32(cube.Min) || isInf32(cube.Max)) {
+		// ±Inf: the bounds come from the finite values, which the
+		// extrema do not give. Rare, so a full statistics pass.
+		full := make([]Basic, n)
+		err := c.run(ctx, func(_, i int, data []float32) error {
+			var err error
+			full[i], err = c.compute(ctx, data)
+			return err
+		}, func(int) {})
+		if err != nil {
+			return Histogram{}, Basic{}, err
+		}
+		return c.histogram(ctx, cfg, c.merge(full), false, report)
+	}
+	return c.histogram(ctx, cfg, cube, true, report)
+}
+
+// histogram is the counting pass over the bounds s gives. With sums, s
+// holds only the extrema and the pass also sums the moments, which it
+// returns with them; else s is returned as it is.
+func (c *cubePass) histogram(ctx context.Context, cfg Config, s Basic, sums bool, report func(int, *Histogram)) (Histogram, Basic, error) {
+	nb, lo, hi, err := cfg.Resolve(AutoBins(c.width, c.height), s)
+	if err != nil {
+		return Histogram{}, Basic{}, err
+	}
+	if c.depth == 0 || c.size == 0 {
 		nb, lo, hi = 1, 0, 0
 	}
 	h := NewHistogram(nb, lo, hi)
-	h.SetStats(cube)
 	bn := newBinner(h)
-	local := make([][]int32, c.workers)
+	local := make([][]int32, max(c.workers, imaging.Workers(c.size)))
 	for w := range local {
 		local[w] = make([]int32, nb)
 	}
-	err = c.run(ctx, func(w, _ int, data []float32) error {
-		if c.workers > 1 {
-			bn.fill(local[w], data)
-			return nil
+	moments := make([]Basic, c.depth)
+	var acc Basic // the moments of planes 0..merged−1
+	merged := 0
+	// stats returns the statistics of planes 0..done−1 (all of s without
+	// sums); groups of planes finish in order.
+	stats := func(done int) Basic {
+		if !sums {
+			return s
 		}
-		return h.fillParallel(ctx, data, planeTaskLen(width, c.size))
+		for ; merged < done; merged++ {
+			acc.addPart(moments[merged])
+		}
+		out := acc
+		out.Min, out.Max, out.MinIndex, out.MaxIndex = s.Min, s.Max, s.MinIndex, s.MaxIndex
+		return out.finish()
+	}
+	err = c.run(ctx, func(w, i int, data []float32) error {
+		var err error
+		moments[i], err = c.fillPlane(ctx, local, w, bn, data, sums)
+		return err
 	}, func(done int) {
 		for _, bins := range local {
 			addSaturating(h.Bins, bins) // one plane each: no overflow before this
 			clear(bins)
 		}
-		report(n+done, &h)
+		h.SetStats(stats(done))
+		report(c.depth+done, &h)
 	})
 	if err != nil {
 		return Histogram{}, Basic{}, err
 	}
-	return h, cube, nil
+	s = stats(c.depth)
+	h.SetStats(s)
+	return h, s, nil
+}
+
+// fillPlane bins one plane and returns its moments when sums. A plane of
+// its own (c.workers > 1) is binned into local[w]; a large plane is split
+// over the goroutines, each binning into its own local bins.
+func (c *cubePass) fillPlane(ctx context.Context, local [][]int32, w int, bn binner, data []float32, sums bool) (Basic, error) {
+	tlen := c.taskLen()
+	parts := make([]Basic, (len(data)+tlen-1)/tlen)
+	err := imaging.ForTasks(ctx, len(data), tlen, func(tw, t, lo, hi int) {
+		bins := local[max(w, tw)] // w > 0 only when the plane is not split
+		if sums {
+			parts[t] = accumulateFill(bins, bn, data[lo:hi])
+		} else {
+			bn.fill(bins, data[lo:hi])
+		}
+	})
+	var b Basic
+	for _, p := range parts {
+		b.addPart(p)
+	}
+	return b, err
+}
+
+// taskLen is the length of the parts of one plane: the whole plane when
+// planes are processed one per goroutine.
+func (c *cubePass) taskLen() int {
+	if c.workers > 1 {
+		return max(c.size, 1)
+	}
+	return planeTaskLen(c.width, c.size)
+}
+
+// merge folds per-plane statistics, positions within their plane, into
+// the cube's, positions across it.
+func (c *cubePass) merge(planes []Basic) Basic {
+	var cube Basic
+	for i, s := range planes {
+		s.MinIndex += i * c.size
+		s.MaxIndex += i * c.size
+		cube.Merge(s)
+	}
+	return cube.finish()
 }
 
 // cubePass hands the planes of a cube to goroutines, each decoding into
 // its own buffer.
 type cubePass struct {
-	src                Planes
-	width, size, depth int
-	workers            int // planes processed at once; 1 splits each plane
-	bufs               [][]float32
+	src                        Planes
+	width, height, size, depth int
+	workers                    int // planes processed at once; 1 splits each plane
+	bufs                       [][]float32
 }
 
 func newCubePass(src Planes, width, height, depth int) *cubePass {
-	c := &cubePass{src: src, width: width, size: width * height, depth: depth, workers: 1}
+	c := &cubePass{src: src, width: width, height: height, size: width * height, depth: depth, workers: 1}
 	if c.size < splitPlanes {
 		c.workers = max(1, imaging.Workers(depth))
 	}

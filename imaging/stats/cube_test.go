@@ -87,8 +87,10 @@ func TestCubeHistogram(t *testing.T) {
 	if len(fractions) != 2*groups-1 || fractions[groups-1] != 0.5 || !sawPartial {
 		t.Errorf("progress calls %v, want %d ending the first pass at 0.5", fractions, 2*groups-1)
 	}
-	if c.reads.Load() != 10 {
-		t.Errorf("%d plane reads, want 10 (two passes)", c.reads.Load())
+	// The planes hold ±Inf: extrema, then full statistics for the
+	// finite bounds, then the counts.
+	if c.reads.Load() != 15 {
+		t.Errorf("%d plane reads, want 15 (three passes)", c.reads.Load())
 	}
 
 	// With per-plane statistics given, the first pass reads nothing.
@@ -187,7 +189,50 @@ func TestCubeHistogramLargePlanes(t *testing.T) {
 	checkBasic(t, "cube stats", s, reference(all, nil))
 	want := NewHistogram(AutoBins(1024, splitPlanes/1024), float64(s.Min), float64(s.Max))
 	want.Fill(all)
-	if !slices.Equal(h.Bins, want.Bins) || c.reads.Load() != 4 {
+	if !slices.Equal(h.Bins, want.Bins) || c.reads.Load() != 6 {
 		t.Errorf("histogram of large planes differs from one over all values (%d reads)", c.reads.Load())
+	}
+}
+
+// Without ±Inf the first pass finds only the extrema and the counting
+// pass sums the moments: two reads of every plane, the same results.
+func TestCubeHistogramFinite(t *testing.T) {
+	for _, size := range [][2]int{{64, 48}, {1024, splitPlanes / 1024}} {
+		c := newCube(5, size[0], size[1])
+		var all []float32
+		for _, p := range c.planes {
+			for i, v := range p.Data {
+				if math.IsInf(float64(v), 0) {
+					p.Data[i] = float32(math.NaN())
+				}
+			}
+			all = append(all, p.Data...)
+		}
+		var partial []float64
+		h, s, err := CubeHistogram(context.Background(), c, Config{NumBins: AutoBinSize}, nil, func(done float64, h *Histogram) {
+			if h != nil {
+				partial = append(partial, h.Mean)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := reference(all, nil)
+		checkBasic(t, "cube stats", s, ref)
+		want := NewHistogram(AutoBins(size[0], size[1]), float64(s.Min), float64(s.Max))
+		want.Fill(all)
+		if !slices.Equal(h.Bins, want.Bins) || c.reads.Load() != 10 {
+			t.Errorf("%v planes: histogram equal %v after %d reads, want 10", size, slices.Equal(h.Bins, want.Bins), c.reads.Load())
+		}
+		if !close(h.Mean, ref.mean, 1, 1e-12) || !close(h.StdDev, ref.sig, ref.sig, 1e-12) {
+			t.Errorf("mean %v std %v, want %v %v", h.Mean, h.StdDev, ref.mean, ref.sig)
+		}
+		// Partial histograms carry the mean of the planes counted so
+		// far: each plane's offset is 10 more than the last's.
+		for i := 1; i < len(partial); i++ {
+			if !(partial[i] > partial[i-1]) {
+				t.Errorf("%v planes: partial means %v do not grow with the planes counted", size, partial)
+			}
+		}
 	}
 }

@@ -46,16 +46,22 @@ func planeHistogram(ctx context.Context, data []float32, autoBins int, cfg Confi
 	}
 	var s Basic
 	for _, p := range parts {
-		s.NaNCount += p.NaNCount
-		if p.Count > 0 {
-			s.addMoments(p.Count, p.Sum, p.m2)
-			s.SumSq += p.SumSq
-		}
+		s.addPart(p)
 	}
 	s.Min, s.Max, s.MinIndex, s.MaxIndex = ext.Min, ext.Max, ext.MinIndex, ext.MaxIndex
 	s = s.finish()
 	h.SetStats(s)
 	return h, s, nil
+}
+
+// addPart merges the counts and moments of a part summarised by
+// accumulateFill (which leaves out the extrema).
+func (b *Basic) addPart(p Basic) {
+	b.NaNCount += p.NaNCount
+	if p.Count > 0 {
+		b.addMoments(p.Count, p.Sum, p.m2)
+		b.SumSq += p.SumSq
+	}
 }
 
 // twoPass is the plain statistics pass followed by HistogramWithStats's
