@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"sync"
 
 	"cartago/imaging"
 	"cartago/imaging/fits"
@@ -69,17 +70,36 @@ func (p pixels) read(dst []float32, stokes int, fn func(st int, buf []float32) e
 	}
 	pol := imaging.Polarization(stokes)
 	var comps [4][]float32
+	defer func() {
+		for _, c := range comps {
+			if c != nil {
+				componentBuffers.Put(&c)
+			}
+		}
+	}()
 	for k, need := range pol.Needs() {
 		if !need {
 			continue
 		}
-		comps[k] = make([]float32, len(dst))
+		comps[k] = componentBuffer(len(dst))
 		if err := fn(p.iquv[k], comps[k]); err != nil {
 			return err
 		}
 	}
 	pol.Derive(dst, comps)
 	return nil
+}
+
+// componentBuffers holds the buffers the Stokes planes of derived
+// polarizations are read into, so that stepping through the channels of
+// a large cube in Ptotal does not allocate three planes each time.
+var componentBuffers sync.Pool
+
+func componentBuffer(n int) []float32 {
+	if b, ok := componentBuffers.Get().(*[]float32); ok && cap(*b) >= n {
+		return (*b)[:n]
+	}
+	return make([]float32, n)
 }
 
 func (p pixels) ReadPlane(dst []float32, channel, stokes int) error {
