@@ -43,7 +43,10 @@ func (c *Client) handleSetImageChannels(r request) error {
 		f.sendContours(ctx) // the reference's order: contours first
 		f.sendImageHistograms(ctx)
 		f.sendImageStats(ctx)
-		f.sendCursorProfiles(ctx, stokesChanged)
+		f.sendSpatialProfiles(ctx)
+		if stokesChanged {
+			f.sendStokesSpectra(ctx)
+		}
 		f.refreshRegions(stokesChanged)
 		f.sendTiles(ctx, tileRequest{channel: ch, stokes: st, ids: tiles, compression: ct, quality: quality})
 	}})

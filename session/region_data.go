@@ -46,9 +46,11 @@ func (f *frame) sendRegionData(ctx context.Context) {
 	}
 }
 
-// refreshRegions re-sends region data after a channel or Stokes change.
+// refreshRegions re-sends region data after a channel or Stokes change;
+// after a Stokes change, the spectra that follow it.
 func (f *frame) refreshRegions(stokesChanged bool) {
-	for _, r := range f.sess.regionsOn(f.id) {
+	for _, r := range f.sess.regionsOn(f.id) { // copies
+		r.spectral = followingStokes(r.spectral)
 		f.refreshRegion(r, stokesChanged)
 	}
 }

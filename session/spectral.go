@@ -67,6 +67,31 @@ func (f *frame) sendSpectralProfiles(ctx context.Context) {
 	}
 }
 
+// sendStokesSpectra re-sends, after a Stokes change, the cursor spectra
+// that follow the current Stokes. Worker only.
+func (f *frame) sendStokesSpectra(ctx context.Context) {
+	x, y, ok := f.cursorPixel()
+	f.mu.Lock()
+	configs := followingStokes(f.spectral)
+	f.mu.Unlock()
+	if ok {
+		f.sendSpectraAt(ctx, cursorRegion, x, y, configs)
+	}
+}
+
+// followingStokes returns the spectral configs that read the current
+// Stokes (coordinate "z"); those naming a polarization ("Qz", "Ptotalz")
+// stay as they are on a Stokes change, as in the reference.
+func followingStokes(configs []*icd.SetSpectralRequirements_SpectralConfig) []*icd.SetSpectralRequirements_SpectralConfig {
+	var out []*icd.SetSpectralRequirements_SpectralConfig
+	for _, c := range configs {
+		if c.Coordinate == "z" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // sendSpectraAt sends the spectra at pixel (x, y) for the cursor or a
 // point region: partial messages (progress < 1) while reading takes
 // long, then the whole.

@@ -75,8 +75,11 @@ func TestDerivedPolarizations(t *testing.T) {
 	sendMsg(t, c, icd.EventType_SET_CURSOR, 30, 3, &icd.SetCursor{FileId: 0, Point: &icd.Point{X: 7, Y: 2}})
 	expect(t, c, icd.EventType_SPATIAL_PROFILE_DATA, &icd.SpatialProfileData{})
 	sendMsg(t, c, icd.EventType_SET_SPECTRAL_REQUIREMENTS, 30, 4, &icd.SetSpectralRequirements{FileId: 0,
-		SpectralProfiles: []*icd.SetSpectralRequirements_SpectralConfig{{Coordinate: "Ptotalz"}}})
+		SpectralProfiles: []*icd.SetSpectralRequirements_SpectralConfig{{Coordinate: "Ptotalz"}, {Coordinate: "z"}}})
 	spec := expect(t, c, icd.EventType_SPECTRAL_PROFILE_DATA, &icd.SpectralProfileData{})
+	if len(spec.Profiles) != 2 {
+		t.Fatalf("%d spectra, want Ptotalz and z", len(spec.Profiles))
+	}
 	zs := floats(spec.Profiles[0].RawValuesFp32)
 	for ch, v := range zs {
 		if want := 13 * float32(1+2+ch); v != want {
@@ -84,8 +87,9 @@ func TestDerivedPolarizations(t *testing.T) {
 		}
 	}
 
-	// Channel 1 in PFtotal: histogram, cursor value, then the tile.
-	sendMsg(t, c, icd.EventType_SET_SPECTRAL_REQUIREMENTS, 30, 5, &icd.SetSpectralRequirements{FileId: 0})
+	// Channel 1 in PFtotal: histogram, cursor value, then the tile; the
+	// Ptotal spectrum does not depend on the Stokes shown and is not
+	// sent again.
 	sendMsg(t, c, icd.EventType_SET_IMAGE_CHANNELS, 30, 5, &icd.SetImageChannels{FileId: 0, Channel: 1, Stokes: 15,
 		RequiredTiles: &icd.AddRequiredTiles{FileId: 0, Tiles: []int32{tiles.Encode(0, 0, 0)}, CompressionType: icd.CompressionType_NONE}})
 	h := expect(t, c, icd.EventType_REGION_HISTOGRAM_DATA, &icd.RegionHistogramData{})
@@ -102,6 +106,13 @@ func TestDerivedPolarizations(t *testing.T) {
 	sp := expect(t, c, icd.EventType_SPATIAL_PROFILE_DATA, &icd.SpatialProfileData{})
 	if sp.Stokes != 15 || math.Abs(float64(sp.Value-pf(7, 2, 1))) > 1e-5 {
 		t.Fatalf("cursor in PFtotal: %+v, want %g", sp, pf(7, 2, 1))
+	}
+	spec = expect(t, c, icd.EventType_SPECTRAL_PROFILE_DATA, &icd.SpectralProfileData{})
+	if len(spec.Profiles) != 1 || spec.Profiles[0].Coordinate != "z" || spec.Stokes != 15 {
+		t.Fatalf("spectra after the Stokes change: %+v, want only z, of PFtotal", spec)
+	}
+	if zs := floats(spec.Profiles[0].RawValuesFp32); math.Abs(float64(zs[2]-pf(7, 2, 2))) > 1e-5 {
+		t.Errorf("PFtotal spectrum %v, want %g in channel 2", zs, pf(7, 2, 2))
 	}
 	got := readTileGroup(t, c, 0, 1)
 	tile := floats(got[tiles.Tile{X: 0, Y: 0, Layer: 0}].ImageData)
