@@ -48,6 +48,10 @@ func FuzzHandle(f *testing.F) {
 	seed(icd.EventType_RESUME_SESSION, &icd.ResumeSession{Images: []*icd.ImageProperties{{Directory: ".", File: "c.fits", FileId: 0,
 		Regions: map[int32]*icd.RegionInfo{0: {}, 3: {RegionType: icd.RegionType_ELLIPSE}}}}})
 	seed(icd.EventType_SET_SPATIAL_REQUIREMENTS, &icd.SetSpatialRequirements{SpatialProfiles: []*icd.SetSpatialRequirements_SpatialConfig{{Coordinate: "Vx", Mip: 9}}})
+	seed(icd.EventType_SET_SPATIAL_REQUIREMENTS, &icd.SetSpatialRequirements{RegionId: 1, SpatialProfiles: []*icd.SetSpatialRequirements_SpatialConfig{{Coordinate: "I", Width: 20}}})
+	seed(icd.EventType_SET_REGION, &icd.SetRegion{RegionId: 1, RegionInfo: &icd.RegionInfo{RegionType: icd.RegionType_POLYLINE,
+		ControlPoints: []*icd.Point{{X: -3, Y: 1}, {X: 5, Y: 1}, {X: 3, Y: 40}}}})
+	seed(icd.EventType_SET_IMAGE_CHANNELS, &icd.SetImageChannels{Channel: 1, Stokes: 13})
 
 	f.Fuzz(func(t *testing.T, et uint16, payload []byte) {
 		m := NewManager(Config{Folder: folder, Logger: newTestManager(time.Minute).log})
@@ -57,6 +61,12 @@ func FuzzHandle(f *testing.F) {
 		handle(t, c, icd.EventType_REGISTER_VIEWER, 1, &icd.RegisterViewer{})
 		handle(t, c, icd.EventType_OPEN_FILE, 2, &icd.OpenFile{Directory: ".", File: "c.fits"})
 		handle(t, c, icd.EventType_SET_CURSOR, 3, &icd.SetCursor{Point: &icd.Point{X: 2, Y: 2}})
+		// A line (region 1) with a profile wanted, so that edits and
+		// requirements reach the line profile code.
+		handle(t, c, icd.EventType_SET_REGION, 4, &icd.SetRegion{RegionId: -1, RegionInfo: &icd.RegionInfo{RegionType: icd.RegionType_LINE,
+			ControlPoints: []*icd.Point{{X: 1, Y: 1}, {X: 6, Y: 4}}}})
+		handle(t, c, icd.EventType_SET_SPATIAL_REQUIREMENTS, 5, &icd.SetSpatialRequirements{RegionId: 1,
+			SpatialProfiles: []*icd.SetSpatialRequirements_SpatialConfig{{Coordinate: "", Width: 3}}})
 		c.Handle(t.Context(), icd.Header{Type: icd.EventType(et), Version: icd.Version, RequestID: 9}, payload)
 		c.Close()
 		m.Close("done") // waits for the image workers, so their panics surface too
