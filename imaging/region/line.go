@@ -144,6 +144,9 @@ func LineProfile(ctx context.Context, p imaging.Plane, boxes []Desc) ([]float32,
 			}
 		}
 		out[i] = float32(math.NaN())
+		if offImage(b, p.Width, p.Height) {
+			continue // most samples of an absurdly long line: no mask needed
+		}
 		m, err := b.Mask(p.Width, p.Height)
 		if errors.Is(err, ErrNoPixels) {
 			continue
@@ -154,6 +157,15 @@ func LineProfile(ctx context.Context, p imaging.Plane, boxes []Desc) ([]float32,
 		out[i] = m.mean(p)
 	}
 	return out, nil
+}
+
+// offImage reports whether box b lies wholly beyond the pixel centres
+// of a width×height image, with a pixel's margin: its centre is farther
+// from the image than half its diagonal.
+func offImage(b Desc, width, height int) bool {
+	c, s := b.Points[0], b.Points[1]
+	r := math.Hypot(s.X, s.Y)/2 + 1
+	return c.X < -r || c.Y < -r || c.X > float64(width-1)+r || c.Y > float64(height-1)+r
 }
 
 // mean is the mean of the finite values under the mask, NaN if none.
