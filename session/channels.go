@@ -40,7 +40,8 @@ func (c *Client) handleSetImageChannels(r request) error {
 		return f.channelMapBlock(msg.ChannelRange, st, tileRequest{ids: tiles, compression: ct, quality: quality})
 	}
 	f.work.add(job{kind: jobChannel, run: func(ctx context.Context) {
-		f.sendContours(ctx) // the reference's order: contours first
+		f.sendContours(ctx) // the reference's order: contours, vectors first
+		f.sendVectorOverlay(ctx)
 		f.sendImageHistograms(ctx)
 		f.sendImageStats(ctx)
 		f.sendSpatialProfiles(ctx)

@@ -46,6 +46,7 @@ type frame struct {
 	cubeHist *icd.HistogramConfig                          // guarded by mu; cube histogram wanted, or nil
 	imgStats []*icd.SetStatsRequirements_StatsConfig       // guarded by mu; whole-image statistics wanted
 	contours *icd.SetContourParameters                     // guarded by mu; nil without contours
+	vector   *icd.SetVectorOverlayParameters               // guarded by mu; nil without a vector overlay
 
 	// Owned by the worker goroutine.
 	plane      imaging.Plane

@@ -52,6 +52,8 @@ func FuzzHandle(f *testing.F) {
 	seed(icd.EventType_SET_REGION, &icd.SetRegion{RegionId: 1, RegionInfo: &icd.RegionInfo{RegionType: icd.RegionType_POLYLINE,
 		ControlPoints: []*icd.Point{{X: -3, Y: 1}, {X: 5, Y: 1}, {X: 3, Y: 40}}}})
 	seed(icd.EventType_SET_IMAGE_CHANNELS, &icd.SetImageChannels{Channel: 1, Stokes: 13})
+	seed(icd.EventType_SET_VECTOR_OVERLAY_PARAMETERS, &icd.SetVectorOverlayParameters{SmoothingFactor: 3, Fractional: true, Threshold: 2,
+		StokesIntensity: 1, StokesAngle: 0, CompressionType: icd.CompressionType_ZFP, CompressionQuality: 11})
 
 	f.Fuzz(func(t *testing.T, et uint16, payload []byte) {
 		m := NewManager(Config{Folder: folder, Logger: newTestManager(time.Minute).log})

@@ -42,7 +42,6 @@ var pendingCommands = []icd.EventType{
 	icd.EventType_SCRIPTING_RESPONSE,
 	icd.EventType_STOP_MOMENT_CALC,
 	icd.EventType_STOP_PV_CALC,
-	icd.EventType_SET_VECTOR_OVERLAY_PARAMETERS,
 	icd.EventType_STOP_FITTING,
 	icd.EventType_STOP_PV_PREVIEW,
 	icd.EventType_CLOSE_PV_PREVIEW,

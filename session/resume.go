@@ -95,7 +95,7 @@ func (c *Client) resumeImage(img *icd.ImageProperties, held *store.Image) (<-cha
 	if img.LelExpr {
 		return nil, []string{name + ": image expressions (LEL) are " + ErrUnsupported.Error()}
 	}
-	problems := unsupportedParts(name, img)
+	var problems []string
 	want := &store.Image{FileId: img.FileId, Directory: img.Directory, File: img.File, Hdu: img.Hdu,
 		Channel: img.Channel, Stokes: img.Stokes, SupportAipsBeam: img.SupportAipsBeam}
 	live := c.session.frame(img.FileId)
@@ -113,6 +113,10 @@ func (c *Client) resumeImage(img *icd.ImageProperties, held *store.Image) (<-cha
 	if cs := img.ContourSettings; cs != nil && len(cs.Levels) > 0 { // empty = no contours
 		want.Contours = proto.CloneOf(cs)
 		want.Contours.FileId, want.Contours.ReferenceFileId = uint32(img.FileId), uint32(img.FileId)
+	}
+	if vs := img.VectorOverlaySettings; !vectorOff(vs) { // empty = no overlay
+		want.VectorOverlay = proto.CloneOf(vs)
+		want.VectorOverlay.FileId = uint32(img.FileId)
 	}
 	if live != nil {
 		if matches { // rule 4
@@ -145,17 +149,6 @@ func mergeRegions(regions map[int32]*icd.RegionInfo, held *store.Image, matches 
 	return out
 }
 
-// unsupportedParts lists what an image of a RESUME_SESSION carries that
-// this server cannot restore yet.
-func unsupportedParts(name string, img *icd.ImageProperties) []string {
-	var problems []string
-	// An empty message means "no overlay"; a real one has image bounds.
-	if vs := img.VectorOverlaySettings; vs != nil && vs.ImageBounds != nil {
-		problems = append(problems, fmt.Sprintf("%s: vector overlays are %s", name, ErrUnsupported))
-	}
-	return problems
-}
-
 // resumeLive brings an image that stayed open up to the message's
 // channel, Stokes and cursor, and re-sends its data.
 func (c *Client) resumeLive(f *frame, want *store.Image, problems *[]string) <-chan struct{} {
@@ -172,6 +165,7 @@ func (c *Client) resumeLive(f *frame, want *store.Image, problems *[]string) <-c
 	f.mu.Unlock()
 	*problems = append(*problems, c.session.setRegions(f, want.Regions)...)
 	f.setContours(orEmpty(want.Contours))
+	f.setVectorOverlay(want.VectorOverlay)
 	return f.work.addWait(job{kind: jobChannel, run: func(ctx context.Context) {
 		f.sendImageHistograms(ctx)
 		f.sendImageStats(ctx)
@@ -224,6 +218,7 @@ func (c *Client) restoreFrame(img *store.Image, problems *[]string) (*frame, err
 		*problems = append(*problems, ps...)
 	}
 	f.setContours(orEmpty(img.Contours))
+	f.setVectorOverlay(img.VectorOverlay)
 	f.restored = f.work.addWait(job{kind: jobData, run: func(ctx context.Context) {
 		f.sendImageHistograms(ctx)
 		f.sendImageStats(ctx)

@@ -76,6 +76,9 @@ func (f *frame) snapshot() *store.Image {
 	if f.cubeHist != nil {
 		img.CubeHistogram = proto.CloneOf(f.cubeHist)
 	}
+	if f.vector != nil {
+		img.VectorOverlay = proto.CloneOf(f.vector)
+	}
 	if f.contours != nil {
 		img.Contours = proto.CloneOf(f.contours)
 	}
