@@ -241,8 +241,8 @@ func TestBrowserRegionStatsAndContours(t *testing.T) {
 	}
 
 	// The dialog covers the image view; the user closes it.
-	b.click("the contour dialog's close button", `[data-testid="contour-dialog-header-close-button"]`, uiTimeout)
-	pollJS[bool](b, "the contour dialog to close", `!document.querySelector('[data-testid="contour-dialog"]')`, uiTimeout)
+	b.clickUntilGone("the contour dialog's close button", `[data-testid="contour-dialog-header-close-button"]`,
+		`[data-testid="contour-dialog"]`, uiTimeout)
 	closed := time.Now()
 	b.moveMouse(restX, restY-200, restX, restY)
 	after := waitContoursDrawn(b, before, segments, serverTimeout)

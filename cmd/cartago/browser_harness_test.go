@@ -314,6 +314,28 @@ func (b *browser) clickUntilSent(what, sel string, ev uint16, timeout time.Durat
 	b.fail("clicking %s three times never sent event %d", what, ev)
 }
 
+// clickUntilGone clicks sel, a control that closes what gone matches
+// (a CSS selector), until that is gone from the page: at most three
+// clicks, for the reason clickUntilSent gives.
+func (b *browser) clickUntilGone(what, sel, gone string, timeout time.Duration) {
+	b.t.Helper()
+	for attempt := 1; attempt <= 3; attempt++ {
+		if !b.present(gone) {
+			return
+		}
+		b.click(what, sel, timeout)
+		deadline := time.Now().Add(timeout / 3)
+		for time.Now().Before(deadline) {
+			if !b.present(gone) {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		b.t.Logf("clicking %s did not close %s within %v (attempt %d)", what, gone, timeout/3, attempt)
+	}
+	b.fail("clicking %s three times never closed %s", what, gone)
+}
+
 // present reports whether the page has an element matching sel, a CSS
 // selector or, starting with "/", an XPath expression.
 func (b *browser) present(sel string) bool {
