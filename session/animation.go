@@ -205,6 +205,7 @@ func (a *animation) showFrame(ctx context.Context, f *frame, ch, st int) bool {
 		defer context.AfterFunc(ctx, cancel)()
 		defer cancel()
 		f.sendContours(jctx)
+		f.sendVectorOverlay(jctx)
 		f.sendImageHistograms(jctx)
 		f.sendCursorProfiles(jctx, false)
 		f.sendRegionData(jctx)

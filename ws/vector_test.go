@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
+	"cartago/imaging/tiles"
 	"cartago/store"
 )
 
@@ -144,4 +145,40 @@ func TestResumeWithVectorOverlay(t *testing.T) {
 		t.Fatalf("resumed vector tile %dx%d, %d bytes of NaN runs; same as before the restart: %v",
 			tile.Width, tile.Height, len(tile.NanEncodings), proto.Equal(tile, first[0].IntensityTiles[0]))
 	}
+}
+
+// TestVectorOverlayFollowsAnimation: each animation frame carries the
+// vectors of its channel, before its tiles.
+func TestVectorOverlayFollowsAnimation(t *testing.T) {
+	c := stokesClient(t, true)
+	sendMsg(t, c, icd.EventType_SET_VECTOR_OVERLAY_PARAMETERS, 30, 3, &icd.SetVectorOverlayParameters{FileId: 0,
+		SmoothingFactor: 2, Threshold: math.NaN(), StokesIntensity: 1, StokesAngle: 1})
+	readVectorOverlay(t, c)
+	sendMsg(t, c, icd.EventType_START_ANIMATION, 30, 4, &icd.StartAnimation{
+		FileId: 0, FirstFrame: &icd.AnimationFrame{}, StartFrame: &icd.AnimationFrame{},
+		LastFrame: &icd.AnimationFrame{Channel: polD - 1}, DeltaFrame: &icd.AnimationFrame{Channel: 1}, FrameRate: 30,
+		RequiredTiles: &icd.AddRequiredTiles{FileId: 0, Tiles: []int32{tiles.Encode(0, 0, 0)}},
+	})
+	vectorsOf := -1
+	for frames := 0; frames < 2; {
+		h, p := next(t, c)
+		switch h.Type {
+		case icd.EventType_VECTOR_OVERLAY_TILE_DATA:
+			var m icd.VectorOverlayTileData
+			must(t, proto.Unmarshal(p, &m))
+			vectorsOf = int(m.Channel)
+		case icd.EventType_RASTER_TILE_SYNC:
+			var s icd.RasterTileSync
+			must(t, proto.Unmarshal(p, &s))
+			if s.EndSync || s.AnimationId == 0 {
+				continue
+			}
+			if vectorsOf != int(s.Channel) {
+				t.Fatalf("frame of channel %d; the last vectors were of channel %d", s.Channel, vectorsOf)
+			}
+			frames++
+		}
+	}
+	sendMsg(t, c, icd.EventType_STOP_ANIMATION, 30, 5, &icd.StopAnimation{FileId: 0, EndFrame: &icd.AnimationFrame{Channel: 1}})
+	drainToPong(t, c)
 }
