@@ -20,7 +20,6 @@ import (
 	"cartago/icd"
 	"cartago/imaging"
 	"cartago/imaging/contour"
-	"cartago/imaging/fits"
 )
 
 // regionSample is the file of TestBrowserRegionStatsAndContours: the
@@ -51,17 +50,8 @@ func TestBrowserRegionStatsAndContours(t *testing.T) {
 	px := readImage(t, filepath.Join(root, regionSample))
 	srv := startBrowserServer(t, root)
 	b := startBrowser(t, srv)
-	b.open("&file=" + regionSample)
-	ackP := b.waitMessage(false, ev(icd.EventType_OPEN_FILE_ACK), "a successful OPEN_FILE_ACK", func(p []byte) bool {
-		var m icd.OpenFileAck
-		return proto.Unmarshal(p, &m) == nil && m.Success
-	}, serverTimeout)
-	var opened icd.OpenFileAck
-	_ = proto.Unmarshal(ackP, &opened)
+	opened, _ := openDrawn(b, regionSample)
 	fileID := opened.FileId
-	waitTileGroup(b, 0)
-	// The first drawing comes while Chromium is busiest.
-	b.waitDrawn(serverTimeout)
 	t.Logf("image drawn %v after the start", time.Since(testStart).Round(time.Millisecond))
 
 	// ---- the Statistics widget, on the whole image ----
@@ -489,24 +479,12 @@ type fileImage struct {
 
 func readImage(t *testing.T, path string) fileImage {
 	t.Helper()
-	f, err := fits.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	hdu := f.HDUs()[0]
-	im, err := f.Image(hdu.Key())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := im.Plane(0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	im, hdr := firstImage(t, path)
+	p := plane(t, im, 0, 0)
 	var v [4]float64
 	for i, k := range []string{"BMAJ", "BMIN", "CDELT1", "CDELT2"} {
 		var ok bool
-		if v[i], ok = hdu.Header.Float(k); !ok || v[i] == 0 {
+		if v[i], ok = hdr.Float(k); !ok || v[i] == 0 {
 			t.Fatalf("%s has no %s", path, k)
 		}
 	}

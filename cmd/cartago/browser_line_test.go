@@ -9,7 +9,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
-	"cartago/imaging/fits"
 )
 
 // TestBrowserLineProfile: with the Small set's 64×64 image open, the
@@ -28,13 +27,7 @@ func TestBrowserLineProfile(t *testing.T) {
 	cdelt := readCdelt(t, path)
 	srv := startBrowserServer(t, root)
 	b := startBrowser(t, srv)
-	b.open("&file=" + regionSample)
-	b.waitMessage(false, ev(icd.EventType_OPEN_FILE_ACK), "a successful OPEN_FILE_ACK", func(p []byte) bool {
-		var m icd.OpenFileAck
-		return proto.Unmarshal(p, &m) == nil && m.Success
-	}, serverTimeout)
-	waitTileGroup(b, 0)
-	b.waitDrawn(serverTimeout)
+	openDrawn(b, regionSample)
 
 	// carta-frontend 6.0.0 draws lines from their centre (preference
 	// regionCreationMode "center"): the press is the midpoint, the release
@@ -130,12 +123,7 @@ func fittedToScreen(view rect, w, h int) func(x, y float64) (float64, float64) {
 
 func readCdelt(t *testing.T, path string) [2]float64 {
 	t.Helper()
-	f, err := fits.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	h := f.HDUs()[0].Header
+	_, h := firstImage(t, path)
 	c1, ok1 := h.Float("CDELT1")
 	c2, ok2 := h.Float("CDELT2")
 	if !ok1 || !ok2 {

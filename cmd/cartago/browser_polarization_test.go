@@ -10,7 +10,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
-	"cartago/imaging/fits"
 )
 
 const stokesSample = "cube-stokes.fits"
@@ -27,13 +26,7 @@ func TestBrowserDerivedPolarization(t *testing.T) {
 	wantMean := pangleMean(t, filepath.Join(root, stokesSample))
 	srv := startBrowserServer(t, root)
 	b := startBrowser(t, srv)
-	b.open("&file=" + stokesSample)
-	b.waitMessage(false, ev(icd.EventType_OPEN_FILE_ACK), "a successful OPEN_FILE_ACK", func(p []byte) bool {
-		var m icd.OpenFileAck
-		return proto.Unmarshal(p, &m) == nil && m.Success
-	}, serverTimeout)
-	waitTileGroup(b, 0)
-	first := b.waitDrawn(drawTimeout)
+	_, first := openDrawn(b, stokesSample)
 
 	offered := pollJS[[]float64](b, "the frontend's polarizations of the image", `window.app?.activeFrame?.polarizations`, uiTimeout)
 	t.Logf("the frontend offers the polarizations %v", offered)
@@ -74,26 +67,11 @@ func TestBrowserDerivedPolarization(t *testing.T) {
 // pangleMean is the mean over channel 0 of ½·atan2(U, Q) in degrees.
 func pangleMean(t *testing.T, path string) float64 {
 	t.Helper()
-	f, err := fits.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	im, err := f.Image(f.HDUs()[0].Key())
-	if err != nil {
-		t.Fatal(err)
-	}
+	im, _ := firstImage(t, path)
 	if got := im.Layout.StokesValues; !slices.Equal(got, []int{1, 2, 3, 4}) {
 		t.Fatalf("%s has Stokes %v, want I, Q, U, V", path, got)
 	}
-	q, err := im.Plane(0, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := im.Plane(0, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	q, u := plane(t, im, 0, 1), plane(t, im, 0, 2)
 	var sum float64
 	n := 0
 	for i := range q.Data {
@@ -118,13 +96,7 @@ func TestBrowserVectorOverlay(t *testing.T) {
 	path := filepath.Join(root, stokesSample)
 	srv := startBrowserServer(t, root)
 	b := startBrowser(t, srv)
-	b.open("&file=" + stokesSample)
-	b.waitMessage(false, ev(icd.EventType_OPEN_FILE_ACK), "a successful OPEN_FILE_ACK", func(p []byte) bool {
-		var m icd.OpenFileAck
-		return proto.Unmarshal(p, &m) == nil && m.Success
-	}, serverTimeout)
-	waitTileGroup(b, 0)
-	before := b.waitDrawn(drawTimeout)
+	_, before := openDrawn(b, stokesSample)
 
 	b.click("the toolbar's vector overlay button", `[data-testid="vector-dialog-button"]`, uiTimeout)
 	nData := b.rec.frames(false, ev(icd.EventType_VECTOR_OVERLAY_TILE_DATA))
@@ -181,23 +153,8 @@ func TestBrowserVectorOverlay(t *testing.T) {
 // block means of the file's Q and U planes computed here.
 func checkVectorTile(t *testing.T, path string, mip int, set *icd.SetVectorOverlayParameters, data *icd.VectorOverlayTileData) {
 	t.Helper()
-	f, err := fits.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	im, err := f.Image(f.HDUs()[0].Key())
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := im.Plane(0, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := im.Plane(0, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	im, _ := firstImage(t, path)
+	q, u := plane(t, im, 0, 1), plane(t, im, 0, 2)
 	mean := func(p []float32, bx, by int) float64 {
 		var s float64
 		n := 0

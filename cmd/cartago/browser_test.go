@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
+	"cartago/imaging"
 	"cartago/imaging/fits"
 	"cartago/imaging/sample"
 )
@@ -273,13 +274,7 @@ func drawTiles(t *testing.T, root, file string, want icd.CompressionType, extra 
 	srv := startBrowserServer(t, root, extra...)
 	b := startBrowser(t, srv)
 	start := time.Now()
-	b.open("&file=" + file)
-	b.waitMessage(false, uint16(icd.EventType_OPEN_FILE_ACK), "a successful OPEN_FILE_ACK", func(p []byte) bool {
-		var m icd.OpenFileAck
-		return proto.Unmarshal(p, &m) == nil && m.Success
-	}, serverTimeout)
-	waitTileGroup(b, 0)
-	shot := b.waitDrawn(drawTimeout)
+	_, shot := openDrawn(b, file)
 	t.Logf("drawn %v after navigation", time.Since(start).Round(time.Millisecond))
 
 	for _, p := range b.rec.payloadsFrom(true, uint16(icd.EventType_ADD_REQUIRED_TILES), 0) {
@@ -582,18 +577,53 @@ func waitCursorBar(b *browser) []string {
 	return items
 }
 
-// cubeChannels is the number of channels of a cube file.
-func cubeChannels(t *testing.T, path string) int {
+// firstImage opens a FITS file's first image; the file closes when the
+// test ends.
+func firstImage(t *testing.T, path string) (*fits.Image, *fits.Header) {
 	t.Helper()
 	f, err := fits.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	im, err := f.Image(f.HDUs()[0].Key())
+	t.Cleanup(func() { f.Close() })
+	hdu := f.HDUs()[0]
+	im, err := f.Image(hdu.Key())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return im, hdu.Header
+}
+
+// plane reads one channel and Stokes of an image.
+func plane(t *testing.T, im *fits.Image, channel, stokes int) imaging.Plane {
+	t.Helper()
+	p, err := im.Plane(channel, stokes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// openDrawn opens file from the browser's URL and waits until the
+// server acknowledged it and its first view is drawn.
+func openDrawn(b *browser, file string) (*icd.OpenFileAck, viewShot) {
+	b.t.Helper()
+	b.open("&file=" + file)
+	p := b.waitMessage(false, ev(icd.EventType_OPEN_FILE_ACK), "a successful OPEN_FILE_ACK", func(p []byte) bool {
+		var m icd.OpenFileAck
+		return proto.Unmarshal(p, &m) == nil && m.Success
+	}, serverTimeout)
+	var ack icd.OpenFileAck
+	_ = proto.Unmarshal(p, &ack)
+	waitTileGroup(b, 0)
+	// The first drawing comes while Chromium is busiest.
+	return &ack, b.waitDrawn(serverTimeout)
+}
+
+// cubeChannels is the number of channels of a cube file.
+func cubeChannels(t *testing.T, path string) int {
+	t.Helper()
+	im, _ := firstImage(t, path)
 	if im.Layout.Depth < 2 {
 		t.Fatalf("%s has %d channel(s), want a cube", path, im.Layout.Depth)
 	}
@@ -603,19 +633,8 @@ func cubeChannels(t *testing.T, path string) int {
 // pixelValue reads one pixel of the first HDU of a FITS file.
 func pixelValue(t *testing.T, path string, x, y, channel int) float64 {
 	t.Helper()
-	f, err := fits.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	im, err := f.Image(f.HDUs()[0].Key())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := im.Plane(channel, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	im, _ := firstImage(t, path)
+	p := plane(t, im, channel, 0)
 	if x < 0 || y < 0 || x >= p.Width || y >= p.Height {
 		t.Fatalf("pixel (%d, %d) is outside the %d×%d image", x, y, p.Width, p.Height)
 	}
