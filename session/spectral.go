@@ -25,6 +25,9 @@ func (c *Client) handleSetSpectralRequirements(r request) error {
 	if err != nil {
 		return err
 	}
+	if msg.RegionId < 0 {
+		return nil // a region still being created: its requirements come again under its id
+	}
 	if msg.RegionId != cursorRegion {
 		r, err := c.session.updateRegion(f.id, msg.RegionId, func(r *regionState) {
 			r.spectral = msg.SpectralProfiles

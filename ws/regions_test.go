@@ -241,6 +241,13 @@ func TestClearingRequirementsOfGoneRegion(t *testing.T) {
 			sendMsg(t, c, icd.EventType_SET_HISTOGRAM_REQUIREMENTS, 30, 7, &icd.SetHistogramRequirements{FileId: 0, RegionId: id})
 		}
 	}
+	// The frontend may ask for the profiles of a region it is creating
+	// under its temporary id −1, before the SET_REGION_ACK names it; it
+	// asks again under the new id.
+	sendMsg(t, c, icd.EventType_SET_SPATIAL_REQUIREMENTS, 30, 4, &icd.SetSpatialRequirements{FileId: 0, RegionId: -1,
+		SpatialProfiles: []*icd.SetSpatialRequirements_SpatialConfig{{Coordinate: "", Width: 3}}})
+	sendMsg(t, c, icd.EventType_SET_SPECTRAL_REQUIREMENTS, 30, 6, &icd.SetSpectralRequirements{FileId: 0, RegionId: -1,
+		SpectralProfiles: []*icd.SetSpectralRequirements_SpectralConfig{{Coordinate: "z", StatsTypes: []icd.StatsType{icd.StatsType_Mean}}}})
 	noErrorsToPong(t, c)
 	sendMsg(t, c, icd.EventType_SET_SPATIAL_REQUIREMENTS, 30, 8, &icd.SetSpatialRequirements{FileId: 0, RegionId: ack.RegionId,
 		SpatialProfiles: []*icd.SetSpatialRequirements_SpatialConfig{{Coordinate: "x"}}})
