@@ -60,7 +60,7 @@ func TestBrowserRegionStatsAndContours(t *testing.T) {
 	// spaces>Button"; a click opens a floating widget.
 	nReq := b.rec.frames(true, ev(icd.EventType_SET_STATS_REQUIREMENTS))
 	nData := b.rec.frames(false, ev(icd.EventType_REGION_STATS_DATA))
-	b.click("the toolbar's Statistics widget button", `#StatisticsWidgetButton`, uiTimeout)
+	b.clickUntilSent("the toolbar's Statistics widget button", `#StatisticsWidgetButton`, ev(icd.EventType_SET_STATS_REQUIREMENTS), uiTimeout)
 	imageStats, took := waitRegionStats(b, fileID, -1, nReq, nData)
 	t.Logf("image statistics arrived %v after the frontend asked for them", took.Round(time.Millisecond))
 	checkStatsTable(b, "Image", imageStats)
@@ -91,7 +91,7 @@ func TestBrowserRegionStatsAndContours(t *testing.T) {
 	const rcx, rcy, rhw, rhh = 19.0, 45.0, 9.5, 6.5
 	pressX, pressY := toScreen(rcx, rcy)
 	relX, relY := toScreen(rcx+rhw, rcy+rhh)
-	b.click("the toolbar's rectangle region button", `[data-testid="rectangle-region-shortcut-button"]`, uiTimeout)
+	b.clickUntilActive("the toolbar's rectangle region button", `[data-testid="rectangle-region-shortcut-button"]`, uiTimeout)
 	nReq = b.rec.frames(true, ev(icd.EventType_SET_STATS_REQUIREMENTS))
 	nData = b.rec.frames(false, ev(icd.EventType_REGION_STATS_DATA))
 	var released time.Time
@@ -141,8 +141,9 @@ func TestBrowserRegionStatsAndContours(t *testing.T) {
 	// The dialog opens on its Levels tab. Its default generator,
 	// start-step-multiplier, makes 5 levels from the image histogram:
 	// mean + 5σ, then steps of 4σ.
-	b.click("the toolbar's Contours button", `[data-testid="contour-dialog-button"]`, uiTimeout)
-	b.click("the contour dialog's Generate button", `[data-testid="contour-dialog"] .contour-generator-panel .generate-button`, uiTimeout)
+	b.clickUntilShown("the toolbar's Contours button", `[data-testid="contour-dialog-button"]`, `[data-testid="contour-dialog"]`, uiTimeout)
+	b.clickUntil("the contour dialog's Generate button", `[data-testid="contour-dialog"] .contour-generator-panel .generate-button`,
+		"generated levels", `document.querySelectorAll('[data-testid="contour-config-level-input-form"] .bp6-tag').length > 0`, uiTimeout)
 	// The levels appear as tags, sorted, |v| < 0.1 as toExponential(2),
 	// else toFixed(2).
 	tags := pollJS[[]string](b, "the generated levels in the contour dialog", `(() => {
@@ -151,8 +152,8 @@ func TestBrowserRegionStatsAndContours(t *testing.T) {
 	// The default smoothing, a Gaussian, lowers the image's compact
 	// sources below all but the lowest level; with none, three levels
 	// cross them, and every vertex can be checked against the pixels.
-	b.click("the contour dialog's Configuration tab", `[data-testid="contour-dailog-config-tab-title"]`, uiTimeout)
 	smoothing := `[data-testid="contour-dialog"] .contour-config-panel select`
+	b.clickUntilShown("the contour dialog's Configuration tab", `[data-testid="contour-dailog-config-tab-title"]`, smoothing, uiTimeout)
 	b.selectOption("the contour dialog's smoothing mode", smoothing, "No smoothing")
 	pollJS[bool](b, "the contour dialog's smoothing mode to read No smoothing", `(() => {
 		const s = document.querySelector(`+strconv.Quote(smoothing)+`); return s && s.options[s.selectedIndex].text === 'No smoothing' })()`, uiTimeout)

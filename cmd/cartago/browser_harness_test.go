@@ -314,26 +314,46 @@ func (b *browser) clickUntilSent(what, sel string, ev uint16, timeout time.Durat
 	b.fail("clicking %s three times never sent event %d", what, ev)
 }
 
-// clickUntilGone clicks sel, a control that closes what gone matches
-// (a CSS selector), until that is gone from the page: at most three
-// clicks, for the reason clickUntilSent gives.
-func (b *browser) clickUntilGone(what, sel, gone string, timeout time.Duration) {
+// clickUntil clicks sel until the JavaScript expression cond is true:
+// at most three clicks, for the reason clickUntilSent gives. what names
+// the control; done names what the click should bring about.
+func (b *browser) clickUntil(what, sel, done, cond string, timeout time.Duration) {
 	b.t.Helper()
 	for attempt := 1; attempt <= 3; attempt++ {
-		if !b.present(gone) {
+		if evalJS[bool](b, cond) {
 			return
 		}
 		b.click(what, sel, timeout)
 		deadline := time.Now().Add(timeout / 3)
 		for time.Now().Before(deadline) {
-			if !b.present(gone) {
+			if evalJS[bool](b, cond) {
 				return
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
-		b.t.Logf("clicking %s did not close %s within %v (attempt %d)", what, gone, timeout/3, attempt)
+		b.t.Logf("clicking %s did not bring about %s within %v (attempt %d)", what, done, timeout/3, attempt)
 	}
-	b.fail("clicking %s three times never closed %s", what, gone)
+	b.fail("clicking %s three times never brought about %s", what, done)
+}
+
+// clickUntilGone clicks sel, a control that closes what gone matches
+// (a CSS selector), until that is gone from the page.
+func (b *browser) clickUntilGone(what, sel, gone string, timeout time.Duration) {
+	b.t.Helper()
+	b.clickUntil(what, sel, gone+" gone", `!document.querySelector(`+strconv.Quote(gone)+`)`, timeout)
+}
+
+// clickUntilShown clicks sel until an element matching shown (a CSS
+// selector) is on the page and visible.
+func (b *browser) clickUntilShown(what, sel, shown string, timeout time.Duration) {
+	b.t.Helper()
+	b.clickUntil(what, sel, shown+" shown", `(() => { const e = document.querySelector(`+strconv.Quote(shown)+`); return !!e && e.offsetParent !== null })()`, timeout)
+}
+
+// clickUntilActive clicks a toggle button until it shows as active.
+func (b *browser) clickUntilActive(what, sel string, timeout time.Duration) {
+	b.t.Helper()
+	b.clickUntil(what, sel, "it active", `!!document.querySelector(`+strconv.Quote(sel)+`)?.classList.contains('bp6-active')`, timeout)
 }
 
 // present reports whether the page has an element matching sel, a CSS

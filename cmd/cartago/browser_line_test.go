@@ -38,7 +38,7 @@ func TestBrowserLineProfile(t *testing.T) {
 	toScreen := fittedToScreen(view, px.w, px.h)
 	x0, y0 := toScreen(mx, my)
 	x1, y1 := toScreen(ex, ey)
-	b.click("the toolbar's line region button", `[data-testid="line-region-shortcut-button"]`, uiTimeout)
+	b.clickUntilActive("the toolbar's line region button", `[data-testid="line-region-shortcut-button"]`, uiTimeout)
 	nReq := b.rec.frames(true, ev(icd.EventType_SET_SPATIAL_REQUIREMENTS))
 	nData := b.rec.frames(false, ev(icd.EventType_SPATIAL_PROFILE_DATA))
 	id, info := b.createRegion(icd.RegionType_LINE, func() { b.drag(x0, y0, x1, y1) })

@@ -36,8 +36,9 @@ func TestBrowserDerivedPolarization(t *testing.T) {
 		}
 	}
 
-	b.click("the Animator tab", `[data-testid="animator-0-header-title"]`, uiTimeout)
-	b.click("the Animator's Polarization mode", `[data-testid="animator-polarization-slider"] label.bp6-radio`, uiTimeout)
+	b.clickUntilShown("the Animator tab", `[data-testid="animator-0-header-title"]`, `[data-testid="animator-last-button"]`, uiTimeout)
+	b.clickUntil("the Animator's Polarization mode", `[data-testid="animator-polarization-slider"] label.bp6-radio`, "the mode checked",
+		`!!document.querySelector('[data-testid="animator-polarization-slider"] input[type=radio]')?.checked`, uiTimeout)
 	b.clickUntilSent("the Animator's Last button", `[data-testid="animator-last-button"]`, ev(icd.EventType_SET_IMAGE_CHANNELS), uiTimeout)
 	b.waitMessage(true, ev(icd.EventType_SET_IMAGE_CHANNELS), "SET_IMAGE_CHANNELS for Pangle (17)", func(p []byte) bool {
 		var m icd.SetImageChannels
@@ -98,7 +99,7 @@ func TestBrowserVectorOverlay(t *testing.T) {
 	b := startBrowser(t, srv)
 	_, before := openDrawn(b, stokesSample)
 
-	b.click("the toolbar's vector overlay button", `[data-testid="vector-dialog-button"]`, uiTimeout)
+	b.clickUntilShown("the toolbar's vector overlay button", `[data-testid="vector-dialog-button"]`, `[data-testid="vector-dialog"]`, uiTimeout)
 	nData := b.rec.frames(false, ev(icd.EventType_VECTOR_OVERLAY_TILE_DATA))
 	b.clickUntilSent("the vector overlay dialog's Apply button", `[data-testid="vector-field-apply-button"]:not(.bp6-disabled):not([disabled])`,
 		ev(icd.EventType_SET_VECTOR_OVERLAY_PARAMETERS), uiTimeout)

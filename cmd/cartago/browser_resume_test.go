@@ -57,7 +57,7 @@ func TestBrowserResumesAfterKill(t *testing.T) {
 	first := b.waitDrawn(drawTimeout)
 
 	// State to restore: the last channel, chosen with the Animator.
-	b.click("the Animator tab", `[data-testid="animator-0-header-title"]`, uiTimeout)
+	b.clickUntilShown("the Animator tab", `[data-testid="animator-0-header-title"]`, `[data-testid="animator-last-button"]`, uiTimeout)
 	b.clickUntilSent("the Animator's Last button", `[data-testid="animator-last-button"]`, ev(icd.EventType_SET_IMAGE_CHANNELS), uiTimeout)
 	waitChannelTiles(b, 0, last)
 	b.waitChanged(first, drawTimeout)
@@ -68,9 +68,9 @@ func TestBrowserResumesAfterKill(t *testing.T) {
 	// region, so the X and Y profile widgets ask for its profiles.
 	rv := imageView(b)
 	cx, cy := rv.X+rv.W/2, rv.Y+rv.H/2
-	b.click("the toolbar's rectangle region button", `[data-testid="rectangle-region-shortcut-button"]`, uiTimeout)
+	b.clickUntilActive("the toolbar's rectangle region button", `[data-testid="rectangle-region-shortcut-button"]`, uiTimeout)
 	rectID, _ := b.createRegion(icd.RegionType_RECTANGLE, func() { b.drag(cx-150, cy-110, cx-60, cy-40) })
-	b.click("the toolbar's point region button", `[data-testid="point-region-shortcut-button"]`, uiTimeout)
+	b.clickUntilActive("the toolbar's point region button", `[data-testid="point-region-shortcut-button"]`, uiTimeout)
 	pointID, pointInfo := b.createRegion(icd.RegionType_POINT, func() { b.clickAt(cx+110, cy-90) })
 	ptX, ptY := int32(math.Round(float64(pointInfo.ControlPoints[0].X))), int32(math.Round(float64(pointInfo.ControlPoints[0].Y)))
 	b.waitMessage(false, ev(icd.EventType_SPATIAL_PROFILE_DATA),

@@ -98,8 +98,8 @@ func TestBrowserOpensFromFileBrowser(t *testing.T) {
 	//   <div class="bp6-table-cell ... filename-cell" title="NAME">
 	//     <div class="bp6-table-truncated-text ..."><div><span class="cell-text">NAME</span>
 	// and the click handler is on the <div> around the text.
-	b.click("the file "+sampleCube+" in the file browser",
-		`.file-list .filename-cell[title="`+sampleCube+`"] .cell-text`, uiTimeout)
+	b.clickUntilSent("the file "+sampleCube+" in the file browser",
+		`.file-list .filename-cell[title="`+sampleCube+`"] .cell-text`, ev(icd.EventType_FILE_INFO_REQUEST), uiTimeout)
 	b.waitMessage(true, uint16(icd.EventType_FILE_INFO_REQUEST), "FILE_INFO_REQUEST for "+sampleCube, func(p []byte) bool {
 		var m icd.FileInfoRequest
 		return proto.Unmarshal(p, &m) == nil && m.File == sampleCube
@@ -152,7 +152,7 @@ func TestBrowserChannelAndCursor(t *testing.T) {
 
 	// The Animator shares a tab set with the Image List in the default
 	// layout; its tab title and buttons carry data-testid attributes.
-	b.click("the Animator tab", `[data-testid="animator-0-header-title"]`, uiTimeout)
+	b.clickUntilShown("the Animator tab", `[data-testid="animator-0-header-title"]`, `[data-testid="animator-last-button"]`, uiTimeout)
 	b.clickUntilSent("the Animator's Last button", `[data-testid="animator-last-button"]`, ev(icd.EventType_SET_IMAGE_CHANNELS), uiTimeout)
 	b.waitMessage(true, uint16(icd.EventType_SET_IMAGE_CHANNELS), fmt.Sprintf("SET_IMAGE_CHANNELS for channel %d", last), func(p []byte) bool {
 		var m icd.SetImageChannels
