@@ -270,8 +270,11 @@ func TestAdminSweepsLateCheckpoints(t *testing.T) {
 	}
 	purged := time.Now()
 	a.scheduleSweep([]uint32{1, 2}, purged)
-	late := &store.Snapshot{SessionId: 1, CreatedUnixMs: purged.Add(-time.Hour).UnixMilli()}
-	fresh := &store.Snapshot{SessionId: 2, CreatedUnixMs: purged.Add(time.Millisecond).UnixMilli()}
+	// Both active now: the manager's TTL reaper, which runs at start,
+	// must not take them for expired.
+	active := time.Now().UnixMilli()
+	late := &store.Snapshot{SessionId: 1, CreatedUnixMs: purged.Add(-time.Hour).UnixMilli(), LastActiveUnixMs: active}
+	fresh := &store.Snapshot{SessionId: 2, CreatedUnixMs: purged.Add(time.Millisecond).UnixMilli(), LastActiveUnixMs: active}
 	if err := db.Put(late, fresh); err != nil {
 		t.Fatal(err)
 	}
