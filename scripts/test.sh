@@ -33,6 +33,8 @@ install_packages() {
 }
 
 install_packages
+# Tests that check against these tools fail, rather than skip, without them.
+export CARTAGO_REQUIRE_TOOLS=1
 scripts/fetch-frontend.sh
 go mod download
 

@@ -660,11 +660,18 @@ func artifactsDir(t *testing.T, repo string) string {
 
 // startBrowserServer runs cartago with the frontend on dataRoot, with a
 // new session database and extra flags.
-func startBrowserServer(t *testing.T, dataRoot string, extra ...string) *serverProc {
+// skipIfShort skips a browser test under go test -short, the one way to
+// leave them out; without -short a missing Chromium or frontend fails.
+func skipIfShort(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("browser test needs -short=false: it builds cartago and drives headless Chromium with carta-frontend@" + frontendVersion)
 	}
+}
+
+func startBrowserServer(t *testing.T, dataRoot string, extra ...string) *serverProc {
+	t.Helper()
+	skipIfShort(t)
 	return startBrowserServerDB(t, dataRoot, filepath.Join(t.TempDir(), "s.db"), extra...)
 }
 
@@ -672,9 +679,7 @@ func startBrowserServer(t *testing.T, dataRoot string, extra ...string) *serverP
 // session database db, with extra flags (a later flag wins).
 func startBrowserServerDB(t *testing.T, dataRoot, db string, extra ...string) *serverProc {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("browser test needs -short=false: it builds cartago and drives headless Chromium with carta-frontend@" + frontendVersion)
-	}
+	skipIfShort(t)
 	frontend := findFrontend(t, repoRoot(t))
 	args := []string{"--root", dataRoot, "--frontend-folder", frontend, "--db", db, "--log-level", "debug"}
 	return startProcess(t, append(args, extra...)...)

@@ -218,9 +218,7 @@ const zfpSample = "image-4096.fits"
 // looks the same: the screenshots' image views differ by a small mean
 // and in few pixels. It logs the sizes of both kinds of tiles.
 func TestBrowserZFPMatchesRaw(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test needs -short=false: it builds cartago and drives headless Chromium with carta-frontend@" + frontendVersion)
-	}
+	skipIfShort(t)
 	root := smallSample(t)
 	var zfp, raw tileRun
 	if !t.Run("zfp", func(t *testing.T) { zfp = drawTiles(t, root, zfpSample, icd.CompressionType_ZFP) }) ||
