@@ -175,16 +175,24 @@ func TestStartsRoundTrip(t *testing.T) {
 	}
 }
 
+// missingTool skips a test whose outside tool is missing, but fails it
+// under scripts/test.sh (and so CI), which installs the tools and sets
+// CARTAGO_REQUIRE_TOOLS, so that a missing tool never hides there.
+func missingTool(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("CARTAGO_REQUIRE_TOOLS") != "" {
+		t.Fatal(why + "; scripts/test.sh requires it")
+	}
+	t.Skip(why + "; scripts/test.sh installs it and runs this test")
+}
+
 // libzstd itself (the zstd command) must read our frames; the frontend
 // decompresses with libzstd compiled to WebAssembly.
 func TestEncodeZstdCLI(t *testing.T) {
 	t.Parallel()
 	zstdCmd, err := exec.LookPath("zstd")
 	if err != nil {
-		if os.Getenv("CARTAGO_REQUIRE_TOOLS") != "" {
-			t.Fatal("no zstd command, and scripts/test.sh requires it (apt-get install zstd)")
-		}
-		t.Skip("no zstd command (scripts/test.sh installs it and runs this test)")
+		missingTool(t, "no zstd command (apt-get install zstd)")
 	}
 	v := contourVertices(t)
 	for _, level := range []int{1, 4, 8, 19} {
@@ -211,14 +219,14 @@ func TestEncodeFrontendDecodes(t *testing.T) {
 	t.Parallel()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("no node")
+		missingTool(t, "no node (Node.js, which scripts/fetch-frontend.sh needs too)")
 	}
 	wasm, err := filepath.Abs("../../frontend/carta_computation.wasm")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(wasm); err != nil {
-		t.Skip("frontend not installed (scripts/fetch-frontend.sh)")
+		missingTool(t, "frontend not installed (scripts/fetch-frontend.sh)")
 	}
 	v := contourVertices(t)
 	r := rand.New(rand.NewPCG(11, 2))
