@@ -1,0 +1,220 @@
+package budget
+
+import (
+	"context"
+	"runtime"
+	"sync"
+)
+
+// Compute limits how many goroutines of the whole server compute at once.
+//
+// Design. A Compute is a semaphore of slots (GOMAXPROCS by default, one
+// per core). Fan-outs (imaging.ForTasks) claim one slot per task and give
+// it back after the task, so long work yields between tasks. A released
+// slot goes to the oldest Interactive waiter, else to the oldest Bulk
+// one: interactive work (cursor, tiles, plane statistics) waits at most
+// for one running task to end however many bulk jobs (cube histograms,
+// region spectra, contours, animation) run in other sessions, which
+// share what is left. Interactive work can starve bulk work, but it
+// comes in short bursts.
+//
+// The priority travels in the context (WithPriority); a context without
+// one is not limited, so code outside the session (tools, tests) needs
+// no set-up.
+//
+// Deadlock freedom rests on one rule: a goroutine that holds a slot never
+// waits for another. The task's context records that it holds one
+// (Held); a fan-out started from it (nested) runs its tasks on the slot
+// it already has and adds helpers only for slots free at that moment
+// (TryClaim). Waiting goroutines hold nothing, and every holder finishes
+// without waiting, so slots always come back.
+type Compute struct {
+	mu      sync.Mutex
+	free    int                // guarded by mu; > 0 only while nobody waits
+	waiting [2][]chan struct{} // guarded by mu; per Priority, oldest first; one entry per goroutine waiting in Acquire
+}
+
+// Priority says which waiters a released slot goes to first.
+type Priority int8
+
+const (
+	// Interactive is work a user waits for: cursor values and profiles,
+	// tiles of the current view, channel changes, statistics and
+	// histograms of the current plane or a small region.
+	Interactive Priority = iota
+	// Bulk is long work that may yield to interactive work: cube
+	// histograms, region spectral profiles, contours, animation.
+	Bulk
+)
+
+func (p Priority) String() string {
+	if p == Bulk {
+		return "bulk"
+	}
+	return "interactive"
+}
+
+// NewCompute returns a limiter of slots slots (at least one).
+func NewCompute(slots int) *Compute {
+	return &Compute{free: max(slots, 1)}
+}
+
+// DefaultCompute is the process-wide limiter, one slot per core at start.
+var DefaultCompute = NewCompute(runtime.GOMAXPROCS(0))
+
+// Acquire waits for a slot, served after earlier waiters of its priority
+// and of higher ones. It returns ctx.Err() if ctx ends first.
+func (c *Compute) Acquire(ctx context.Context, p Priority) error {
+	c.mu.Lock()
+	if c.free > 0 {
+		c.free--
+		c.mu.Unlock()
+		return nil
+	}
+	ready := make(chan struct{})
+	c.waiting[p] = append(c.waiting[p], ready)
+	c.mu.Unlock()
+	select {
+	case <-ready:
+		return nil
+	case <-ctx.Done():
+	}
+	c.mu.Lock()
+	select {
+	case <-ready: // granted meanwhile: pass it on
+		c.mu.Unlock()
+		c.Release()
+	default:
+		q := c.waiting[p]
+		for i, w := range q {
+			if w == ready {
+				c.waiting[p] = append(q[:i], q[i+1:]...)
+				break
+			}
+		}
+		c.mu.Unlock()
+	}
+	return ctx.Err()
+}
+
+// TryAcquire takes a slot if one is free, without waiting.
+func (c *Compute) TryAcquire() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.free > 0 {
+		c.free--
+		return true
+	}
+	return false
+}
+
+// Release returns a slot, handing it to the first waiter in priority
+// order.
+func (c *Compute) Release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for p, q := range c.waiting {
+		if len(q) > 0 {
+			close(q[0])
+			q[0] = nil
+			c.waiting[p] = q[1:]
+			return
+		}
+	}
+	c.free++
+}
+
+// ComputeStats is a snapshot of a limiter.
+type ComputeStats struct {
+	Free    int
+	Waiting [2]int // by Priority
+}
+
+// Stats reports the free slots and the waiters.
+func (c *Compute) Stats() ComputeStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return ComputeStats{Free: c.free, Waiting: [2]int{len(c.waiting[Interactive]), len(c.waiting[Bulk])}}
+}
+
+type computeKey struct{}
+
+// computeCtx is what a context says about compute slots.
+type computeCtx struct {
+	c    *Compute
+	p    Priority
+	held bool // the goroutine working under this context holds a slot
+}
+
+func computeOf(ctx context.Context) (computeCtx, bool) {
+	v, ok := ctx.Value(computeKey{}).(computeCtx)
+	if !ok {
+		v.c = DefaultCompute
+	}
+	return v, ok
+}
+
+// WithPriority returns ctx whose fan-outs claim slots at priority p, of
+// the limiter ctx already names or else DefaultCompute.
+func WithPriority(ctx context.Context, p Priority) context.Context {
+	v, _ := computeOf(ctx)
+	v.p, v.held = p, false
+	return context.WithValue(ctx, computeKey{}, v)
+}
+
+// WithCompute is WithPriority on limiter c (tests, a server with its
+// own limit).
+func WithCompute(ctx context.Context, c *Compute, p Priority) context.Context {
+	return context.WithValue(ctx, computeKey{}, computeCtx{c: c, p: p})
+}
+
+// Held reports whether work under ctx already holds a slot.
+func Held(ctx context.Context) bool {
+	v, _ := computeOf(ctx)
+	return v.held
+}
+
+// Waits reports whether a goroutine working under ctx waits for slots:
+// ctx has a priority and holds none. Otherwise it computes on what it
+// has (a held slot, or no limit) and claims extra slots only if free.
+func Waits(ctx context.Context) bool {
+	v, ok := computeOf(ctx)
+	return ok && !v.held
+}
+
+func noop() {}
+
+// Holding returns ctx marked as held: work under it holds a slot (of
+// ctx's limiter, at ctx's priority), so its fan-outs never wait.
+func Holding(ctx context.Context) context.Context {
+	v, _ := computeOf(ctx)
+	v.held = true
+	return context.WithValue(ctx, computeKey{}, v)
+}
+
+// Claim waits for a slot for one task under ctx and returns its
+// release; claimed says a slot was taken, so the task must run under
+// Holding(ctx). When ctx does not wait (see Waits) it claims nothing and
+// returns at once with a no-op release: waiting while holding a slot
+// could deadlock. It fails only with ctx.Err().
+func Claim(ctx context.Context) (release func(), claimed bool, err error) {
+	v, ok := computeOf(ctx)
+	if !ok || v.held {
+		return noop, false, nil
+	}
+	if err := v.c.Acquire(ctx, v.p); err != nil {
+		return noop, false, err
+	}
+	return v.c.Release, true, nil
+}
+
+// TryClaim is a claim for an extra goroutine of a fan-out that must not
+// wait: it takes a free slot of ctx's limiter (DefaultCompute if none)
+// or reports false.
+func TryClaim(ctx context.Context) (release func(), ok bool) {
+	v, _ := computeOf(ctx)
+	if !v.c.TryAcquire() {
+		return noop, false
+	}
+	return v.c.Release, true
+}

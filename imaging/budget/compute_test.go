@@ -1,0 +1,89 @@
+package budget
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"testing"
+)
+
+// waitFor polls until the limiter has the given waiters.
+func waitFor(c *Compute, interactive, bulk int) {
+	for c.Stats().Waiting != [2]int{interactive, bulk} {
+		runtime.Gosched()
+	}
+}
+
+func TestComputeServesInteractiveBeforeBulk(t *testing.T) {
+	c := NewCompute(1)
+	if err := c.Acquire(context.Background(), Bulk); err != nil {
+		t.Fatal(err)
+	}
+	order := make(chan Priority, 3)
+	acquire := func(p Priority) {
+		if err := c.Acquire(context.Background(), p); err != nil {
+			t.Error(err)
+		}
+		order <- p
+		c.Release()
+	}
+	go acquire(Bulk)
+	waitFor(c, 0, 1)
+	go acquire(Bulk)
+	waitFor(c, 0, 2)
+	go acquire(Interactive)
+	waitFor(c, 1, 2)
+	c.Release()
+	got := []Priority{<-order, <-order, <-order}
+	if got[0] != Interactive || got[1] != Bulk || got[2] != Bulk {
+		t.Errorf("served %v, want interactive first", got)
+	}
+	if s := c.Stats(); s.Free != 1 {
+		t.Errorf("%d free, want 1", s.Free)
+	}
+}
+
+func TestComputeAcquireCancelled(t *testing.T) {
+	c := NewCompute(1)
+	if !c.TryAcquire() || c.TryAcquire() {
+		t.Fatal("one slot: first TryAcquire must succeed, second fail")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error)
+	go func() { errc <- c.Acquire(ctx, Interactive) }()
+	waitFor(c, 1, 0)
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Errorf("Acquire = %v, want context.Canceled", err)
+	}
+	c.Release()
+	if s := c.Stats(); s.Free != 1 || s.Waiting != [2]int{} {
+		t.Errorf("limiter %+v, want 1 free, nobody waiting", s)
+	}
+}
+
+func TestClaimNeverWaitsWhenHeldOrUnlimited(t *testing.T) {
+	c := NewCompute(1)
+	ctx := WithCompute(context.Background(), c, Bulk)
+	release, claimed, err := Claim(ctx)
+	if err != nil || !claimed {
+		t.Fatalf("Claim = %v, %v", claimed, err)
+	}
+	// The only slot is taken: a held context and one without priority
+	// must go on without one instead of waiting.
+	for _, ctx := range []context.Context{Holding(ctx), context.Background()} {
+		if _, claimed, err := Claim(ctx); claimed || err != nil {
+			t.Errorf("Claim(%v) = %v, %v; want no claim, no wait", ctx, claimed, err)
+		}
+		if Waits(ctx) {
+			t.Errorf("Waits(%v) = true", ctx)
+		}
+	}
+	if _, ok := TryClaim(Holding(ctx)); ok {
+		t.Error("TryClaim took a slot that is not free")
+	}
+	release()
+	if s := c.Stats(); s.Free != 1 {
+		t.Errorf("%d free after release, want 1", s.Free)
+	}
+}
