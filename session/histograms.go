@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
+	"cartago/imaging/budget"
 	"cartago/imaging/stats"
 )
 
@@ -171,7 +172,7 @@ func (f *frame) setCubeHistogram(configs []*icd.HistogramConfig) {
 		}
 		cfg := proto.CloneOf(configs[0])
 		_, st := f.current()
-		ctx, cancel := context.WithCancel(f.work.ctx)
+		ctx, cancel := context.WithCancel(budget.WithPriority(f.work.ctx, budget.Bulk))
 		f.cubeCancel, f.cubeDone = cancel, make(chan struct{})
 		done := f.cubeDone
 		go func() {

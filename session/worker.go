@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"sync"
+
+	"cartago/imaging/budget"
 )
 
 // jobKind decides how a new job treats queued and running ones.
@@ -48,6 +50,7 @@ type worker struct {
 	poke   chan struct{} // capacity 1: "the queue changed"
 
 	onPanic func(ctx context.Context) // immutable; deferred around each job
+	prio    budget.Priority           // immutable; compute priority of the jobs
 
 	mu        sync.Mutex
 	queue     []job              // guarded by mu
@@ -56,11 +59,17 @@ type worker struct {
 	runCancel context.CancelFunc // guarded by mu; cancels the running job
 }
 
-// startWorker starts a worker; onPanic, if set, is deferred around each
-// job and must recover.
+// startWorker starts a worker of interactive jobs; onPanic, if set, is
+// deferred around each job and must recover.
 func startWorker(onPanic func(ctx context.Context)) *worker {
+	return startWorkerAt(budget.Interactive, onPanic)
+}
+
+// startWorkerAt is startWorker for jobs that compute at priority prio
+// (see budget.Compute).
+func startWorkerAt(prio budget.Priority, onPanic func(ctx context.Context)) *worker {
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &worker{ctx: ctx, cancel: cancel, done: make(chan struct{}), poke: make(chan struct{}, 1), onPanic: onPanic}
+	w := &worker{ctx: ctx, cancel: cancel, done: make(chan struct{}), poke: make(chan struct{}, 1), onPanic: onPanic, prio: prio}
 	go w.loop()
 	return w
 }
@@ -171,12 +180,13 @@ func (w *worker) loop() {
 	}
 }
 
-// runJob runs j, turning a panic into onPanic's report.
+// runJob runs j at the worker's priority, turning a panic (also one
+// raised again from a fan-out goroutine) into onPanic's report.
 func (w *worker) runJob(ctx context.Context, j job) {
 	if w.onPanic != nil {
 		defer w.onPanic(ctx)
 	}
-	j.run(ctx)
+	j.run(budget.WithPriority(ctx, w.prio))
 }
 
 // next waits for a job and marks it running.
