@@ -112,7 +112,7 @@ func TestForTasksNestedFanOutsShareSlots(t *testing.T) {
 
 func TestForTasksCancelledWhileWaiting(t *testing.T) {
 	c := budget.NewCompute(1)
-	if !c.TryAcquire() {
+	if !c.TryAcquire(budget.Bulk) {
 		t.Fatal("no slot")
 	}
 	ctx, cancel := context.WithCancel(budget.WithCompute(context.Background(), c, budget.Bulk))
@@ -125,7 +125,7 @@ func TestForTasksCancelledWhileWaiting(t *testing.T) {
 	if err := <-errc; !errors.Is(err, context.Canceled) {
 		t.Errorf("ForTasks = %v, want context.Canceled", err)
 	}
-	c.Release()
+	c.Release(budget.Bulk)
 	if s := c.Stats(); s.Free != 1 || s.Waiting != [2]int{} {
 		t.Errorf("limiter %+v after cancel, want 1 free and no waiters", s)
 	}

@@ -12,11 +12,15 @@ import (
 // per core). Fan-outs (imaging.ForTasks) claim one slot per task and give
 // it back after the task, so long work yields between tasks. A released
 // slot goes to the oldest Interactive waiter, else to the oldest Bulk
-// one: interactive work (cursor, tiles, plane statistics) waits at most
-// for one running task to end however many bulk jobs (cube histograms,
-// region spectra, contours, animation) run in other sessions, which
-// share what is left. Interactive work can starve bulk work, but it
-// comes in short bursts.
+// one. Bulk work holds at most all slots but one (when there are two or
+// more): the last core stays free for interactive work and for the
+// goroutines that carry it (socket reads and writes, handlers), which
+// would otherwise wait for the scheduler to preempt a bulk task. So
+// interactive work (cursor, tiles, plane statistics) waits at most for
+// one running task to end however many bulk jobs (cube histograms, region
+// spectra, contours, animation) run in other sessions, which share what
+// is left. Interactive work can starve bulk work, but it comes in short
+// bursts.
 //
 // The priority travels in the context (WithPriority); a context without
 // one is not limited, so code outside the session (tools, tests) needs
@@ -30,7 +34,9 @@ import (
 // without waiting, so slots always come back.
 type Compute struct {
 	mu      sync.Mutex
-	free    int                // guarded by mu; > 0 only while nobody waits
+	free    int                // guarded by mu
+	bulk    int                // guarded by mu; slots held by Bulk work
+	maxBulk int                // immutable; slots Bulk work may hold
 	waiting [2][]chan struct{} // guarded by mu; per Priority, oldest first; one entry per goroutine waiting in Acquire
 }
 
@@ -54,9 +60,11 @@ func (p Priority) String() string {
 	return "interactive"
 }
 
-// NewCompute returns a limiter of slots slots (at least one).
+// NewCompute returns a limiter of slots slots (at least one), of which
+// bulk work may hold all but one.
 func NewCompute(slots int) *Compute {
-	return &Compute{free: max(slots, 1)}
+	slots = max(slots, 1)
+	return &Compute{free: slots, maxBulk: max(slots-1, 1)}
 }
 
 // DefaultCompute is the process-wide limiter, one slot per core at start.
@@ -66,8 +74,7 @@ var DefaultCompute = NewCompute(runtime.GOMAXPROCS(0))
 // and of higher ones. It returns ctx.Err() if ctx ends first.
 func (c *Compute) Acquire(ctx context.Context, p Priority) error {
 	c.mu.Lock()
-	if c.free > 0 {
-		c.free--
+	if len(c.waiting[Interactive]) == 0 && c.takeLocked(p) {
 		c.mu.Unlock()
 		return nil
 	}
@@ -83,7 +90,7 @@ func (c *Compute) Acquire(ctx context.Context, p Priority) error {
 	select {
 	case <-ready: // granted meanwhile: pass it on
 		c.mu.Unlock()
-		c.Release()
+		c.Release(p)
 	default:
 		q := c.waiting[p]
 		for i, w := range q {
@@ -97,44 +104,56 @@ func (c *Compute) Acquire(ctx context.Context, p Priority) error {
 	return ctx.Err()
 }
 
-// TryAcquire takes a slot if one is free, without waiting.
-func (c *Compute) TryAcquire() bool {
+// TryAcquire takes a slot for work of priority p if one is free to it,
+// without waiting.
+func (c *Compute) TryAcquire(p Priority) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.free > 0 {
-		c.free--
-		return true
-	}
-	return false
+	return len(c.waiting[Interactive]) == 0 && c.takeLocked(p)
 }
 
-// Release returns a slot, handing it to the first waiter in priority
-// order.
-func (c *Compute) Release() {
+// takeLocked takes a free slot if p may have it. Caller holds mu.
+func (c *Compute) takeLocked(p Priority) bool {
+	if c.free == 0 || (p == Bulk && c.bulk >= c.maxBulk) {
+		return false
+	}
+	c.free--
+	if p == Bulk {
+		c.bulk++
+	}
+	return true
+}
+
+// Release returns a slot taken at priority p, handing it to the first
+// waiter that may have it, interactive ones first.
+func (c *Compute) Release(p Priority) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for p, q := range c.waiting {
-		if len(q) > 0 {
+	c.free++
+	if p == Bulk {
+		c.bulk--
+	}
+	for wp, q := range c.waiting {
+		if len(q) > 0 && c.takeLocked(Priority(wp)) {
 			close(q[0])
 			q[0] = nil
-			c.waiting[p] = q[1:]
+			c.waiting[wp] = q[1:]
 			return
 		}
 	}
-	c.free++
 }
 
 // ComputeStats is a snapshot of a limiter.
 type ComputeStats struct {
-	Free    int
-	Waiting [2]int // by Priority
+	Free, Bulk int    // slots free, slots held by bulk work
+	Waiting    [2]int // by Priority
 }
 
 // Stats reports the free slots and the waiters.
 func (c *Compute) Stats() ComputeStats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return ComputeStats{Free: c.free, Waiting: [2]int{len(c.waiting[Interactive]), len(c.waiting[Bulk])}}
+	return ComputeStats{Free: c.free, Bulk: c.bulk, Waiting: [2]int{len(c.waiting[Interactive]), len(c.waiting[Bulk])}}
 }
 
 type computeKey struct{}
@@ -146,10 +165,12 @@ type computeCtx struct {
 	held bool // the goroutine working under this context holds a slot
 }
 
+// computeOf reads ctx; without a priority it names DefaultCompute and
+// Bulk, which TryClaim uses: work of unknown kind gets no reserved slot.
 func computeOf(ctx context.Context) (computeCtx, bool) {
 	v, ok := ctx.Value(computeKey{}).(computeCtx)
 	if !ok {
-		v.c = DefaultCompute
+		v.c, v.p = DefaultCompute, Bulk
 	}
 	return v, ok
 }
@@ -205,7 +226,7 @@ func Claim(ctx context.Context) (release func(), claimed bool, err error) {
 	if err := v.c.Acquire(ctx, v.p); err != nil {
 		return noop, false, err
 	}
-	return v.c.Release, true, nil
+	return func() { v.c.Release(v.p) }, true, nil
 }
 
 // TryClaim is a claim for an extra goroutine of a fan-out that must not
@@ -213,8 +234,8 @@ func Claim(ctx context.Context) (release func(), claimed bool, err error) {
 // or reports false.
 func TryClaim(ctx context.Context) (release func(), ok bool) {
 	v, _ := computeOf(ctx)
-	if !v.c.TryAcquire() {
+	if !v.c.TryAcquire(v.p) {
 		return noop, false
 	}
-	return v.c.Release, true
+	return func() { v.c.Release(v.p) }, true
 }

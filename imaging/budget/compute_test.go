@@ -25,7 +25,7 @@ func TestComputeServesInteractiveBeforeBulk(t *testing.T) {
 			t.Error(err)
 		}
 		order <- p
-		c.Release()
+		c.Release(p)
 	}
 	go acquire(Bulk)
 	waitFor(c, 0, 1)
@@ -33,7 +33,7 @@ func TestComputeServesInteractiveBeforeBulk(t *testing.T) {
 	waitFor(c, 0, 2)
 	go acquire(Interactive)
 	waitFor(c, 1, 2)
-	c.Release()
+	c.Release(Bulk)
 	got := []Priority{<-order, <-order, <-order}
 	if got[0] != Interactive || got[1] != Bulk || got[2] != Bulk {
 		t.Errorf("served %v, want interactive first", got)
@@ -45,7 +45,7 @@ func TestComputeServesInteractiveBeforeBulk(t *testing.T) {
 
 func TestComputeAcquireCancelled(t *testing.T) {
 	c := NewCompute(1)
-	if !c.TryAcquire() || c.TryAcquire() {
+	if !c.TryAcquire(Interactive) || c.TryAcquire(Interactive) {
 		t.Fatal("one slot: first TryAcquire must succeed, second fail")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -56,7 +56,7 @@ func TestComputeAcquireCancelled(t *testing.T) {
 	if err := <-errc; !errors.Is(err, context.Canceled) {
 		t.Errorf("Acquire = %v, want context.Canceled", err)
 	}
-	c.Release()
+	c.Release(Interactive)
 	if s := c.Stats(); s.Free != 1 || s.Waiting != [2]int{} {
 		t.Errorf("limiter %+v, want 1 free, nobody waiting", s)
 	}
@@ -85,5 +85,32 @@ func TestClaimNeverWaitsWhenHeldOrUnlimited(t *testing.T) {
 	release()
 	if s := c.Stats(); s.Free != 1 {
 		t.Errorf("%d free after release, want 1", s.Free)
+	}
+}
+
+func TestComputeKeepsOneSlotFromBulk(t *testing.T) {
+	c := NewCompute(3)
+	if !c.TryAcquire(Bulk) || !c.TryAcquire(Bulk) {
+		t.Fatal("bulk could not take 2 of 3 slots")
+	}
+	if c.TryAcquire(Bulk) {
+		t.Fatal("bulk took the last of 3 slots")
+	}
+	done := make(chan error)
+	go func() { done <- c.Acquire(context.Background(), Bulk) }()
+	waitFor(c, 0, 1)
+	if !c.TryAcquire(Interactive) {
+		t.Fatal("interactive work found no slot with bulk waiting")
+	}
+	c.Release(Interactive) // the free slot is not bulk's: it stays free
+	if s := c.Stats(); s.Free != 1 || s.Waiting[Bulk] != 1 {
+		t.Fatalf("limiter %+v, want 1 free and the bulk waiter still waiting", s)
+	}
+	c.Release(Bulk) // now bulk may have one more
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if s := c.Stats(); s.Free != 1 || s.Bulk != 2 {
+		t.Errorf("limiter %+v, want 1 free and 2 held by bulk", s)
 	}
 }
