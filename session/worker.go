@@ -186,7 +186,9 @@ func (w *worker) runJob(ctx context.Context, j job) {
 	if w.onPanic != nil {
 		defer w.onPanic(ctx)
 	}
-	j.run(budget.WithPriority(ctx, w.prio))
+	ctx = budget.WithPriority(ctx, w.prio)
+	budget.NoteInteractive(ctx) // keeps a core from bulk work while a user works
+	j.run(ctx)
 }
 
 // next waits for a job and marks it running.

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -124,9 +123,9 @@ func ctRun(b *testing.B, dir string) {
 		}
 	}
 	elapsed := time.Since(begin).Seconds()
-	cubes, spectra := done.cubes.Load(), done.spectra.Load()
 	close(stop)
 	wg.Wait()
+	cubes, spectra := done.cubes, done.spectra
 	cl.close()
 	peak := ctProcKB("VmHWM")
 	srv.stop()
@@ -145,7 +144,7 @@ func ctRun(b *testing.B, dir string) {
 	b.ReportMetric(float64(peakAnon)/1024, "peak-anon-MB")
 	b.ReportMetric(float64(after)/1024, "after-RSS-MB")
 	b.ReportMetric(float64(anon)/1024, "after-anon-MB")
-	b.Logf("%d bulk sessions, %d tiles per view, GOMAXPROCS %d, %.1f s: cursor p50 %.1f p95 %.1f ms; tiles p50 %.1f p95 %.1f ms; bulk done %d cube histograms, %d region spectra; peak RSS %d MB (anon %d MB), after %d MB (anon %d MB)",
+	b.Logf("%d bulk sessions, %d tiles per view, GOMAXPROCS %d, %.1f s: cursor p50 %.1f p95 %.1f ms; tiles p50 %.1f p95 %.1f ms; bulk done %.1f cube histograms, %.1f region spectra; peak RSS %d MB (anon %d MB), after %d MB (anon %d MB)",
 		ctBulk, len(ids), runtime.GOMAXPROCS(0), elapsed, ms(sbQuantile(cursor, 0.5)), ms(sbQuantile(cursor, 0.95)),
 		ms(sbQuantile(tiles, 0.5)), ms(sbQuantile(tiles, 0.95)), cubes, spectra, peak/1024, peakAnon/1024, after/1024, anon/1024)
 }
@@ -175,8 +174,19 @@ func ctReadTiles(cl *sbClient) {
 	}
 }
 
-// ctDone counts the bulk work completed.
-type ctDone struct{ cubes, spectra atomic.Int64 }
+// ctDone adds up the bulk work done: jobs completed plus the progress
+// of the running ones when the run ended.
+type ctDone struct {
+	mu             sync.Mutex
+	cubes, spectra float64 // guarded by mu
+}
+
+func (d *ctDone) add(cubes, spectra float64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cubes += cubes
+	d.spectra += spectra
+}
 
 // ctBulkSession keeps a cube histogram and a region spectrum running in
 // its own session until stop is closed; started is signalled once both
@@ -217,6 +227,8 @@ func ctBulkSession(b *testing.B, addr string, n int, done *ctDone, started chan<
 		SpectralProfiles: []*icd.SetSpectralRequirements_SpectralConfig{{Coordinate: "z", StatsTypes: []icd.StatsType{icd.StatsType_Mean}}}})
 	cube(100 + int32(n))
 	started <- struct{}{}
+	var cubes, spectra, cubeNow, spectrumNow float64
+	defer func() { done.add(cubes+cubeNow, spectra+spectrumNow) }()
 	go func() { // unblocks the read below
 		<-stop
 		c.Close()
@@ -245,15 +257,21 @@ func ctBulkSession(b *testing.B, addr string, n int, done *ctDone, started chan<
 		case icd.EventType_REGION_HISTOGRAM_DATA:
 			var hd icd.RegionHistogramData
 			proto.Unmarshal(p, &hd)
+			if hd.RegionId == -2 {
+				cubeNow = float64(hd.Progress)
+			}
 			if hd.RegionId == -2 && hd.Progress >= 1 {
-				done.cubes.Add(1)
+				cubes, cubeNow = cubes+1, 0
 				cube(bins)
 			}
 		case icd.EventType_SPECTRAL_PROFILE_DATA:
 			var sp icd.SpectralProfileData
 			proto.Unmarshal(p, &sp)
+			if sp.RegionId == 1 {
+				spectrumNow = float64(sp.Progress)
+			}
 			if sp.RegionId == 1 && sp.Progress >= 1 {
-				done.spectra.Add(1)
+				spectra, spectrumNow = spectra+1, 0
 				region()
 			}
 		}

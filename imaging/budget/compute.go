@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"sync"
+	"time"
 )
 
 // Compute limits how many goroutines of the whole server compute at once.
@@ -12,10 +13,13 @@ import (
 // per core). Fan-outs (imaging.ForTasks) claim one slot per task and give
 // it back after the task, so long work yields between tasks. A released
 // slot goes to the oldest Interactive waiter, else to the oldest Bulk
-// one. Bulk work holds at most all slots but one (when there are two or
-// more): the last core stays free for interactive work and for the
-// goroutines that carry it (socket reads and writes, handlers), which
-// would otherwise wait for the scheduler to preempt a bulk task. So
+// one. While interactive work has been seen in the last couple of seconds
+// (a slot claimed, or Note), bulk work holds at most all slots but one
+// (when there are two or more): the last core stays free for interactive
+// work and for the goroutines that carry it (socket reads and writes,
+// handlers, cursor jobs), which would otherwise wait for the scheduler to
+// preempt a bulk task at every hop. When nobody interacts, bulk work
+// uses every slot. So
 // interactive work (cursor, tiles, plane statistics) waits at most for
 // one running task to end however many bulk jobs (cube histograms, region
 // spectra, contours, animation) run in other sessions, which share what
@@ -34,10 +38,12 @@ import (
 // without waiting, so slots always come back.
 type Compute struct {
 	mu      sync.Mutex
+	slots   int                // immutable
 	free    int                // guarded by mu
 	bulk    int                // guarded by mu; slots held by Bulk work
-	maxBulk int                // immutable; slots Bulk work may hold
 	waiting [2][]chan struct{} // guarded by mu; per Priority, oldest first; one entry per goroutine waiting in Acquire
+	seen    time.Time          // guarded by mu; interactive work was last seen
+	window  time.Duration      // immutable but for tests; how long seen keeps a slot from bulk work
 }
 
 // Priority says which waiters a released slot goes to first.
@@ -60,11 +66,14 @@ func (p Priority) String() string {
 	return "interactive"
 }
 
-// NewCompute returns a limiter of slots slots (at least one), of which
-// bulk work may hold all but one.
+// interactiveWindow is how long after interactive work was last seen one
+// slot stays reserved for it.
+const interactiveWindow = 2 * time.Second
+
+// NewCompute returns a limiter of slots slots (at least one).
 func NewCompute(slots int) *Compute {
 	slots = max(slots, 1)
-	return &Compute{free: slots, maxBulk: max(slots-1, 1)}
+	return &Compute{slots: slots, free: slots, window: interactiveWindow}
 }
 
 // DefaultCompute is the process-wide limiter, one slot per core at start.
@@ -77,6 +86,9 @@ func (c *Compute) Acquire(ctx context.Context, p Priority) error {
 	if len(c.waiting[Interactive]) == 0 && c.takeLocked(p) {
 		c.mu.Unlock()
 		return nil
+	}
+	if p == Interactive {
+		c.seen = time.Now()
 	}
 	ready := make(chan struct{})
 	c.waiting[p] = append(c.waiting[p], ready)
@@ -114,14 +126,31 @@ func (c *Compute) TryAcquire(p Priority) bool {
 
 // takeLocked takes a free slot if p may have it. Caller holds mu.
 func (c *Compute) takeLocked(p Priority) bool {
-	if c.free == 0 || (p == Bulk && c.bulk >= c.maxBulk) {
+	if c.free == 0 {
 		return false
 	}
-	c.free--
-	if p == Bulk {
+	if p == Interactive {
+		c.seen = time.Now()
+	} else {
+		limit := c.slots
+		if c.slots > 1 && time.Since(c.seen) < c.window {
+			limit-- // keep one for interactive work
+		}
+		if c.bulk >= limit {
+			return false
+		}
 		c.bulk++
 	}
+	c.free--
 	return true
+}
+
+// Note records interactive work that claims no slot (a cursor job), so
+// that one slot stays free of bulk work for what follows.
+func (c *Compute) Note() {
+	c.mu.Lock()
+	c.seen = time.Now()
+	c.mu.Unlock()
 }
 
 // Release returns a slot taken at priority p, handing it to the first
@@ -204,6 +233,14 @@ func Waits(ctx context.Context) bool {
 }
 
 func noop() {}
+
+// NoteInteractive records interactive work under ctx (see Compute.Note)
+// when ctx has Interactive priority.
+func NoteInteractive(ctx context.Context) {
+	if v, ok := computeOf(ctx); ok && v.p == Interactive {
+		v.c.Note()
+	}
+}
 
 // Holding returns ctx marked as held: work under it holds a slot (of
 // ctx's limiter, at ctx's priority), so its fan-outs never wait.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // waitFor polls until the limiter has the given waiters.
@@ -88,13 +89,23 @@ func TestClaimNeverWaitsWhenHeldOrUnlimited(t *testing.T) {
 	}
 }
 
-func TestComputeKeepsOneSlotFromBulk(t *testing.T) {
+func TestComputeKeepsOneSlotFromBulkWhileInteractive(t *testing.T) {
 	c := NewCompute(3)
+	c.window = time.Hour // interactive work seen stays seen
+	for range 3 {
+		if !c.TryAcquire(Bulk) {
+			t.Fatal("with nobody interacting bulk work could not take every slot")
+		}
+	}
+	for range 3 {
+		c.Release(Bulk)
+	}
+	c.Note()
 	if !c.TryAcquire(Bulk) || !c.TryAcquire(Bulk) {
 		t.Fatal("bulk could not take 2 of 3 slots")
 	}
 	if c.TryAcquire(Bulk) {
-		t.Fatal("bulk took the last of 3 slots")
+		t.Fatal("bulk took the last of 3 slots while interactive work runs")
 	}
 	done := make(chan error)
 	go func() { done <- c.Acquire(context.Background(), Bulk) }()
