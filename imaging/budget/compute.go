@@ -266,6 +266,22 @@ func Claim(ctx context.Context) (release func(), claimed bool, err error) {
 	return func() { v.c.Release(v.p) }, true, nil
 }
 
+// Unheld runs fn, which may block (a send to a slow client), without the
+// slot work under ctx holds: the slot is released first and claimed
+// again after, holding nothing meanwhile. Only for tasks of a fan-out
+// that is not itself inside a task (a goroutine waiting for the fan-out
+// while holding a slot would wait for one in turn).
+func Unheld(ctx context.Context, fn func()) {
+	v, _ := computeOf(ctx)
+	if !v.held {
+		fn()
+		return
+	}
+	v.c.Release(v.p)
+	defer func() { _ = v.c.Acquire(context.Background(), v.p) }()
+	fn()
+}
+
 // TryClaim is a claim for an extra goroutine of a fan-out that must not
 // wait: it takes a free slot of ctx's limiter (DefaultCompute if none)
 // or reports false.

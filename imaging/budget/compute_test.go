@@ -125,3 +125,21 @@ func TestComputeKeepsOneSlotFromBulkWhileInteractive(t *testing.T) {
 		t.Errorf("limiter %+v, want 1 free and 2 held by bulk", s)
 	}
 }
+
+func TestUnheldGivesTheSlotBackMeanwhile(t *testing.T) {
+	c := NewCompute(1)
+	ctx := WithCompute(context.Background(), c, Bulk)
+	release, claimed, err := Claim(ctx)
+	if err != nil || !claimed {
+		t.Fatalf("Claim = %v, %v", claimed, err)
+	}
+	Unheld(Holding(ctx), func() {
+		if s := c.Stats(); s.Free != 1 {
+			t.Errorf("inside Unheld %d free, want the slot back", s.Free)
+		}
+	})
+	if s := c.Stats(); s.Free != 0 {
+		t.Errorf("after Unheld %d free, want the slot claimed again", s.Free)
+	}
+	release()
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"cartago/imaging"
+	"cartago/imaging/budget"
 )
 
 func recoverPanic(fn func()) (p any) {
@@ -46,5 +47,29 @@ func TestParallelRowsRaisesPanicInCaller(t *testing.T) {
 	})
 	if pe, ok := p.(*imaging.Panic); !ok || pe.Value != "smoothing failed" {
 		t.Fatalf("recovered %T %v, want *imaging.Panic", p, p)
+	}
+}
+
+// TestStreamEmitsWithoutASlot: emit may block on a slow client, which
+// must not keep a compute slot from other sessions.
+func TestStreamEmitsWithoutASlot(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1)) // one tracer: the only slot is its
+	const n = 64
+	plane := imaging.Plane{Width: n, Height: n, Data: make([]float32, n*n)}
+	for i := range plane.Data {
+		plane.Data[i] = float32(i % n)
+	}
+	c := budget.NewCompute(1)
+	ctx := budget.WithCompute(context.Background(), c, budget.Bulk)
+	emitted := 0
+	err := Stream(ctx, Field{Plane: plane, Scale: 1}, []float64{5, 10, 20}, 0, func(Chunk) error {
+		emitted++
+		if s := c.Stats(); s.Free != 1 {
+			t.Errorf("emit called holding a slot: %+v", s)
+		}
+		return nil
+	})
+	if err != nil || emitted != 3 {
+		t.Fatalf("Stream = %v after %d chunks, want 3", err, emitted)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"cartago/imaging"
+	"cartago/imaging/budget"
 )
 
 // Polylines is the contour of one level: Vertices holds x, y pairs in
@@ -85,13 +86,18 @@ func Stream(ctx context.Context, f Field, levels []float64, chunkSize int, emit 
 		errOnce.Do(func() { firstErr = err; cancel() })
 	}
 	// One level per task, each goroutine with its own tracer; ForTasks
-	// claims compute slots and raises a tracer's panic here.
+	// claims compute slots and raises a tracer's panic here. emit, which
+	// may block on a slow client, runs without the task's slot.
 	tracers := make([]*tracer, imaging.Workers(len(levels)))
-	_ = imaging.ForTasks(ctx, len(levels), 1, func(w, l, _, _ int) {
+	_ = imaging.ForTasksCtx(ctx, len(levels), 1, func(tctx context.Context, w, l, _, _ int) {
 		if tracers[w] == nil {
 			tracers[w] = newTracer(f, chunkSize)
 		}
-		if err := tracers[w].run(ctx, l, levels[l], emit); err != nil {
+		send := func(c Chunk) (err error) {
+			budget.Unheld(tctx, func() { err = emit(c) })
+			return err
+		}
+		if err := tracers[w].run(ctx, l, levels[l], send); err != nil {
 			fail(err)
 		}
 	})
