@@ -39,17 +39,21 @@ func ForTasksCtx(ctx context.Context, n, tlen int, fn func(ctx context.Context, 
 	if tasks <= 0 {
 		return ctx.Err()
 	}
-	// claims ends waits for slots once every task is handed out.
+	// claims ends with ctx, once every task is handed out, or on a
+	// panic: it ends waits for slots and the handing out.
 	claims, stop := context.WithCancel(ctx)
 	defer stop()
 	holding := budget.Holding(ctx)
 	var next atomic.Int64
 	take := func() (int, bool) {
+		if claims.Err() != nil {
+			return 0, false
+		}
 		t := int(next.Add(1) - 1)
 		if t >= tasks-1 {
 			stop()
 		}
-		return t, t < tasks && ctx.Err() == nil
+		return t, t < tasks
 	}
 	// one runs one task on a slot, or reports false when none is left.
 	one := func(w int, claim claimFunc) bool {
