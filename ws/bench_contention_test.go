@@ -103,7 +103,7 @@ func ctRun(b *testing.B, dir string) {
 	}
 
 	cl := sbDial(b, srv.addr)
-	begin := time.Now()
+	begin, cpu := time.Now(), sbCPU()
 	cl.register(0)
 	cl.openFile(ctCube, 0)
 	ctReadUntil(cl, icd.EventType_REGION_HISTOGRAM_DATA, nil)
@@ -123,6 +123,7 @@ func ctRun(b *testing.B, dir string) {
 		}
 	}
 	elapsed := time.Since(begin).Seconds()
+	cores := (sbCPU() - cpu).Seconds() / elapsed
 	close(stop)
 	wg.Wait()
 	cubes, spectra := done.cubes, done.spectra
@@ -140,13 +141,14 @@ func ctRun(b *testing.B, dir string) {
 	b.ReportMetric(ms(sbQuantile(tiles, 0.95)), "tiles-p95-ms")
 	b.ReportMetric(float64(cubes)/elapsed, "cube-histograms/s")
 	b.ReportMetric(float64(spectra)/elapsed, "region-spectra/s")
+	b.ReportMetric(cores, "cores-used")
 	b.ReportMetric(float64(peak)/1024, "peak-RSS-MB")
 	b.ReportMetric(float64(peakAnon)/1024, "peak-anon-MB")
 	b.ReportMetric(float64(after)/1024, "after-RSS-MB")
 	b.ReportMetric(float64(anon)/1024, "after-anon-MB")
-	b.Logf("%d bulk sessions, %d tiles per view, GOMAXPROCS %d, %.1f s: cursor p50 %.1f p95 %.1f ms; tiles p50 %.1f p95 %.1f ms; bulk done %.1f cube histograms, %.1f region spectra; peak RSS %d MB (anon %d MB), after %d MB (anon %d MB)",
+	b.Logf("%d bulk sessions, %d tiles per view, GOMAXPROCS %d, %.1f s: cursor p50 %.1f p95 %.1f ms; tiles p50 %.1f p95 %.1f ms; bulk done %.1f cube histograms, %.1f region spectra; %.2f cores used; peak RSS %d MB (anon %d MB), after %d MB (anon %d MB)",
 		ctBulk, len(ids), runtime.GOMAXPROCS(0), elapsed, ms(sbQuantile(cursor, 0.5)), ms(sbQuantile(cursor, 0.95)),
-		ms(sbQuantile(tiles, 0.5)), ms(sbQuantile(tiles, 0.95)), cubes, spectra, peak/1024, peakAnon/1024, after/1024, anon/1024)
+		ms(sbQuantile(tiles, 0.5)), ms(sbQuantile(tiles, 0.95)), cubes, spectra, cores, peak/1024, peakAnon/1024, after/1024, anon/1024)
 }
 
 // ctReadUntil reads messages up to one of type want, decoded into m
