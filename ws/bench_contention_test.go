@@ -23,19 +23,20 @@ import (
 // BenchmarkContention measures one interactive session while ctBulk other
 // sessions keep the server's cores busy with bulk work (issue 9, defect
 // 7): each bulk session computes the cube histogram of a ctSide²×ctDepth
-// cube again and again, and the spectral profile of a ctRegion² region
-// through the cube, moving the region after each. Meanwhile the
-// interactive session on the same cube moves the cursor (SET_CURSOR →
-// SPATIAL_PROFILE_DATA) and asks for the tiles of a fitted view
-// (ADD_REQUIRED_TILES → end RASTER_TILE_SYNC) after every other cursor
-// move, one request at a time, for ctMeasure.
-// It reports p50/p95 of both, the bulk work completed per second, the
-// process's peak RSS during the run and
-// its RSS once the server is shut down and memory returned to the OS
-// (VmRSS counts the pages of every session's mapping of the cube; the
-// anonymous part is sampled during the run).
+// cube and the spectral profile of a ctRegion² region through it, both
+// at once. Until all of them are done, the interactive session on the
+// same cube moves the cursor (SET_CURSOR → SPATIAL_PROFILE_DATA) and
+// asks for the tiles of a fitted view (ADD_REQUIRED_TILES → end
+// RASTER_TILE_SYNC) with every ctTilesEvery-th move, one request at a
+// time, ctThink apart. The time the bulk work took tells what the
+// latency costs.
+// It reports p50/p95 of both, the time the bulk work took, the cores the
+// process used, its peak RSS during the run and its RSS once the server
+// is shut down and memory returned to the OS (VmRSS counts the pages of
+// every session's mapping of the cube; the anonymous part is sampled
+// during the run).
 //
-// Run with -benchtime=1x: one iteration takes tens of seconds. The cube
+// Run with -benchtime=1x: one iteration takes a minute or more. The cube
 // (800 MiB) is written once to os.TempDir()/cartago-bench-contention and
 // reused.
 func BenchmarkContention(b *testing.B) {
@@ -46,12 +47,17 @@ func BenchmarkContention(b *testing.B) {
 }
 
 const (
-	ctBulk    = 10               // sessions running bulk work
-	ctSide    = 1024             // cube width and height
-	ctDepth   = 200              // cube channels
-	ctRegion  = 400              // side of the bulk sessions' region
-	ctMeasure = 20 * time.Second // how long the interactive session works
-	ctCube    = "contention-cube.fits"
+	ctBulk   = 10              // sessions running bulk work
+	ctSide   = 1024            // cube width and height
+	ctDepth  = 200             // cube channels
+	ctRegion = 400             // side of the bulk sessions' region
+	ctMax    = 5 * time.Minute // bound on the bulk work
+	// The interactive session sends a cursor move ctThink after the last
+	// answer, and asks for tiles with every ctTilesEvery-th move: about
+	// what a user dragging the cursor and panning does.
+	ctThink      = 50 * time.Millisecond
+	ctTilesEvery = 5
+	ctCube       = "contention-cube.fits"
 )
 
 func ctCubeDir(b *testing.B) string {
@@ -93,40 +99,51 @@ func ctRun(b *testing.B, dir string) {
 			}
 		}
 	})
-	started := make(chan struct{}, ctBulk)
-	var done ctDone
+	begin, cpu := time.Now(), sbCPU()
+	finished := make(chan struct{}, ctBulk)
 	for i := range ctBulk {
-		wg.Go(func() { ctBulkSession(b, srv.addr, i, &done, started, stop) })
-	}
-	for range ctBulk {
-		<-started
+		wg.Go(func() { ctBulkSession(b, srv.addr, i, finished, stop) })
 	}
 
 	cl := sbDial(b, srv.addr)
-	begin, cpu := time.Now(), sbCPU()
 	cl.register(0)
 	cl.openFile(ctCube, 0)
 	ctReadUntil(cl, icd.EventType_REGION_HISTOGRAM_DATA, nil)
 	ids := bench.Encode(bench.FitView(ctSide, ctSide, 1600, 1000).Tiles(ctSide, ctSide))
 	var cursor, tiles []time.Duration
-	for i := 0; time.Since(begin) < ctMeasure; i++ {
+	var bulk time.Duration // until every bulk session finished
+	for i, left := 0, ctBulk; left > 0 && time.Since(begin) < ctMax; i++ {
 		start := time.Now()
 		x, y := (i*37)%ctSide, (i*91)%ctSide
 		cl.send(icd.EventType_SET_CURSOR, &icd.SetCursor{FileId: 0, Point: &icd.Point{X: float32(x), Y: float32(y)}})
 		ctReadUntil(cl, icd.EventType_SPATIAL_PROFILE_DATA, nil)
 		cursor = append(cursor, time.Since(start))
-		if i%2 == 0 {
+		if i%ctTilesEvery == 0 {
 			start = time.Now()
 			cl.send(icd.EventType_ADD_REQUIRED_TILES, tileRequest(0, ids))
 			ctReadTiles(cl)
 			tiles = append(tiles, time.Since(start))
 		}
+		for drained := false; !drained; {
+			select {
+			case <-finished:
+				left--
+			default:
+				drained = true
+			}
+		}
+		if left == 0 {
+			bulk = time.Since(begin)
+		}
+		time.Sleep(ctThink) // a user, not a load generator
+	}
+	if bulk == 0 {
+		b.Errorf("bulk work not finished after %v", ctMax)
 	}
 	elapsed := time.Since(begin).Seconds()
 	cores := (sbCPU() - cpu).Seconds() / elapsed
 	close(stop)
 	wg.Wait()
-	cubes, spectra := done.cubes, done.spectra
 	cl.close()
 	peak := ctProcKB("VmHWM")
 	srv.stop()
@@ -139,16 +156,15 @@ func ctRun(b *testing.B, dir string) {
 	b.ReportMetric(ms(sbQuantile(cursor, 0.95)), "cursor-p95-ms")
 	b.ReportMetric(ms(sbQuantile(tiles, 0.5)), "tiles-p50-ms")
 	b.ReportMetric(ms(sbQuantile(tiles, 0.95)), "tiles-p95-ms")
-	b.ReportMetric(float64(cubes)/elapsed, "cube-histograms/s")
-	b.ReportMetric(float64(spectra)/elapsed, "region-spectra/s")
+	b.ReportMetric(bulk.Seconds(), "bulk-s")
 	b.ReportMetric(cores, "cores-used")
 	b.ReportMetric(float64(peak)/1024, "peak-RSS-MB")
 	b.ReportMetric(float64(peakAnon)/1024, "peak-anon-MB")
 	b.ReportMetric(float64(after)/1024, "after-RSS-MB")
 	b.ReportMetric(float64(anon)/1024, "after-anon-MB")
-	b.Logf("%d bulk sessions, %d tiles per view, GOMAXPROCS %d, %.1f s: cursor p50 %.1f p95 %.1f ms; tiles p50 %.1f p95 %.1f ms; bulk done %.1f cube histograms, %.1f region spectra; %.2f cores used; peak RSS %d MB (anon %d MB), after %d MB (anon %d MB)",
-		ctBulk, len(ids), runtime.GOMAXPROCS(0), elapsed, ms(sbQuantile(cursor, 0.5)), ms(sbQuantile(cursor, 0.95)),
-		ms(sbQuantile(tiles, 0.5)), ms(sbQuantile(tiles, 0.95)), cubes, spectra, cores, peak/1024, peakAnon/1024, after/1024, anon/1024)
+	b.Logf("%d bulk sessions, %d tiles per view, GOMAXPROCS %d: bulk work done in %.1f s; cursor p50 %.1f p95 %.1f ms (%d); tiles p50 %.1f p95 %.1f ms (%d); %.2f cores used; peak RSS %d MB (anon %d MB), after %d MB (anon %d MB)",
+		ctBulk, len(ids), runtime.GOMAXPROCS(0), bulk.Seconds(), ms(sbQuantile(cursor, 0.5)), ms(sbQuantile(cursor, 0.95)), len(cursor),
+		ms(sbQuantile(tiles, 0.5)), ms(sbQuantile(tiles, 0.95)), len(tiles), cores, peak/1024, peakAnon/1024, after/1024, anon/1024)
 }
 
 // ctReadUntil reads messages up to one of type want, decoded into m
@@ -176,29 +192,14 @@ func ctReadTiles(cl *sbClient) {
 	}
 }
 
-// ctDone adds up the bulk work done: jobs completed plus the progress
-// of the running ones when the run ended.
-type ctDone struct {
-	mu             sync.Mutex
-	cubes, spectra float64 // guarded by mu
-}
-
-func (d *ctDone) add(cubes, spectra float64) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.cubes += cubes
-	d.spectra += spectra
-}
-
-// ctBulkSession keeps a cube histogram and a region spectrum running in
-// its own session until stop is closed; started is signalled once both
-// were requested. Errors are reported with b.Error (not on b's
-// goroutine, so no Fatal).
-func ctBulkSession(b *testing.B, addr string, n int, done *ctDone, started chan<- struct{}, stop <-chan struct{}) {
+// ctBulkSession computes one cube histogram and one region spectrum in
+// its own session, signals finished once both are complete and waits
+// for stop. Errors are reported with b.Error (not on b's goroutine, so
+// no Fatal).
+func ctBulkSession(b *testing.B, addr string, n int, finished chan<- struct{}, stop <-chan struct{}) {
 	c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/?token="+testToken, nil)
 	if err != nil {
 		b.Error(err)
-		started <- struct{}{}
 		return
 	}
 	defer c.Close()
@@ -211,37 +212,22 @@ func ctBulkSession(b *testing.B, addr string, n int, done *ctDone, started chan<
 			b.Error(err)
 		}
 	}
-	cube := func(bins int32) {
-		send(icd.EventType_SET_HISTOGRAM_REQUIREMENTS, &icd.SetHistogramRequirements{FileId: 0, RegionId: -2,
-			Histograms: []*icd.HistogramConfig{{Channel: -2, FixedNumBins: true, NumBins: bins}}})
-	}
-	moves := 0
-	region := func() {
-		x := float32(ctSide/2 + moves%50)
-		send(icd.EventType_SET_REGION, &icd.SetRegion{FileId: 0, RegionId: 1, RegionInfo: &icd.RegionInfo{
-			RegionType: icd.RegionType_RECTANGLE, ControlPoints: []*icd.Point{{X: x, Y: ctSide / 2}, {X: ctRegion, Y: ctRegion}}}})
-		moves++
-	}
+	x := float32(ctSide/2 + n) // each session its own region
 	send(icd.EventType_REGISTER_VIEWER, &icd.RegisterViewer{ClientFeatureFlags: 5})
 	send(icd.EventType_OPEN_FILE, &icd.OpenFile{Directory: ".", File: ctCube, FileId: 0})
-	region()
+	send(icd.EventType_SET_REGION, &icd.SetRegion{FileId: 0, RegionId: 1, RegionInfo: &icd.RegionInfo{
+		RegionType: icd.RegionType_RECTANGLE, ControlPoints: []*icd.Point{{X: x, Y: ctSide / 2}, {X: ctRegion, Y: ctRegion}}}})
 	send(icd.EventType_SET_SPECTRAL_REQUIREMENTS, &icd.SetSpectralRequirements{FileId: 0, RegionId: 1,
 		SpectralProfiles: []*icd.SetSpectralRequirements_SpectralConfig{{Coordinate: "z", StatsTypes: []icd.StatsType{icd.StatsType_Mean}}}})
-	cube(100 + int32(n))
-	started <- struct{}{}
-	var cubes, spectra, cubeNow, spectrumNow float64
-	defer func() { done.add(cubes+cubeNow, spectra+spectrumNow) }()
+	send(icd.EventType_SET_HISTOGRAM_REQUIREMENTS, &icd.SetHistogramRequirements{FileId: 0, RegionId: -2,
+		Histograms: []*icd.HistogramConfig{{Channel: -2, FixedNumBins: true, NumBins: 100 + int32(n)}}})
 	go func() { // unblocks the read below
 		<-stop
 		c.Close()
 	}()
-	for bins := int32(200); ; bins++ {
+	cube, spectrum := false, false
+	for !cube || !spectrum {
 		_, data, err := c.ReadMessage()
-		select {
-		case <-stop:
-			return
-		default:
-		}
 		if err != nil {
 			b.Error(err)
 			return
@@ -259,25 +245,15 @@ func ctBulkSession(b *testing.B, addr string, n int, done *ctDone, started chan<
 		case icd.EventType_REGION_HISTOGRAM_DATA:
 			var hd icd.RegionHistogramData
 			proto.Unmarshal(p, &hd)
-			if hd.RegionId == -2 {
-				cubeNow = float64(hd.Progress)
-			}
-			if hd.RegionId == -2 && hd.Progress >= 1 {
-				cubes, cubeNow = cubes+1, 0
-				cube(bins)
-			}
+			cube = cube || (hd.RegionId == -2 && hd.Progress >= 1)
 		case icd.EventType_SPECTRAL_PROFILE_DATA:
 			var sp icd.SpectralProfileData
 			proto.Unmarshal(p, &sp)
-			if sp.RegionId == 1 {
-				spectrumNow = float64(sp.Progress)
-			}
-			if sp.RegionId == 1 && sp.Progress >= 1 {
-				spectra, spectrumNow = spectra+1, 0
-				region()
-			}
+			spectrum = spectrum || (sp.RegionId == 1 && sp.Progress >= 1)
 		}
 	}
+	finished <- struct{}{}
+	<-stop
 }
 
 // ctProcKB returns a "kB" field of /proc/self/status.
