@@ -31,7 +31,7 @@ func (m *Manager) startReaper(ctx context.Context, ttl time.Duration) chan struc
 }
 
 func (m *Manager) reap(ttl time.Duration) {
-	gone, err := m.cfg.Store.DeleteInactiveSince(time.Now().Add(-ttl))
+	gone, err := m.cfg.Store.DeleteInactiveSince(time.Now().Add(-ttl), nil)
 	if err != nil {
 		m.log.Error("expiring stored sessions", "err", err)
 		return
