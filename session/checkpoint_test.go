@@ -1,0 +1,191 @@
+package session
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"cartago/icd"
+	"cartago/store"
+)
+
+// logSink is a slog.Handler that keeps every record, for tests that
+// count log lines.
+type logSink struct {
+	mu      sync.Mutex
+	records []slog.Record
+}
+
+func (l *logSink) Enabled(context.Context, slog.Level) bool { return true }
+func (l *logSink) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *logSink) WithGroup(string) slog.Handler            { return l }
+
+func (l *logSink) Handle(_ context.Context, r slog.Record) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.records = append(l.records, r.Clone())
+	return nil
+}
+
+// count reports how many records of level start with msg.
+func (l *logSink) count(level slog.Level, msg string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, r := range l.records {
+		if r.Level == level && strings.HasPrefix(r.Message, msg) {
+			n++
+		}
+	}
+	return n
+}
+
+// attr returns attribute key of the last record of level starting with msg.
+func (l *logSink) attr(level slog.Level, msg, key string) slog.Value {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var v slog.Value
+	for _, r := range l.records {
+		if r.Level == level && strings.HasPrefix(r.Message, msg) {
+			r.Attrs(func(a slog.Attr) bool {
+				if a.Key == key {
+					v = a.Value
+				}
+				return true
+			})
+		}
+	}
+	return v
+}
+
+// openTestStore opens a real bbolt file in a temporary folder.
+func openTestStore(t *testing.T) *store.Store {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "s.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func isStored(t *testing.T, db *store.Store, id uint32) bool {
+	t.Helper()
+	ok, err := db.Has(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+// change sends a message that marks the session dirty (it fails: no
+// image is open, but a failed handler may have changed state too).
+func change(t *testing.T, c *Client) {
+	t.Helper()
+	handle(t, c, icd.EventType_SET_IMAGE_CHANNELS, 0, &icd.SetImageChannels{FileId: 9, Channel: 1})
+}
+
+// limitFileSize makes every write of this process beyond size bytes of
+// a file fail with EFBIG, as a full disk would (Go ignores SIGXFSZ). It
+// returns the function that lifts the limit, which also runs at cleanup.
+func limitFileSize(t *testing.T, size int) func() {
+	t.Helper()
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
+		t.Fatal(err)
+	}
+	lim := old
+	lim.Cur = uint64(size)
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	lift := func() {
+		once.Do(func() {
+			if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(lift)
+	return lift
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting: %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A commit that fails (the file cannot grow: writes past its two meta
+// pages fail) is retried on a timer without any new change, is logged at
+// a limited rate, and succeeds once the file can grow again.
+func TestFailedCommitRetriedWithoutNewChange(t *testing.T) {
+	db := openTestStore(t)
+	sink := &logSink{}
+	m := NewManager(Config{Store: db, CheckpointInterval: 10 * time.Millisecond, Logger: slog.New(sink)})
+	defer m.Close("test over")
+	c := m.NewClient(&recorder{}, "test", nil)
+	handle(t, c, icd.EventType_REGISTER_VIEWER, 1, &icd.RegisterViewer{})
+	id := c.SessionID()
+
+	lift := limitFileSize(t, 2*os.Getpagesize())
+	start := time.Now()
+	change(t, c) // the only change
+	waitFor(t, "three failed commits", func() bool { return sink.count(slog.LevelDebug, "checkpoint failed") >= 3 })
+	failing := time.Since(start)
+	lines := sink.count(slog.LevelError, "checkpoints failing")
+	if lines < 1 || lines > 1+int(failing/failureLogEvery) {
+		t.Errorf("%d error lines for %d failures in %v", lines, sink.count(slog.LevelDebug, "checkpoint failed"), failing)
+	}
+	if isStored(t, db, id) {
+		t.Fatal("commit succeeded although the file could not grow")
+	}
+
+	lift()
+	waitFor(t, "the retried commit", func() bool { return isStored(t, db, id) })
+	waitFor(t, "the recovery line", func() bool { return sink.count(slog.LevelInfo, "checkpoints succeed again") == 1 })
+	if err := db.Check(); err != nil {
+		t.Fatalf("bbolt check after failed commits: %v", err)
+	}
+}
+
+func TestFailureLogRateLimited(t *testing.T) {
+	sink := &logSink{}
+	now := time.Unix(1000, 0)
+	f := failureLog{log: slog.New(sink), every: time.Minute, now: func() time.Time { return now }}
+	errors := func() int { return sink.count(slog.LevelError, "checkpoints failing") }
+	for range 5 {
+		f.failed(os.ErrPermission, 1, time.Second)
+		now = now.Add(10 * time.Second)
+	}
+	if errors() != 1 || sink.count(slog.LevelDebug, "checkpoint failed") != 5 {
+		t.Fatalf("5 failures in 50 s: %d error lines, %d debug", errors(), sink.count(slog.LevelDebug, "checkpoint failed"))
+	}
+	now = now.Add(20 * time.Second) // a minute after the first line
+	f.failed(os.ErrPermission, 1, time.Second)
+	if errors() != 2 || sink.attr(slog.LevelError, "checkpoints failing", "failures").Int64() != 5 {
+		t.Fatalf("after a minute: %d error lines, last counting %v", errors(), sink.attr(slog.LevelError, "checkpoints failing", "failures"))
+	}
+	f.succeeded()
+	f.succeeded()
+	if sink.count(slog.LevelInfo, "checkpoints succeed again") != 1 || sink.attr(slog.LevelInfo, "checkpoints succeed", "failures").Int64() != 6 {
+		t.Fatalf("recovery lines: %d", sink.count(slog.LevelInfo, "checkpoints succeed again"))
+	}
+	f.failed(os.ErrPermission, 1, time.Second) // a new run is reported at once
+	if errors() != 3 {
+		t.Fatalf("first failure of a new run: %d error lines", errors())
+	}
+}
