@@ -75,6 +75,15 @@ func openTestStore(t *testing.T) *store.Store {
 	return db
 }
 
+// storedManager returns a manager on db whose checkpoints never come
+// from the interval timer within a test: they land when the test says.
+func storedManager(t *testing.T, db *store.Store, log *slog.Logger) *Manager {
+	t.Helper()
+	m := NewManager(Config{Store: db, CheckpointInterval: time.Hour, SessionTTL: time.Hour, Logger: log})
+	t.Cleanup(func() { m.Close("test over") })
+	return m
+}
+
 func isStored(t *testing.T, db *store.Store, id uint32) bool {
 	t.Helper()
 	ok, err := db.Has(id)
@@ -89,6 +98,33 @@ func isStored(t *testing.T, db *store.Store, id uint32) bool {
 func change(t *testing.T, c *Client) {
 	t.Helper()
 	handle(t, c, icd.EventType_SET_IMAGE_CHANNELS, 0, &icd.SetImageChannels{FileId: 9, Channel: 1})
+}
+
+// The reaper must leave the old snapshot of a live session in place,
+// not delete it and write it back: a crash in between would lose the
+// session. The interval timer never fires here, so a session deleted
+// and marked for rewriting would still be missing when reap returns.
+func TestReaperKeepsLiveSessions(t *testing.T) {
+	db := openTestStore(t)
+	m := storedManager(t, db, slog.New(slog.DiscardHandler))
+	c := m.NewClient(&recorder{}, "test", nil)
+	handle(t, c, icd.EventType_REGISTER_VIEWER, 1, &icd.RegisterViewer{})
+	live := c.SessionID()
+	stale, fresh := live+1, live+2
+	old := time.Now().Add(-2 * time.Hour).UnixMilli()
+	err := db.Put(&store.Snapshot{SessionId: live, LastActiveUnixMs: old},
+		&store.Snapshot{SessionId: stale, LastActiveUnixMs: old},
+		&store.Snapshot{SessionId: fresh, LastActiveUnixMs: time.Now().UnixMilli()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.reap(t.Context(), time.Hour)
+	if !isStored(t, db, live) {
+		t.Fatal("reaper deleted the snapshot of a live session")
+	}
+	if isStored(t, db, stale) || !isStored(t, db, fresh) {
+		t.Fatalf("reaper: stale stored %v, fresh stored %v", isStored(t, db, stale), isStored(t, db, fresh))
+	}
 }
 
 // limitFileSize makes every write of this process beyond size bytes of
