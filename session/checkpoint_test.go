@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -84,6 +85,14 @@ func storedManager(t *testing.T, db *store.Store, log *slog.Logger) *Manager {
 	return m
 }
 
+// commitNow makes the checkpoint writer commit what is dirty now.
+func commitNow(t *testing.T, m *Manager) {
+	t.Helper()
+	if err := m.ckpt.do(t.Context(), func(*store.Tx) ([]*Session, error) { return nil, nil }); err != nil {
+		t.Fatalf("checkpoint: %v", err)
+	}
+}
+
 func isStored(t *testing.T, db *store.Store, id uint32) bool {
 	t.Helper()
 	ok, err := db.Has(id)
@@ -98,6 +107,71 @@ func isStored(t *testing.T, db *store.Store, id uint32) bool {
 func change(t *testing.T, c *Client) {
 	t.Helper()
 	handle(t, c, icd.EventType_SET_IMAGE_CHANNELS, 0, &icd.SetImageChannels{FileId: 9, Channel: 1})
+}
+
+func pickIDs(ids ...uint32) func(*store.Tx, func(uint32) bool) ([]uint32, error) {
+	return func(*store.Tx, func(uint32) bool) ([]uint32, error) { return ids, nil }
+}
+
+// A purged live session whose handler marks it after the purge, with a
+// checkpoint landing right after, must stay purged; a new session under
+// the same id is stored as usual.
+func TestPurgeOutlivesLateCheckpoint(t *testing.T) {
+	db := openTestStore(t)
+	m := storedManager(t, db, slog.New(slog.DiscardHandler))
+	rec := &recorder{}
+	c := m.NewClient(rec, "test", nil)
+	handle(t, c, icd.EventType_REGISTER_VIEWER, 1, &icd.RegisterViewer{})
+	id := c.SessionID()
+	change(t, c)
+	commitNow(t, m)
+	if !isStored(t, db, id) {
+		t.Fatal("session not checkpointed before the purge")
+	}
+	change(t, c) // pending when the purge comes
+
+	ended, err := m.Purge(t.Context(), "purged by test", pickIDs(id))
+	if err != nil || !slices.Equal(ended, []uint32{id}) || rec.closed != "purged by test" {
+		t.Fatalf("purge: ended %v, %v; socket closed with %q", ended, err, rec.closed)
+	}
+	change(t, c) // the purged socket's read loop was still running
+	commitNow(t, m)
+	if isStored(t, db, id) {
+		t.Fatal("a checkpoint after the purge wrote the purged session back")
+	}
+
+	c2 := m.NewClient(&recorder{}, "test", nil)
+	handle(t, c2, icd.EventType_REGISTER_VIEWER, 1, &icd.RegisterViewer{SessionId: id})
+	change(t, c2)
+	change(t, c) // the old socket once more
+	m.Close("test over")
+	if !isStored(t, db, id) {
+		t.Fatal("a new session under a purged id was not stored")
+	}
+}
+
+// A purge that selects by activity keeps live sessions and ends none.
+func TestPurgeKeepsWhatPickLeaves(t *testing.T) {
+	db := openTestStore(t)
+	m := storedManager(t, db, slog.New(slog.DiscardHandler))
+	c := m.NewClient(&recorder{}, "test", nil)
+	handle(t, c, icd.EventType_REGISTER_VIEWER, 1, &icd.RegisterViewer{})
+	id := c.SessionID()
+	stale := id + 1
+	if err := db.Put(&store.Snapshot{SessionId: stale}); err != nil {
+		t.Fatal(err)
+	}
+	var sawLive bool
+	ended, err := m.Purge(t.Context(), "purged", func(tx *store.Tx, live func(uint32) bool) ([]uint32, error) {
+		sawLive = live(id) && !live(stale)
+		return []uint32{stale}, nil
+	})
+	if err != nil || len(ended) != 0 || !sawLive {
+		t.Fatalf("purge: ended %v, %v; live seen right: %v", ended, err, sawLive)
+	}
+	if isStored(t, db, stale) || m.Len() != 1 {
+		t.Fatalf("after purge: stale stored %v, %d live", isStored(t, db, stale), m.Len())
+	}
 }
 
 // The reaper must leave the old snapshot of a live session in place,
