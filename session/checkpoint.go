@@ -145,7 +145,10 @@ func (c *checkpointer) run(ctx context.Context) {
 		if r != nil {
 			r.done <- err
 		}
-		if err == nil {
+		switch {
+		case err == nil && n == 0 && r == nil: // nothing was dirty: no news
+			continue
+		case err == nil:
 			backoff = 0
 			c.fails.succeeded()
 			continue

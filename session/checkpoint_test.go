@@ -204,6 +204,7 @@ func TestReaperKeepsLiveSessions(t *testing.T) {
 // limitFileSize makes every write of this process beyond size bytes of
 // a file fail with EFBIG, as a full disk would (Go ignores SIGXFSZ). It
 // returns the function that lifts the limit, which also runs at cleanup.
+// Test output is not affected: it goes to a pipe, which has no size.
 func limitFileSize(t *testing.T, size int) func() {
 	t.Helper()
 	var old syscall.Rlimit

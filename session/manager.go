@@ -118,11 +118,7 @@ func (m *Manager) Close(reason string) {
 		m.ckpt.stop() // before images close, so snapshots still list them
 	}
 	for _, s := range sessions {
-		s.stopTimer()
-		if c := s.attached(); c != nil {
-			c.out.Close(reason)
-		}
-		s.closeFrame(-1)
+		endSession(s, reason)
 	}
 }
 
@@ -225,10 +221,25 @@ func (m *Manager) Purge(ctx context.Context, reason string, pick func(tx *store.
 	if m.ckpt == nil {
 		return nil, errors.New("purge: no session database")
 	}
+	ending, err := m.deletePicked(ctx, pick)
+	if err != nil {
+		return nil, fmt.Errorf("purge: %w", err)
+	}
+	ended := make([]uint32, 0, len(ending))
+	for _, s := range ending { // closing waits for image work, so not under mu
+		endSession(s, reason)
+		ended = append(ended, s.ID)
+	}
+	return ended, nil
+}
+
+// deletePicked runs Purge's request to the writer holding mu, and
+// forgets the live sessions it purged once that is committed.
+func (m *Manager) deletePicked(ctx context.Context, pick func(tx *store.Tx, live func(id uint32) bool) ([]uint32, error)) ([]*Session, error) {
 	m.mu.Lock()
+	defer m.mu.Unlock()
 	if m.closed {
-		m.mu.Unlock()
-		return nil, errors.New("purge: server is shutting down")
+		return nil, errors.New("server is shutting down")
 	}
 	live := maps.Clone(m.sessions) // the writer's copy; mu is held, so it stays true
 	var ending []*Session
@@ -243,25 +254,23 @@ func (m *Manager) Purge(ctx context.Context, reason string, pick func(tx *store.
 		ending = liveAmong(live, ids)
 		return ending, nil
 	})
-	if err == nil {
-		for _, s := range ending {
-			delete(m.sessions, s.ID)
-		}
-	}
-	m.mu.Unlock()
 	if err != nil {
-		return nil, fmt.Errorf("purge: %w", err)
+		return nil, err
 	}
-	ended := make([]uint32, 0, len(ending))
-	for _, s := range ending { // closing waits for image work, so not under mu
-		s.stopTimer()
-		if c := s.attached(); c != nil {
-			c.out.Close(reason)
-		}
-		s.closeFrame(-1)
-		ended = append(ended, s.ID)
+	for _, s := range ending {
+		delete(m.sessions, s.ID)
 	}
-	return ended, nil
+	return ending, nil
+}
+
+// endSession closes the socket of s, if attached, with reason and
+// releases its images. s is no longer in the manager.
+func endSession(s *Session, reason string) {
+	s.stopTimer()
+	if c := s.attached(); c != nil {
+		c.out.Close(reason)
+	}
+	s.closeFrame(-1)
 }
 
 // liveAmong returns the sessions of live among ids, each once, in the
