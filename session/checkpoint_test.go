@@ -300,3 +300,47 @@ func TestFailureLogRateLimited(t *testing.T) {
 		t.Fatalf("first failure of a new run: %d error lines", errors())
 	}
 }
+
+// BenchmarkReap10k measures one TTL pass over 10,000 stored sessions
+// with nothing to expire: registrations wait this long once an hour.
+func BenchmarkReap10k(b *testing.B) {
+	db, err := store.Open(filepath.Join(b.TempDir(), "s.db"), store.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Now().UnixMilli()
+	snaps := make([]*store.Snapshot, 0, 10_000)
+	for i := range 10_000 {
+		snaps = append(snaps, &store.Snapshot{SessionId: uint32(i + 1), LastActiveUnixMs: now,
+			Images: []*store.Image{{FileId: 0, File: "cube.fits", Channel: 3}, {FileId: 1, File: "m51.fits"}}})
+	}
+	if err := db.Put(snaps...); err != nil {
+		b.Fatal(err)
+	}
+	m := NewManager(Config{Store: db, CheckpointInterval: time.Hour, Logger: slog.New(slog.DiscardHandler)})
+	defer m.Close("benchmark over")
+	for b.Loop() {
+		m.reap(b.Context(), time.Hour)
+	}
+}
+
+// BenchmarkPurgeLive measures purging one live session through the
+// checkpoint writer (fsync included): registrations wait this long.
+func BenchmarkPurgeLive(b *testing.B) {
+	db, err := store.Open(filepath.Join(b.TempDir(), "s.db"), store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	m := NewManager(Config{Store: db, CheckpointInterval: time.Hour, Logger: slog.New(slog.DiscardHandler)})
+	defer m.Close("benchmark over")
+	for b.Loop() {
+		c := m.NewClient(&recorder{}, "bench", nil)
+		c.Handle(b.Context(), icd.Header{Type: icd.EventType_REGISTER_VIEWER, Version: icd.Version}, nil)
+		c.session.markDirty()
+		if _, err := m.Purge(b.Context(), "purged", pickIDs(c.SessionID())); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
