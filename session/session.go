@@ -26,6 +26,7 @@ type Session struct {
 	rawTiles bool          // never compress tiles (Config.RawTiles)
 
 	lastActive atomic.Int64 // Unix ms of the last message
+	purged     atomic.Bool  // its snapshot was deleted for good; set by the checkpointer only
 	seq        atomic.Int64 // orders frames by opening
 
 	mu     sync.Mutex
