@@ -48,7 +48,8 @@ func TestRepeatedTileIDsSentOnce(t *testing.T) {
 }
 
 // TestFloodedRequestsStayBounded: while the worker is busy, a flood of
-// tile and requirement messages used to queue one job each.
+// tile and requirement messages used to queue one job each. Each kind
+// now costs one queued job, which answers with the newest request.
 func TestFloodedRequestsStayBounded(t *testing.T) {
 	c, rec, f := stripClient(t)
 	release := make(chan struct{})
@@ -59,16 +60,23 @@ func TestFloodedRequestsStayBounded(t *testing.T) {
 		ids := rowTiles(256)[i%200 : i%200+50] // overlapping views
 		handle(t, c, icd.EventType_ADD_REQUIRED_TILES, 0, &icd.AddRequiredTiles{
 			FileId: 0, Tiles: ids, CompressionType: icd.CompressionType_ZFP, CompressionQuality: 11})
+		handle(t, c, icd.EventType_SET_STATS_REQUIREMENTS, 0, &icd.SetStatsRequirements{FileId: 0, RegionId: regionImage,
+			StatsConfigs: []*icd.SetStatsRequirements_StatsConfig{{Coordinate: "z", StatsTypes: []icd.StatsType{icd.StatsType(1 + i%5)}}}})
+		handle(t, c, icd.EventType_SET_HISTOGRAM_REQUIREMENTS, 0, &icd.SetHistogramRequirements{FileId: 0, RegionId: regionImage,
+			Histograms: []*icd.HistogramConfig{{Coordinate: "z", Channel: -1, FixedNumBins: true, NumBins: int32(10 + i%7)}}})
 	}
 	f.work.mu.Lock()
 	queued := len(f.work.queue)
 	f.work.mu.Unlock()
-	if queued > 1 {
-		t.Errorf("%d jobs queued after the flood, want one tile group", queued)
+	if queued > 3 {
+		t.Errorf("%d jobs queued after the flood, want one each of tiles, statistics and histograms", queued)
 	}
 	close(release)
 	syncs := waitSent(t, rec, icd.EventType_RASTER_TILE_SYNC, 2)
 	if start := syncs[0].msg.(*icd.RasterTileSync); start.TileCount != 249 {
 		t.Errorf("one group of %d tiles, want the 249 distinct ones asked for", start.TileCount)
+	}
+	if h := waitSent(t, rec, icd.EventType_REGION_HISTOGRAM_DATA, 2)[1].msg.(*icd.RegionHistogramData); h.Histograms.NumBins != 10+1999%7 {
+		t.Errorf("histogram of %d bins, want the last request's %d", h.Histograms.NumBins, 10+1999%7)
 	}
 }
