@@ -96,14 +96,16 @@ type tileRequest struct {
 // maxTilesPerGroup bounds the tiles of one group. A view needs a few
 // hundred at most (a 4K screen at full resolution shows about 160 tiles),
 // so further ids are ignored: they can only come from a client that
-// means harm.
+// means harm. The reference has no such cap.
 const maxTilesPerGroup = 4096
 
 // tileSet is what queued ADD_REQUIRED_TILES of one encoding still want:
 // distinct ids in request order (nearest first), at most
 // maxTilesPerGroup. Requests queued behind each other merge into one
-// set, so a flood of them costs one group. Guarded by the worker's mu
-// once queued.
+// set, so a flood of them costs one group. (The reference sends a group
+// per request; the frontend does not tie groups to requests, it counts
+// the tiles of each sync id against its tile_count.) Guarded by the
+// worker's mu once queued.
 type tileSet struct {
 	compression icd.CompressionType
 	quality     float32
