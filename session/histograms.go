@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -154,12 +155,12 @@ func (f *frame) setImageHistograms(configs []*icd.HistogramConfig) {
 }
 
 // cubeRun is the last cube histogram started. Owned by the worker,
-// except result, which the run writes before it closes done.
+// except result, which the run stores just before sending it.
 type cubeRun struct {
 	cfg    *icd.HistogramConfig
 	stokes int
 	done   chan struct{}
-	result *icd.RegionHistogramData // the final message; nil if cancelled or failed
+	result atomic.Pointer[icd.RegionHistogramData] // the final message; nil until then, or if cancelled or failed
 }
 
 func (r *cubeRun) finished() bool {
@@ -192,11 +193,11 @@ func (f *frame) setCubeHistogram(configs []*icd.HistogramConfig) {
 		}
 		_, st := f.current()
 		if r := f.cube; r != nil && r.stokes == st && proto.Equal(r.cfg, want) {
-			if !r.finished() {
-				return
+			if r.result.Load() == nil && !r.finished() {
+				return // its final message, not sent yet, answers this request too
 			}
-			if r.result != nil {
-				f.sess.send(ctx, icd.EventType_REGION_HISTOGRAM_DATA, r.result)
+			if msg := r.result.Load(); msg != nil {
+				f.sess.send(ctx, icd.EventType_REGION_HISTOGRAM_DATA, msg)
 				return
 			}
 		}
@@ -214,7 +215,7 @@ func (f *frame) startCube(cfg *icd.HistogramConfig, st int) {
 	go func() {
 		defer close(run.done)
 		defer f.recovered(ctx, "cube histogram")
-		run.result = f.runCubeHistogram(ctx, cfg, st)
+		f.runCubeHistogram(ctx, run)
 	}()
 }
 
@@ -229,8 +230,9 @@ func (f *frame) stopCube() {
 }
 
 // runCubeHistogram sends the cube histogram, with partial results while
-// it runs, and returns the final message (nil if it failed).
-func (f *frame) runCubeHistogram(ctx context.Context, cfg *icd.HistogramConfig, st int) *icd.RegionHistogramData {
+// it runs; the final message is kept in run.result before it is sent.
+func (f *frame) runCubeHistogram(ctx context.Context, run *cubeRun) {
+	cfg, st := run.cfg, run.stokes
 	last := time.Now()
 	progress := func(done float64, h *stats.Histogram) {
 		if h == nil || time.Since(last) < cubeProgressEvery {
@@ -244,9 +246,9 @@ func (f *frame) runCubeHistogram(ctx context.Context, cfg *icd.HistogramConfig, 
 	h, _, err := stats.CubeHistogram(ctx, planesOfStokes{f: f, stokes: st}, statsConfig(cfg), nil, progress)
 	if err != nil {
 		f.reportError(ctx, fmt.Errorf("cube histogram of file %d: %w", f.id, err))
-		return nil
+		return
 	}
 	msg := histogramData(f.id, regionCube, channelAll, st, h, cfg, 1)
+	run.result.Store(msg)
 	f.sess.send(ctx, icd.EventType_REGION_HISTOGRAM_DATA, msg)
-	return msg
 }

@@ -42,7 +42,7 @@ func (c *Client) handleSetSpectralRequirements(r request) error {
 			return err
 		}
 		// A region spectrum already streaming for the same region and
-		// configs is not restarted: its messages answer this request.
+		// configs is not restarted; this request is answered after it.
 		_, st := f.current()
 		f.spectra.add(job{kind: jobLatest, key: regionKey(r.id), sig: spectraSig(r, st), run: func(ctx context.Context) { f.sendRegionSpectra(ctx, r) }})
 		return nil

@@ -24,7 +24,9 @@ const (
 	// jobLatest replaces a queued job with the same key and cancels a
 	// running one: only the newest request for that key matters. A
 	// running job with the same key and a non-empty equal sig is the same
-	// request in progress: it goes on and answers, the new one is dropped.
+	// request in progress: it is not restarted, and the new one queues
+	// behind it. (Dropping the new one instead would leave it unanswered
+	// when the running job had sent its final message already.)
 	jobLatest
 	// jobRefresh answers a requirement with the current data. It
 	// replaces a queued job with the same key (which would send the same)
@@ -120,10 +122,9 @@ func (w *worker) admit(j job) bool {
 	case jobLatest:
 		w.dropKey(jobLatest, j.key)
 		if w.runCancel != nil && w.running == jobLatest && w.runKey == j.key {
-			if j.sig != "" && j.sig == w.runSig {
-				return false // the same request is running and will answer
+			if j.sig == "" || j.sig != w.runSig {
+				w.runCancel()
 			}
-			w.runCancel()
 		}
 	case jobRefresh:
 		w.dropKey(jobRefresh, j.key)

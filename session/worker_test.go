@@ -134,7 +134,7 @@ func TestWorkerQueueBound(t *testing.T) {
 
 // TestWorkerRefreshAndSameRequest: a refresh replaces its queued twin but
 // leaves the running one alone; a jobLatest equal to the running one
-// (same key and sig) is dropped instead of restarting it.
+// (same key and sig) does not restart it but runs after it.
 func TestWorkerRefreshAndSameRequest(t *testing.T) {
 	w := startWorker(nil)
 	defer w.stop()
@@ -163,7 +163,7 @@ func TestWorkerRefreshAndSameRequest(t *testing.T) {
 	<-done
 	mu.Lock()
 	defer mu.Unlock()
-	if want := []string{"spectrum done", "stats 2"}; !slices.Equal(log, want) {
+	if want := []string{"spectrum done", "spectrum again", "stats 2"}; !slices.Equal(log, want) {
 		t.Fatalf("ran %v, want %v", log, want)
 	}
 }
