@@ -104,7 +104,7 @@ func (s *Session) send(ctx context.Context, t icd.EventType, m proto.Message) {
 		return // superseded work: nothing of it goes out any more
 	}
 	if c := s.attached(); c != nil {
-		c.send(ctx, t, 0, m)
+		c.stream(ctx, s.log, t, m)
 	}
 }
 
