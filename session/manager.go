@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"cartago/imaging/budget"
 	"cartago/store"
 )
 
@@ -41,6 +42,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Folder confines file access; nil means the current directory.
 	Folder *Folder
+	// Memory is the server-wide budget that image planes, derived
+	// planes and region masks are charged to; nil is unlimited.
+	Memory *budget.Memory
 }
 
 // ErrNotOwner means a session id belongs to another access token.
@@ -55,6 +59,7 @@ type Manager struct {
 	ckpt   *checkpointer // nil without a store
 	stopBG context.CancelFunc
 	reaper chan struct{} // closed when the reaper stopped; nil without a store
+	ret    *osReturn     // returns the memory of closed images to the OS
 
 	mu       sync.Mutex
 	sessions map[uint32]*Session // guarded by mu
@@ -79,7 +84,7 @@ func NewManager(cfg Config) *Manager {
 	if cfg.Folder == nil {
 		cfg.Folder, _ = NewFolder(".", "") // the working directory exists
 	}
-	m := &Manager{cfg: cfg, log: cfg.Logger, folder: cfg.Folder, sessions: make(map[uint32]*Session)}
+	m := &Manager{cfg: cfg, log: cfg.Logger, folder: cfg.Folder, sessions: make(map[uint32]*Session), ret: &osReturn{}}
 	if cfg.Store != nil {
 		m.ckpt = startCheckpointer(cfg.Store, cfg.CheckpointInterval, cfg.Logger)
 		var ctx context.Context
@@ -121,8 +126,9 @@ func (m *Manager) Close(reason string) {
 		if c := s.attached(); c != nil {
 			c.out.Close(reason)
 		}
-		s.closeFrame(-1)
+		s.release()
 	}
+	m.ret.stop()
 }
 
 // attachKind says where the session a client registered for came from.
@@ -206,7 +212,8 @@ func (m *Manager) expire(s *Session) {
 	}
 	m.mu.Unlock()
 	if gone { // closing waits for image work, so not under mu
-		s.closeFrame(-1)
+		s.release()
+		m.ret.schedule() // its masks and buffers too, with the other expiries of a burst
 		m.log.Info("session released after idle timeout", "session", s.ID)
 	}
 }
@@ -225,7 +232,8 @@ func (m *Manager) End(id uint32, reason string) bool {
 	if c := s.attached(); c != nil {
 		c.out.Close(reason)
 	}
-	s.closeFrame(-1)
+	s.release()
+	m.ret.schedule()
 	return true
 }
 

@@ -65,10 +65,11 @@ func (f *frame) regionMask(r *regionState) (*region.Mask, error) {
 }
 
 // planeFor returns the current channel's plane of a Stokes index: the
-// cached one for the current Stokes. Worker only.
-func (f *frame) planeFor(ch, st, stokes int) (imaging.Plane, error) {
+// cached one for the current Stokes. release gives back a plane read for
+// another Stokes. Worker only.
+func (f *frame) planeFor(ch, st, stokes int) (plane imaging.Plane, release func(), err error) {
 	if stokes == st {
-		return f.plane, f.loadPlane(ch, st)
+		return f.plane, func() {}, f.loadPlane(ch, st)
 	}
 	return f.px.Plane(ch, stokes)
 }
@@ -106,12 +107,13 @@ func (f *frame) sendStats(ctx context.Context, id int32, configs []*icd.SetStats
 			f.reportError(ctx, err)
 			continue
 		}
-		p, err := f.planeFor(ch, st, stokes)
+		p, release, err := f.planeFor(ch, st, stokes)
 		if err != nil {
 			f.reportError(ctx, err)
 			continue
 		}
 		b, err := compute(p)
+		release()
 		if err != nil {
 			f.reportError(ctx, err)
 			continue
@@ -135,7 +137,7 @@ func (f *frame) sendRegionHistograms(ctx context.Context, r *regionState) {
 	}
 	ch, st := f.current()
 	for _, cfg := range r.hists {
-		p, err := f.planeFor(ch, st, st)
+		p, _, err := f.planeFor(ch, st, st) // the frame's own plane: nothing to release
 		if err != nil {
 			f.reportError(ctx, err)
 			return
