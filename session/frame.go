@@ -91,18 +91,17 @@ func openFrame(s *Session, folder *Folder, id int32, dir, name, hdu string) (*fr
 }
 
 // close stops the worker, waits for running work and releases the
-// file, the plane and their charge; a large plane freed is returned to
-// the OS soon.
-func (f *frame) close() {
+// file, the plane and their charge. It reports whether it freed enough
+// to be worth returning to the OS.
+func (f *frame) close() (freedBig bool) {
 	f.spectra.stop()
 	f.work.stop()
 	f.stopCube()
 	f.file.Close()
-	if 4*cap(f.plane.Data) >= bigFree || f.file.Compressed() {
-		f.sess.ret.schedule()
-	}
-	f.plane = imaging.Plane{} // a session kept by a reference elsewhere keeps no plane
+	freedBig = 4*cap(f.plane.Data) >= bigFree || f.file.Compressed()
+	f.plane = imaging.Plane{} // a frame still referenced elsewhere keeps no plane
 	f.mem.Release()
+	return freedBig
 }
 
 // brightnessOf reads what turns sums of pixels into flux densities.

@@ -163,9 +163,13 @@ func (s *Session) closeFramesWhere(match func(id int32) bool) int {
 		}
 	}
 	s.fmu.Unlock()
+	freedBig := false
 	for _, f := range closing {
-		f.close()
+		freedBig = f.close() || freedBig
 		s.dropRegionsOn(f.id)
+	}
+	if freedBig { // once all are closed, so one collection frees them all
+		s.ret.schedule()
 	}
 	return len(closing)
 }
