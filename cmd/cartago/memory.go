@@ -32,7 +32,8 @@ func parseSize(s string) (int64, error) {
 		}
 	}
 	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v < 0 || math.IsInf(v, 0) || v*scale > math.MaxInt64/2 {
+	if err != nil || !(v >= 0 && v*scale <= math.MaxInt64/2) { // NaN fails both
+
 		return 0, fmt.Errorf("%q: want a size such as 8GiB, 512MiB or a number of bytes", s)
 	}
 	return int64(v * scale), nil
