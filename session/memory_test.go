@@ -49,7 +49,9 @@ func budgetClient(t *testing.T, limit int64, idle time.Duration) (*Client, *reco
 // openAck opens stokes.fits under id and returns its ack.
 func openAck(t *testing.T, c *Client, rec *recorder, id int32) *icd.OpenFileAck {
 	t.Helper()
-	req := uint32(100 + id)
+	rec.mu.Lock()
+	req := uint32(1000 + len(rec.sent)) // unique: more is sent with every request
+	rec.mu.Unlock()
 	handle(t, c, icd.EventType_OPEN_FILE, req, &icd.OpenFile{Directory: ".", File: "stokes.fits", FileId: id})
 	for _, s := range waitSent(t, rec, icd.EventType_OPEN_FILE_ACK, 1) {
 		if s.req == req {
@@ -85,6 +87,10 @@ func TestOpenBeyondTheMemoryBudgetIsRefused(t *testing.T) {
 	}
 	if s := mem.Stats(); s.Used != 3*memPlane || s.Refused == 0 {
 		t.Fatalf("budget %+v, want 3 planes used and a refusal", s)
+	}
+	// Replacing an open image under its id needs no room for both.
+	if ack := openAck(t, c, rec, 2); !ack.Success {
+		t.Fatalf("reopen under an open id at a full budget: %s", ack.Message)
 	}
 	// The images already open keep working.
 	handle(t, c, icd.EventType_ADD_REQUIRED_TILES, 200, &icd.AddRequiredTiles{FileId: 1, Tiles: []int32{0}})
