@@ -43,6 +43,7 @@ func main() {
 	limit := flag.String("limit", "", "--memory-limit passed to the server (\"\": its default)")
 	idle := flag.Duration("idle", 300*time.Millisecond, "--idle-timeout passed to the server")
 	only := flag.String("only", "", "run only this case (ids or sparse)")
+	flag.BoolVar(&showMaps, "maps", false, "print the resident anonymous mappings left after each case")
 	flag.Parse()
 	if *bin == "" {
 		log.Fatal("-bin is required")
@@ -107,6 +108,9 @@ func run(name, bin, dir, limit string, idle time.Duration, work func(*client) in
 	// Past the idle timeout, then until RssAnon stops falling (at most 30 s).
 	time.Sleep(idle)
 	after := settle(pid, 30*time.Second)
+	if showMaps {
+		printAnonMaps(pid)
+	}
 	fmt.Printf("%-8s %10s %10s %10s %8d %12s %12s\n", name, mib(base["RssAnon"]), mib(peak[0]), mib(peak[1]),
 		opened, mib(after["RssAnon"]), mib(after["VmRSS"]))
 }
@@ -279,5 +283,30 @@ func (c *client) await(et icd.EventType, m proto.Message) {
 func check(err error) {
 	if err != nil {
 		log.Fatal(err)
+	}
+}
+
+var showMaps bool
+
+// printAnonMaps lists the mappings of pid with more than 256 kB of
+// anonymous resident memory: what a settled process still holds.
+func printAnonMaps(pid int) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/smaps", pid))
+	check(err)
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	var head string
+	for sc.Scan() {
+		line := sc.Text()
+		if fields := strings.Fields(line); len(fields) > 0 && !strings.HasSuffix(fields[0], ":") {
+			head = line
+			continue
+		}
+		if v, ok := strings.CutPrefix(line, "Anonymous:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if kb > 256 {
+				fmt.Printf("    %6d kB anon  %s\n", kb, head)
+			}
+		}
 	}
 }
