@@ -153,3 +153,24 @@ func TestIdleExpiryGivesTheBudgetBack(t *testing.T) {
 	}
 	waitUsed(t, mem, 0, "after the idle timeout")
 }
+
+func TestDerivedPlanesBeyondTheBudgetAreAnError(t *testing.T) {
+	c, rec, _, mem := budgetClient(t, 2*memPlane, time.Minute)
+	if ack := openAck(t, c, rec, 0); !ack.Success {
+		t.Fatal(ack.Message)
+	}
+	// Ptotal reads Q, U and V: three planes more than the one left.
+	handle(t, c, icd.EventType_SET_IMAGE_CHANNELS, 500, &icd.SetImageChannels{FileId: 0, Stokes: 13,
+		RequiredTiles: &icd.AddRequiredTiles{FileId: 0, Tiles: []int32{0}}})
+	e := waitSent(t, rec, icd.EventType_ERROR_DATA, 1)[0].msg.(*icd.ErrorData)
+	if !strings.Contains(e.Message, "--memory-limit") {
+		t.Fatalf("ERROR_DATA %q does not name --memory-limit", e.Message)
+	}
+	if s := mem.Stats(); s.Used != memPlane {
+		t.Fatalf("budget used %d after the refusal, want the one plane", s.Used)
+	}
+	// Stokes I still works.
+	handle(t, c, icd.EventType_SET_IMAGE_CHANNELS, 501, &icd.SetImageChannels{FileId: 0, Stokes: 0,
+		RequiredTiles: &icd.AddRequiredTiles{FileId: 0, Tiles: []int32{0}}})
+	waitSent(t, rec, icd.EventType_RASTER_TILE_DATA, 1)
+}
