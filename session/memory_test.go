@@ -174,3 +174,19 @@ func TestDerivedPlanesBeyondTheBudgetAreAnError(t *testing.T) {
 		RequiredTiles: &icd.AddRequiredTiles{FileId: 0, Tiles: []int32{0}}})
 	waitSent(t, rec, icd.EventType_RASTER_TILE_DATA, 1)
 }
+
+func TestRegionSpectrumBeyondTheBudgetIsAnError(t *testing.T) {
+	c, rec, _, mem := budgetClient(t, memPlane+memPlane/2, time.Minute)
+	if ack := openAck(t, c, rec, 0); !ack.Success {
+		t.Fatal(ack.Message)
+	}
+	handle(t, c, icd.EventType_SET_REGION, 600, &icd.SetRegion{FileId: 0, RegionId: 1, RegionInfo: &icd.RegionInfo{
+		RegionType: icd.RegionType_RECTANGLE, ControlPoints: []*icd.Point{{X: 64, Y: 64}, {X: 200, Y: 200}}}})
+	handle(t, c, icd.EventType_SET_SPECTRAL_REQUIREMENTS, 601, &icd.SetSpectralRequirements{FileId: 0, RegionId: 1,
+		SpectralProfiles: []*icd.SetSpectralRequirements_SpectralConfig{{Coordinate: "z", StatsTypes: []icd.StatsType{icd.StatsType_Sum}}}})
+	e := waitSent(t, rec, icd.EventType_ERROR_DATA, 1)[0].msg.(*icd.ErrorData)
+	if !strings.Contains(e.Message, "spectral profile") || !strings.Contains(e.Message, "--memory-limit") {
+		t.Fatalf("ERROR_DATA %q", e.Message)
+	}
+	waitUsed(t, mem, memPlane+c.session.masks.Bytes(), "after the refused profile")
+}

@@ -244,7 +244,7 @@ func (f *frame) sendRegionSpectra(ctx context.Context, r *regionState) {
 			last = time.Now()
 			f.sess.send(ctx, icd.EventType_SPECTRAL_PROFILE_DATA, f.regionSpectrum(r.id, stokes, cfg, profile, float32(done)/float32(f.layout.Depth)))
 		}
-		profile, err := region.SpectralProfile(ctx, planesOfStokes{f, stokes}, m, progress)
+		profile, err := f.chargedProfile(ctx, planesOfStokes{f, stokes}, m, progress)
 		if err != nil {
 			f.reportError(ctx, fmt.Errorf("spectral profile of region %d: %w", r.id, err))
 			continue
@@ -271,4 +271,15 @@ func float64Bytes(values []float64) []byte {
 		out = binary.LittleEndian.AppendUint64(out, math.Float64bits(v))
 	}
 	return out
+}
+
+// chargedProfile is region.SpectralProfile with its plane buffers
+// charged to the budget while it runs.
+func (f *frame) chargedProfile(ctx context.Context, src region.Planes, m *region.Mask, progress region.Progress) ([]stats.Basic, error) {
+	scratch := region.ProfileScratchBytes(src, m)
+	if err := f.sess.mem.Acquire(scratch, "spectral profile planes"); err != nil {
+		return nil, err
+	}
+	defer f.sess.mem.Release(scratch)
+	return region.SpectralProfile(ctx, src, m, progress)
 }
