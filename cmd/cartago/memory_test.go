@@ -6,12 +6,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"cartago/icd"
+	"cartago/imaging/budget"
 	"cartago/imaging/fits"
 )
 
@@ -27,6 +29,22 @@ func TestParseSize(t *testing.T) {
 		if _, err := parseSize(in); err == nil {
 			t.Errorf("parseSize(%q) accepted", in)
 		}
+	}
+}
+
+func TestNewBudgetSetsTheSoftLimit(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	if mem := newBudget(8 << 30); mem.Stats().Limit != 8<<30 {
+		t.Fatalf("budget %+v, want 8 GiB", mem.Stats())
+	}
+	if got := debug.SetMemoryLimit(-1); got != 9<<30 {
+		t.Fatalf("soft limit %d, want the budget and an eighth (9 GiB)", got)
+	}
+	if newBudget(0) != nil {
+		t.Fatal("--memory-limit 0 is not unlimited")
+	}
+	if n, err := memoryLimit(""); err != nil || n != budget.DefaultLimit() {
+		t.Fatalf("default limit %d, %v", n, err)
 	}
 }
 
