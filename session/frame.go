@@ -65,7 +65,7 @@ func openFrame(s *Session, folder *Folder, id int32, dir, name, hdu string) (*fr
 	}
 	file, err := fits.OpenOptions(path, openOptions(s.mem))
 	if err != nil {
-		return nil, err
+		return nil, explainOpen(err, s.mem)
 	}
 	img, err := file.Image(hdu)
 	if err != nil {

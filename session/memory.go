@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -32,6 +33,15 @@ func openOptions(mem *budget.Memory) fits.Options {
 		return fits.Options{}
 	}
 	return fits.Options{MaxGunzipBytes: min(fits.DefaultMaxGunzipBytes, max(st.Limit-st.Used, 1))}
+}
+
+// explainOpen names --memory-limit when a gzip file could not be
+// inflated within what the budget had free (see openOptions).
+func explainOpen(err error, mem *budget.Memory) error {
+	if st := mem.Stats(); errors.Is(err, fits.ErrTooLarge) && st.Limit > 0 {
+		return fmt.Errorf("%w (%s of %s free under --memory-limit)", err, budget.Bytes(max(st.Limit-st.Used, 0)), budget.Bytes(st.Limit))
+	}
+	return err
 }
 
 // Returning freed heap to the OS: a closed image's plane is garbage, but

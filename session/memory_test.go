@@ -1,6 +1,7 @@
 package session
 
 import (
+	"compress/gzip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -189,4 +190,24 @@ func TestRegionSpectrumBeyondTheBudgetIsAnError(t *testing.T) {
 		t.Fatalf("ERROR_DATA %q", e.Message)
 	}
 	waitUsed(t, mem, memPlane+c.session.masks.Bytes(), "after the refused profile")
+}
+
+func TestGzipBeyondTheBudgetIsRefusedBeforeInflating(t *testing.T) {
+	c, rec, _, mem := budgetClient(t, 3*memPlane, time.Minute)
+	root := c.mgr.folder.Root()
+	f, err := os.Create(filepath.Join(root, "big.fits.gz"))
+	must(t, err)
+	zw := gzip.NewWriter(f)
+	must(t, fits.Write(zw, fits.WriteHDU{Bitpix: -32, Naxis: []int{2 * memW, 2 * memH}, Data: make([]float32, 4*memW*memH)}))
+	must(t, zw.Close())
+	must(t, f.Close())
+	handle(t, c, icd.EventType_OPEN_FILE, 700, &icd.OpenFile{Directory: ".", File: "big.fits.gz", FileId: 0})
+	ack := waitSent(t, rec, icd.EventType_OPEN_FILE_ACK, 1)[0].msg.(*icd.OpenFileAck)
+	if ack.Success || !strings.Contains(ack.Message, "--memory-limit") {
+		t.Fatalf("gzip over the budget: success %v, %q", ack.Success, ack.Message)
+	}
+	t.Log(ack.Message)
+	if s := mem.Stats(); s.Used != 0 {
+		t.Fatalf("budget used %d after a refused open", s.Used)
+	}
 }
