@@ -57,6 +57,8 @@ const (
 // osReturn schedules debug.FreeOSMemory after images close. Its one
 // pending timer bounds it; safe for concurrent use.
 type osReturn struct {
+	free func() // debug.FreeOSMemory when nil; tests count calls
+
 	mu     sync.Mutex
 	timer  *time.Timer // guarded by mu; the pending return, nil when none
 	last   time.Time   // guarded by mu; when the last return started
@@ -77,6 +79,10 @@ func (r *osReturn) run() {
 	r.mu.Lock()
 	r.timer, r.last = nil, time.Now() // closes from now on schedule the next return
 	r.mu.Unlock()
+	if r.free != nil {
+		r.free()
+		return
+	}
 	debug.FreeOSMemory()
 }
 

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -209,5 +211,36 @@ func TestGzipBeyondTheBudgetIsRefusedBeforeInflating(t *testing.T) {
 	t.Log(ack.Message)
 	if s := mem.Stats(); s.Used != 0 {
 		t.Fatalf("budget used %d after a refused open", s.Used)
+	}
+}
+
+func TestReturnsToTheOSAreCoalesced(t *testing.T) {
+	var runs atomic.Int32
+	r := &osReturn{free: func() { runs.Add(1) }}
+	var wg sync.WaitGroup
+	for range 100 { // a burst of expiries
+		wg.Go(r.schedule)
+	}
+	wg.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r.mu.Lock()
+		pending := r.timer != nil
+		r.mu.Unlock()
+		if !pending && runs.Load() > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no return to the OS after a burst of closes")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := runs.Load(); n != 1 {
+		t.Fatalf("%d returns to the OS for one burst, want 1", n)
+	}
+	r.stop()
+	r.schedule()
+	if r.timer != nil {
+		t.Fatal("a return scheduled after stop")
 	}
 }
