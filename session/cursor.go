@@ -136,9 +136,12 @@ func (f *frame) spatialProfile(cfg *icd.SetSpatialRequirements_SpatialConfig, x,
 	}
 	plane := f.plane
 	if stokes != st {
-		if plane, err = f.px.Plane(ch, stokes); err != nil {
+		p, release, err := f.px.Plane(ch, stokes)
+		if err != nil {
 			return nil, err
 		}
+		defer release()
+		plane = p
 	}
 	var values []float32
 	var start, end int

@@ -68,10 +68,11 @@ func (f *frame) sendImageHistogram(ctx context.Context, cfg *icd.HistogramConfig
 		if err := f.checkChannel(int(cfg.Channel), st); err != nil {
 			return err
 		}
-		p, err := f.px.Plane(int(cfg.Channel), st)
+		p, release, err := f.px.Plane(int(cfg.Channel), st)
 		if err != nil {
 			return err
 		}
+		defer release()
 		plane, ch = p, int(cfg.Channel)
 	}
 	h, _, err := stats.PlaneHistogram(ctx, plane, statsConfig(cfg))
@@ -243,6 +244,12 @@ func (f *frame) runCubeHistogram(ctx context.Context, run *cubeRun) {
 		part.Bins = slices.Clone(h.Bins)
 		f.sess.send(ctx, icd.EventType_REGION_HISTOGRAM_DATA, histogramData(f.id, regionCube, channelAll, st, part, cfg, float32(done)))
 	}
+	scratch := stats.CubeScratchBytes(f.layout.Width, f.layout.Height, f.layout.Depth)
+	if err := f.sess.mem.Acquire(scratch, "cube histogram planes"); err != nil {
+		f.reportError(ctx, fmt.Errorf("cube histogram of file %d: %w", f.id, err))
+		return
+	}
+	defer f.sess.mem.Release(scratch)
 	h, _, err := stats.CubeHistogram(ctx, planesOfStokes{f: f, stokes: st}, statsConfig(cfg), nil, progress)
 	if err != nil {
 		f.reportError(ctx, fmt.Errorf("cube histogram of file %d: %w", f.id, err))

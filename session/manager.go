@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"cartago/imaging/budget"
 	"cartago/store"
 )
 
@@ -42,6 +43,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Folder confines file access; nil means the current directory.
 	Folder *Folder
+	// Memory is the server-wide budget that image planes, derived
+	// planes and region masks are charged to; nil is unlimited.
+	Memory *budget.Memory
 }
 
 // ErrNotOwner means a session id belongs to another access token.
@@ -56,6 +60,7 @@ type Manager struct {
 	ckpt   *checkpointer // nil without a store
 	stopBG context.CancelFunc
 	reaper chan struct{} // closed when the reaper stopped; nil without a store
+	ret    *osReturn     // returns the memory of closed images to the OS
 
 	mu       sync.Mutex
 	sessions map[uint32]*Session // guarded by mu
@@ -80,7 +85,7 @@ func NewManager(cfg Config) *Manager {
 	if cfg.Folder == nil {
 		cfg.Folder, _ = NewFolder(".", "") // the working directory exists
 	}
-	m := &Manager{cfg: cfg, log: cfg.Logger, folder: cfg.Folder, sessions: make(map[uint32]*Session)}
+	m := &Manager{cfg: cfg, log: cfg.Logger, folder: cfg.Folder, sessions: make(map[uint32]*Session), ret: &osReturn{}}
 	if cfg.Store != nil {
 		m.ckpt = startCheckpointer(cfg.Store, cfg.CheckpointInterval, cfg.Logger)
 		var ctx context.Context
@@ -120,6 +125,7 @@ func (m *Manager) Close(reason string) {
 	for _, s := range sessions {
 		endSession(s, reason)
 	}
+	m.ret.stop()
 }
 
 // attachKind says where the session a client registered for came from.
@@ -203,7 +209,8 @@ func (m *Manager) expire(s *Session) {
 	}
 	m.mu.Unlock()
 	if gone { // closing waits for image work, so not under mu
-		s.closeFrame(-1)
+		s.release()
+		m.ret.schedule() // its masks and buffers too, with the other expiries of a burst
 		m.log.Info("session released after idle timeout", "session", s.ID)
 	}
 }
@@ -229,6 +236,9 @@ func (m *Manager) Purge(ctx context.Context, reason string, pick func(tx *store.
 	for _, s := range ending { // closing waits for image work, so not under mu
 		endSession(s, reason)
 		ended = append(ended, s.ID)
+	}
+	if len(ended) > 0 {
+		m.ret.schedule() // give the purged sessions' memory back
 	}
 	return ended, nil
 }
@@ -270,7 +280,7 @@ func endSession(s *Session, reason string) {
 	if c := s.attached(); c != nil {
 		c.out.Close(reason)
 	}
-	s.closeFrame(-1)
+	s.release()
 }
 
 // liveAmong returns the sessions of live among ids, each once, in the

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"cartago/imaging/budget"
 	"cartago/session"
 )
 
@@ -29,6 +30,8 @@ type Config struct {
 	// QueueLength bounds each connection's outgoing queue (messages).
 	// Producers block while it is full. Default 256.
 	QueueLength int
+	// Memory is the server-wide memory budget; nil is unlimited.
+	Memory *budget.Memory
 	// Logger receives structured logs; nil means slog.Default().
 	Logger *slog.Logger
 }

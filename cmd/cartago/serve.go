@@ -52,6 +52,8 @@ func serveFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "session-ttl", Value: 7 * 24 * time.Hour, Usage: "how long an unused stored session is kept", EnvVars: envVar("SESSION_TTL")},
 		&cli.BoolFlag{Name: "no-tile-compression", Usage: "send tiles uncompressed even when the frontend asks for ZFP", EnvVars: envVar("NO_TILE_COMPRESSION")},
 		&cli.Int64Flag{Name: "max-message-size", Value: 256 << 20, Usage: "largest incoming message in bytes; larger closes the connection", EnvVars: envVar("MAX_MESSAGE_SIZE")},
+		&cli.StringFlag{Name: "memory-limit", Usage: "memory for images, caches and large messages, as 8GiB, 512MiB or bytes; 0 = unlimited (default " +
+			defaultLimitText() + ")", EnvVars: envVar("MEMORY_LIMIT")},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: envVar("LOG_LEVEL")},
 	}
 }
@@ -91,6 +93,7 @@ type serveOptions struct {
 	noAuth     bool
 	maxMessage int64
 	rawTiles   bool
+	memory     int64 // --memory-limit in bytes; 0 = unlimited
 	log        *slog.Logger
 }
 
@@ -114,6 +117,9 @@ func optionsFromCLI(c *cli.Context) (serveOptions, error) {
 		maxMessage: c.Int64("max-message-size"),
 		rawTiles:   c.Bool("no-tile-compression"),
 		log:        log,
+	}
+	if o.memory, err = memoryLimit(c.String("memory-limit")); err != nil {
+		return o, err
 	}
 	if !c.Bool("no-frontend") {
 		o.frontend = c.String("frontend-folder")
@@ -169,7 +175,9 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 	if o.token, err = accessToken(db, o); err != nil {
 		return err
 	}
+	mem := newBudget(o.memory)
 	sessions := session.NewManager(session.Config{
+		Memory:             mem,
 		Store:              db,
 		CheckpointInterval: o.checkpoint,
 		SessionTTL:         o.ttl,
@@ -190,6 +198,7 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		FrontendFolder: o.frontend,
 		AuthToken:      o.token,
 		MaxMessageSize: o.maxMessage,
+		Memory:         mem,
 		Logger:         o.log,
 	}, sessions)
 	if err != nil {
@@ -200,7 +209,7 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	o.log.Info("serving", "addr", l.Addr().String(), "root", o.folder.Root(), "base", o.folder.Base(),
-		"frontend", o.frontend, "db", db.Path())
+		"frontend", o.frontend, "db", db.Path(), "memory_limit", limitText(o.memory))
 	fmt.Fprintf(stdout, "cartago %s is ready; open %s\n", versionString(), pageURL(l.Addr(), o.token))
 
 	errc := make(chan error, 1)
