@@ -13,7 +13,7 @@ import (
 )
 
 // Client serves one websocket connection. Handle and Close must be called
-// from the connection's read loop only.
+// from the connection's handler goroutine only.
 type Client struct {
 	// Immutable after NewClient.
 	mgr   *Manager
@@ -21,7 +21,7 @@ type Client struct {
 	owner []byte // hash of the access token the socket presented
 	log   *slog.Logger
 
-	// Owned by the read loop.
+	// Owned by the connection's handler goroutine.
 	session *Session
 }
 
