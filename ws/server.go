@@ -25,6 +25,11 @@ type Config struct {
 	// AuthToken is required on websocket upgrades; "" disables the check
 	// (--no-auth).
 	AuthToken string
+	// AllowedOrigins lists the browser origins ("https://host:port"),
+	// besides the server's own and loopback ones, whose pages may open
+	// a websocket (--allowed-origins). Requests without an Origin
+	// header (scripts) are always allowed; the token still applies.
+	AllowedOrigins []string
 	// MaxMessageSize is the largest incoming message in bytes (after
 	// decompression); a larger one closes the connection with close
 	// code 1009. Default DefaultMaxMessageSize.
@@ -76,6 +81,7 @@ type Server struct {
 	frontend *frontend
 	upgrader websocket.Upgrader
 	http     *http.Server
+	origins  map[string]bool // --allowed-origins, normalized
 
 	ctx    context.Context // cancelled by Shutdown; parent of every connection
 	cancel context.CancelFunc
@@ -93,6 +99,10 @@ func New(cfg Config, sessions *session.Manager) (*Server, error) {
 	if cfg.QueueBytes <= 0 {
 		cfg.QueueBytes = DefaultQueueBytes
 	}
+	origins, err := parseOrigins(cfg.AllowedOrigins)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -100,10 +110,9 @@ func New(cfg Config, sessions *session.Manager) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("frontend folder %q: %w", cfg.FrontendFolder, err)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, sessions: sessions, frontend: fe}
-	// The frontend is served from this origin; other origins are allowed
-	// too because the token, not the origin, is the access control, and
-	// scripts or a frontend on another port (socketUrl=) must connect.
+	s := &Server{cfg: cfg, log: cfg.Logger, sessions: sessions, frontend: fe, origins: origins}
+	// serveWebsocket checks the origin itself (originAllowed) so that a
+	// refusal is logged and answered with 403.
 	s.upgrader = websocket.Upgrader{
 		CheckOrigin:       func(*http.Request) bool { return true },
 		EnableCompression: true,
@@ -130,6 +139,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
+	if !s.originAllowed(r) {
+		s.log.Warn("websocket refused: origin not allowed (--allowed-origins)", "origin", r.Header.Get("Origin"), "host", r.Host, "remote", r.RemoteAddr)
+		http.Error(w, "origin not allowed", http.StatusForbidden)
+		return
+	}
 	if s.cfg.AuthToken != "" && !tokenMatches(requestToken(r), s.cfg.AuthToken) {
 		s.log.Warn("websocket refused: bad token", "remote", r.RemoteAddr)
 		http.Error(w, "invalid or missing access token", http.StatusUnauthorized)
