@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,6 +61,8 @@ func TestPanicClosesOnlyThatConnection(t *testing.T) {
 // stop the read loop answering the frontend's PING.
 func TestPingAnsweredWhileHandlerBlocks(t *testing.T) {
 	release := make(chan struct{})
+	unblock := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(unblock) // also when the test fails
 	blocked := make(chan struct{}, 1)
 	hooks := &testHooks{beforeHandle: func([]byte) {
 		select {
@@ -82,7 +85,7 @@ func TestPingAnsweredWhileHandlerBlocks(t *testing.T) {
 			t.Fatalf("while a handler blocks: got %d %q %v, want PONG", kind, data, err)
 		}
 	}
-	close(release)
+	unblock()
 	var ack icd.RegisterViewerAck
 	recv(t, c, icd.EventType_REGISTER_VIEWER_ACK, 1, &ack)
 	if !ack.Success {
