@@ -54,6 +54,7 @@ type frame struct {
 	tileBuf    []float32
 	cubeCancel context.CancelFunc // running cube histogram, if any
 	cubeDone   chan struct{}
+	cube       *cubeRun // the last cube histogram started, with its result
 }
 
 // openFrame opens dir/name at hdu for file id and starts its worker.

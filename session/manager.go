@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
 
@@ -117,11 +118,7 @@ func (m *Manager) Close(reason string) {
 		m.ckpt.stop() // before images close, so snapshots still list them
 	}
 	for _, s := range sessions {
-		s.stopTimer()
-		if c := s.attached(); c != nil {
-			c.out.Close(reason)
-		}
-		s.closeFrame(-1)
+		endSession(s, reason)
 	}
 }
 
@@ -211,22 +208,83 @@ func (m *Manager) expire(s *Session) {
 	}
 }
 
-// End closes the live session id, if any: its socket is closed with
-// reason and its images released. Used when a session is purged.
-func (m *Manager) End(id uint32, reason string) bool {
-	m.mu.Lock()
-	s, ok := m.sessions[id]
-	delete(m.sessions, id)
-	m.mu.Unlock()
-	if !ok {
-		return false
+// Purge deletes stored sessions and ends the live ones among them. It is
+// one request to the checkpoint writer: pick runs inside its write
+// transaction, told which ids are live sessions, and returns the ids to
+// purge; their snapshots are deleted in the same commit as the pending
+// checkpoints, and no later checkpoint writes a purged session again.
+// Registrations wait until the purge is committed, so a purged id is not
+// restored from its snapshot meanwhile. The live sessions purged are then
+// closed with reason; Purge returns their ids in pick's order. pick must
+// be quick and must not call the Manager.
+func (m *Manager) Purge(ctx context.Context, reason string, pick func(tx *store.Tx, live func(id uint32) bool) ([]uint32, error)) ([]uint32, error) {
+	if m.ckpt == nil {
+		return nil, errors.New("purge: no session database")
 	}
+	ending, err := m.deletePicked(ctx, pick)
+	if err != nil {
+		return nil, fmt.Errorf("purge: %w", err)
+	}
+	ended := make([]uint32, 0, len(ending))
+	for _, s := range ending { // closing waits for image work, so not under mu
+		endSession(s, reason)
+		ended = append(ended, s.ID)
+	}
+	return ended, nil
+}
+
+// deletePicked runs Purge's request to the writer holding mu, and
+// forgets the live sessions it purged once that is committed.
+func (m *Manager) deletePicked(ctx context.Context, pick func(tx *store.Tx, live func(id uint32) bool) ([]uint32, error)) ([]*Session, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, errors.New("server is shutting down")
+	}
+	live := maps.Clone(m.sessions) // the writer's copy; mu is held, so it stays true
+	var ending []*Session
+	err := m.ckpt.do(ctx, func(tx *store.Tx) ([]*Session, error) {
+		ids, err := pick(tx, func(id uint32) bool { return live[id] != nil })
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.Delete(ids...); err != nil {
+			return nil, err
+		}
+		ending = liveAmong(live, ids)
+		return ending, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range ending {
+		delete(m.sessions, s.ID)
+	}
+	return ending, nil
+}
+
+// endSession closes the socket of s, if attached, with reason and
+// releases its images. s is no longer in the manager.
+func endSession(s *Session, reason string) {
 	s.stopTimer()
 	if c := s.attached(); c != nil {
 		c.out.Close(reason)
 	}
 	s.closeFrame(-1)
-	return true
+}
+
+// liveAmong returns the sessions of live among ids, each once, in the
+// order of ids.
+func liveAmong(live map[uint32]*Session, ids []uint32) []*Session {
+	var out []*Session
+	seen := make(map[uint32]bool, len(ids))
+	for _, id := range ids {
+		if s := live[id]; s != nil && !seen[id] {
+			seen[id] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Live reports the ids of the sessions in memory.

@@ -26,6 +26,7 @@ type Session struct {
 	rawTiles bool          // never compress tiles (Config.RawTiles)
 
 	lastActive atomic.Int64 // Unix ms of the last message
+	purged     atomic.Bool  // its snapshot was deleted for good; set by the checkpointer only
 	seq        atomic.Int64 // orders frames by opening
 
 	mu     sync.Mutex
@@ -103,7 +104,7 @@ func (s *Session) send(ctx context.Context, t icd.EventType, m proto.Message) {
 		return // superseded work: nothing of it goes out any more
 	}
 	if c := s.attached(); c != nil {
-		c.send(ctx, t, 0, m)
+		c.stream(ctx, s.log, t, m)
 	}
 }
 

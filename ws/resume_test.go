@@ -177,9 +177,11 @@ func TestResumeAfterRestart(t *testing.T) {
 	if !rack.Success || rack.Message != "session resumed" {
 		t.Fatalf("resume ack %+v", rack)
 	}
-	// The frontend re-sends the same requirements: nothing new comes.
+	// The frontend re-sends the same requirements and gets the data again.
 	sendMsg(t, c, icd.EventType_SET_SPATIAL_REQUIREMENTS, 30, 3, &icd.SetSpatialRequirements{FileId: 3, SpatialProfiles: xy})
-	barrier(t, c)
+	if sp := expect(t, c, icd.EventType_SPATIAL_PROFILE_DATA, &icd.SpatialProfileData{}); sp.X != 11 || len(sp.Profiles) != 2 {
+		t.Fatalf("cursor data after the repeated requirements %+v", sp)
+	}
 	// Tiles work for the restored file at its channel.
 	sendMsg(t, c, icd.EventType_ADD_REQUIRED_TILES, 30, 4, &icd.AddRequiredTiles{FileId: 3, Tiles: []int32{tiles.Encode(0, 0, 0)}})
 	readTileGroup(t, c, 3, 1)
