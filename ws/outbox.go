@@ -156,13 +156,7 @@ func isResponse(t icd.EventType) bool {
 // push queues f, applying the policy while the queue is over budget.
 // It waits for room until ctx ends or done is closed.
 func (q *outbox) push(ctx context.Context, done <-chan struct{}, f *outFrame) error {
-	f.ctx = ctx
-	if f.key != "" && f.class != "tile" && f.gen == 0 {
-		q.mu.Lock()
-		q.seq++
-		f.gen = q.seq
-		q.mu.Unlock()
-	}
+	q.stamp(ctx, f)
 	var waitStart time.Time
 	for {
 		room, err := q.tryPush(f)
@@ -189,6 +183,18 @@ func (q *outbox) push(ctx context.Context, done <-chan struct{}, f *outFrame) er
 			q.noteWait(waitStart)
 			return ctx.Err()
 		}
+	}
+}
+
+// stamp records the producer's ctx and, for classes without a natural
+// generation, the order of arrival.
+func (q *outbox) stamp(ctx context.Context, f *outFrame) {
+	f.ctx = ctx
+	if f.key != "" && f.class != "tile" && f.gen == 0 {
+		q.mu.Lock()
+		q.seq++
+		f.gen = q.seq
+		q.mu.Unlock()
 	}
 }
 
