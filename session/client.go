@@ -13,7 +13,7 @@ import (
 )
 
 // Client serves one websocket connection. Handle and Close must be called
-// from the connection's read loop only.
+// from the connection's handler goroutine only.
 type Client struct {
 	// Immutable after NewClient. Background work (workers, animation)
 	// reaches the client through Session.send and may use only these.
@@ -21,7 +21,7 @@ type Client struct {
 	out   Sender
 	owner []byte // hash of the access token the socket presented
 
-	// Owned by the read loop.
+	// Owned by the connection's handler goroutine.
 	log     *slog.Logger // gains the session id at REGISTER_VIEWER
 	session *Session
 }
@@ -119,7 +119,8 @@ func (c *Client) send(ctx context.Context, t icd.EventType, requestID uint32, m 
 
 // stream queues m for the background work of a session, logging failures
 // to that session's log. It reads only immutable fields, so it is safe
-// for concurrent use, also while the read loop re-registers the client.
+// for concurrent use, also while the handler goroutine re-registers the
+// client.
 func (c *Client) stream(ctx context.Context, log *slog.Logger, t icd.EventType, m proto.Message) {
 	if err := c.out.Send(ctx, t, 0, m); err != nil {
 		log.Debug("send dropped", "event", t.String(), "err", err)

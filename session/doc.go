@@ -5,10 +5,11 @@
 //
 // Work that reads pixels runs on per-image workers (frame.work for tiles,
 // histograms, cursor and statistics; frame.spectra for region spectra),
-// so handlers return at once and the read loop stays responsive. The
-// checkpointer goroutine is the only writer of the store while a server
-// runs: handlers only mark sessions dirty, and purges and TTL expiry are
-// requests to it, committed together with the pending snapshots.
+// so handlers return at once and the connection's handler goroutine
+// stays responsive. The checkpointer goroutine is the only writer of the
+// store while a server runs: handlers only mark sessions dirty, and
+// purges and TTL expiry are requests to it, committed together with the
+// pending snapshots.
 //
 // Lock order: Manager.mu, then Session.mu (the attached client). The
 // other Session locks — amu (animation), fmu (frames), rmu (regions) —
@@ -17,5 +18,5 @@
 // Manager.mu while the checkpointer runs their request, which takes
 // Session locks to build snapshots; the checkpointer never takes
 // Manager.mu. A Client's own fields are touched only from the
-// connection's read loop.
+// connection's handler goroutine.
 package session
