@@ -14,6 +14,12 @@ import (
 // websocket hijacking). Allowed: no Origin (scripts, not browsers), the
 // server's own origin (Origin host equals the Host header), a loopback
 // origin (localhost, 127.0.0.0/8, [::1], any port), and --allowed-origins.
+//
+// Without a token the own-origin rule holds only for an IP literal or
+// localhost: by DNS rebinding an attacker's name can resolve to our
+// address, and its page then sends Origin and Host both naming it. With
+// a token the page still cannot connect (the token is not in its reach),
+// so a server behind a named host keeps working without listing itself.
 func (s *Server) originAllowed(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
@@ -23,7 +29,10 @@ func (s *Server) originAllowed(r *http.Request) bool {
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return false
 	}
-	if strings.EqualFold(u.Host, r.Host) || isLoopback(u.Hostname()) {
+	if isLoopback(u.Hostname()) {
+		return true
+	}
+	if strings.EqualFold(u.Host, r.Host) && (s.cfg.AuthToken != "" || isAddress(u.Hostname())) {
 		return true
 	}
 	return s.origins[normalizeOrigin(u)]
@@ -35,6 +44,12 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// isAddress reports whether host is an IP literal or localhost: a name
+// no DNS answer can point elsewhere.
+func isAddress(host string) bool {
+	return strings.EqualFold(host, "localhost") || net.ParseIP(host) != nil
 }
 
 // normalizeOrigin is scheme://host[:port] in lower case, the form a

@@ -66,6 +66,42 @@ func TestOriginCheckKeepsTokenCheck(t *testing.T) {
 	}
 }
 
+// dialHost upgrades with Origin http://host and a Host header naming
+// host, as a page of a rebound DNS name does, and returns the status.
+func (ts *testServer) dialHost(t *testing.T, token, host string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, "http://"+ts.addr+"/?token="+token, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = host
+	req.Header.Set("Origin", "http://"+host)
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", "websocket")
+	req.Header.Set("Sec-WebSocket-Version", "13")
+	req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("upgrade as %s: %v", host, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestOriginCheckRefusesRebindingWithoutToken(t *testing.T) {
+	open := startServer(t, Config{})
+	if got := open.dialHost(t, "", "attacker.example:3002"); got != http.StatusForbidden {
+		t.Errorf("--no-auth, page of a name rebound to us: HTTP %d, want 403", got)
+	}
+	if got := open.dialHost(t, "", open.addr); got != http.StatusSwitchingProtocols {
+		t.Errorf("--no-auth, own page by address: HTTP %d, want 101", got)
+	}
+	guarded := startServer(t, Config{AuthToken: testToken})
+	if got := guarded.dialHost(t, testToken, "carta.example.org:3002"); got != http.StatusSwitchingProtocols {
+		t.Errorf("token, own page under a host name: HTTP %d, want 101", got)
+	}
+}
+
 func TestBadAllowedOriginRefused(t *testing.T) {
 	for _, o := range []string{"carta.example.org", "ftp://x", "https://x/path"} {
 		if _, err := New(Config{AllowedOrigins: []string{o}, Logger: quietLogger()}, nil); err == nil {

@@ -83,9 +83,11 @@ type Server struct {
 	http     *http.Server
 	origins  map[string]bool // --allowed-origins, normalized
 
-	ctx    context.Context // cancelled by Shutdown; parent of every connection
-	cancel context.CancelFunc
-	conns  sync.WaitGroup // one per running connection
+	ctx      context.Context // cancelled by Shutdown; parent of every connection
+	cancel   context.CancelFunc
+	conns    sync.WaitGroup // one per running connection
+	connMu   sync.Mutex
+	shutdown bool // guarded by connMu; set once Shutdown began
 }
 
 // New returns a server; call Serve to accept connections.
@@ -157,7 +159,11 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	c := newConn(ws, log, s.cfg)
 	client := s.sessions.NewClient(c, r.RemoteAddr, s.owner(r))
 	log.Info("websocket connected", "path", r.URL.Path)
-	s.conns.Add(1)
+	if !s.track() {
+		c.Close("server shutting down")
+		ws.Close()
+		return
+	}
 	go func() {
 		defer s.conns.Done()
 		// run recovers in each of its goroutines; this is the last
@@ -171,6 +177,20 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		}()
 		c.run(s.ctx, client)
 	}()
+}
+
+// track counts a new connection in conns unless Shutdown has begun.
+// An upgraded connection is no longer an HTTP request that
+// http.Server.Shutdown waits for, so without this a connection upgraded
+// during shutdown could start after conns.Wait began.
+func (s *Server) track() bool {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	if s.shutdown {
+		return false
+	}
+	s.conns.Add(1)
+	return true
 }
 
 // owner identifies who may resume a session: the hash of the token the
@@ -187,6 +207,9 @@ func (s *Server) owner(r *http.Request) []byte {
 // queue, and waits for them until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
+	s.connMu.Lock()
+	s.shutdown = true // no connection is added after this
+	s.connMu.Unlock()
 	s.cancel()
 	done := make(chan struct{})
 	go func() {
