@@ -202,6 +202,10 @@ func (c *Client) Next(ctx context.Context) (Message, error) {
 		if ctx.Err() != nil {
 			return Message{}, fmt.Errorf("read: %w", ctx.Err())
 		}
+		if ok && !time.Now().Before(deadline) {
+			// The socket's deadline fired before ctx's timer did.
+			return Message{}, fmt.Errorf("read: %w (%w)", context.DeadlineExceeded, err)
+		}
 		return Message{}, fmt.Errorf("read: %w", err)
 	}
 	if kind == websocket.TextMessage {
