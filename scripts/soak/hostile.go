@@ -25,23 +25,21 @@ const hostileWait = 15 * time.Second
 // Kinds of the hostile clients, in report order.
 var hostileKinds = []string{"fifo-list", "fifo-info", "fifo-open", "fifo-ping", "oversized", "deflate"}
 
-// every runs f now and then every period until ctx ends.
-func every(ctx context.Context, period time.Duration, f func(context.Context)) {
-	for ctx.Err() == nil {
-		f(ctx)
-		sleep(ctx, period)
-	}
-}
-
-// launchEvery starts f in a goroutine now and then every period, so
-// that hung rounds do not delay the next, until ctx ends; then it waits
-// for them all (each is bounded by hostileWait).
-func launchEvery(ctx context.Context, period time.Duration, f func(context.Context)) {
+// every starts a round of f now and then every period until load ends,
+// each under run, so that a round started near the end still counts
+// (each is bounded by its own timeouts). With overlap the rounds run
+// in their own goroutines, so that hung rounds do not delay the next;
+// every returns once all have finished.
+func every(load, run context.Context, period time.Duration, overlap bool, f func(context.Context)) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	for ctx.Err() == nil {
-		wg.Go(func() { f(ctx) })
-		sleep(ctx, period)
+	for load.Err() == nil {
+		if overlap {
+			wg.Go(func() { f(run) })
+		} else {
+			f(run)
+		}
+		sleep(load, period)
 	}
 }
 

@@ -16,7 +16,8 @@
 // It samples VmRSS, VmHWM and Threads of the server every second and
 // prints counts and latency quantiles per request kind, the hostile
 // clients' outcomes, memory and threads, and a verdict. It exits 1 if
-// the server died, a ping or a hostile request went unanswered, threads
+// the server died, a ping or a hostile request went unanswered, more
+// than -max-fail-pct of a kind of session request failed, threads
 // or RSS still grew in the last third of the load, or the final RSS is
 // not back near the baseline; 2 if it could not run.
 package main
@@ -45,6 +46,7 @@ type config struct {
 	oversize   int           // MiB of the oversized message
 	rssSlack   int           // MiB the final RSS may exceed 1.1 × baseline by
 	rssAbort   int           // MiB of RSS at which the run is stopped
+	maxFailPct float64       // of any session request kind
 	keep       bool          // keep the work directory
 }
 
@@ -62,6 +64,7 @@ func main() {
 	flag.IntVar(&c.oversize, "oversize-mib", 300, "MiB of the oversized uncompressed message")
 	flag.IntVar(&c.rssSlack, "rss-slack-mib", 64, "MiB the final RSS may exceed 1.1 × the idle baseline by")
 	flag.IntVar(&c.rssAbort, "rss-abort-mib", 8192, "stop the run when the server's RSS passes this many MiB")
+	flag.Float64Var(&c.maxFailPct, "max-fail-pct", 1, "fail when more than this percentage of a session request kind failed")
 	flag.BoolVar(&c.keep, "keep", false, "keep the work directory (root, database, server log)")
 	flag.Parse()
 	if c.bin == "" {

@@ -3,7 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -53,7 +56,8 @@ func thr(s sample) int64 { return s.thr }
 
 // print writes the report to w and returns the exit code.
 func (r *report) print(w io.Writer) int {
-	fmt.Fprintf(w, "\n## soak: %d sessions, %v load, idle timeout %v (%s)\n\n", r.cfg.sessions, r.cfg.duration, r.cfg.idle, time.Now().UTC().Format(time.RFC3339))
+	fmt.Fprintf(w, "\n## soak: %d sessions, %v load, idle timeout %v (%s)\n\n```\n", r.cfg.sessions, r.cfg.duration, r.cfg.idle, time.Now().UTC().Format(time.RFC3339))
+	defer fmt.Fprintln(w, "```")
 	fmt.Fprintln(w, "requests (sessions; probe-ping = a fresh client's PING every second):")
 	r.st.print(w, loadKinds)
 	fmt.Fprintf(w, "\nhostile clients (ok = answered or refused within %v):\n", hostileWait)
@@ -61,6 +65,7 @@ func (r *report) print(w io.Writer) int {
 	fmt.Fprintf(w, "  non-reader: %d tile requests sent, writes blocked: %v\n", r.nr.sent.Load(), r.nr.blocked.Load() > 0)
 	r.checkRequests()
 	r.printMemory(w)
+	r.printLog(w)
 	r.checkServer()
 	if len(r.failures) == 0 {
 		fmt.Fprintln(w, "\nverdict: PASS")
@@ -73,8 +78,15 @@ func (r *report) print(w io.Writer) int {
 	return 1
 }
 
-// checkRequests fails the run on unanswered pings and hostile requests.
+// checkRequests fails the run on unanswered pings and hostile requests,
+// and on sessions whose requests failed more often than -max-fail-pct.
 func (r *report) checkRequests() {
+	for _, k := range loadKinds[:len(loadKinds)-1] { // probe-ping is next
+		ok, fail := r.st.counts(k)
+		if pct := 100 * float64(fail) / float64(max(ok+fail, 1)); pct > r.cfg.maxFailPct {
+			r.fail("%s: %d of %d requests failed (%.1f%%)", k, fail, ok+fail, pct)
+		}
+	}
 	if ok, fail := r.st.counts("probe-ping"); fail > 0 || ok == 0 {
 		r.fail("a fresh client's PING went unanswered %d times (%d answered)", fail, ok)
 	}
@@ -125,6 +137,27 @@ func (r *report) printTimeline(w io.Writer, load []sample) {
 		parts = append(parts, fmt.Sprintf("%ds %s/%d", int(s.at.Seconds()), strings.TrimSuffix(mib(s.rss), " MiB"), s.thr))
 	}
 	fmt.Fprintf(w, "  timeline (s MiB/threads): %s\n", strings.Join(parts, ", "))
+}
+
+var msgRe = regexp.MustCompile(`level=(\w+) msg="([^"]*)"`)
+
+// printLog counts the server's log lines (warnings and errors at the
+// soak's log level) by level and message.
+func (r *report) printLog(w io.Writer) {
+	b, _ := os.ReadFile(r.srv.log)
+	counts := map[string]int{}
+	for _, m := range msgRe.FindAllStringSubmatch(string(b), -1) {
+		counts[m[1]+" "+m[2]]++
+	}
+	keys := slices.Sorted(maps.Keys(counts))
+	slices.SortStableFunc(keys, func(a, b string) int { return counts[b] - counts[a] })
+	fmt.Fprintln(w, "\nserver log (lines by level and message):")
+	if len(keys) == 0 {
+		fmt.Fprintln(w, "  none")
+	}
+	for _, k := range keys[:min(len(keys), 8)] {
+		fmt.Fprintf(w, "  %6d  %s\n", counts[k], k)
+	}
 }
 
 var fatalRe = regexp.MustCompile(`(?m)^(fatal error|panic|runtime: ).*$`)

@@ -68,9 +68,10 @@ func watchDeath(ctx context.Context, srv *server, cancel func()) {
 }
 
 // load runs the sessions, the probe and the hostile clients for the
-// duration and returns once all of them have stopped.
-func load(ctx context.Context, c config, url string, st *stats, nr *nonReader) {
-	ctx, cancel := context.WithTimeout(ctx, c.duration)
+// duration and returns once all of them have stopped; hostile rounds
+// started before the end run to their own deadlines.
+func load(run context.Context, c config, url string, st *stats, nr *nonReader) {
+	ctx, cancel := context.WithTimeout(run, c.duration)
 	defer cancel()
 	var wg sync.WaitGroup
 	for i := range c.sessions {
@@ -80,15 +81,19 @@ func load(ctx context.Context, c config, url string, st *stats, nr *nonReader) {
 			v.run(ctx)
 		})
 	}
-	wg.Go(func() { probe(ctx, url, st) })
+	probing, stopProbe := context.WithCancel(run) // until everything else stopped
+	var probeDone sync.WaitGroup
+	probeDone.Go(func() { probe(probing, url, st) })
+	defer probeDone.Wait()
+	defer stopProbe()
 	wg.Go(func() { nr.run(ctx, url) })
-	wg.Go(func() { launchEvery(ctx, 5*time.Second, func(ctx context.Context) { fifoRound(ctx, url, st) }) })
+	wg.Go(func() { every(ctx, run, 5*time.Second, true, func(ctx context.Context) { fifoRound(ctx, url, st) }) })
 	wg.Go(func() {
-		every(ctx, 30*time.Second, func(ctx context.Context) { oversized(ctx, url, c.oversize, st) })
+		every(ctx, run, 30*time.Second, false, func(ctx context.Context) { oversized(ctx, url, c.oversize, st) })
 	})
 	wg.Go(func() {
 		sleep(ctx, 10*time.Second) // after the sessions are up
-		every(ctx, 30*time.Second, func(ctx context.Context) { deflateRound(ctx, url, c.deflate, c.deflateMiB, st) })
+		every(ctx, run, 30*time.Second, false, func(ctx context.Context) { deflateRound(ctx, url, c.deflate, c.deflateMiB, st) })
 	})
 	wg.Wait()
 }
