@@ -18,6 +18,7 @@ import (
 	"cartago/imaging/tiles"
 	"cartago/session"
 	"cartago/store"
+	"cartago/ws/wstest"
 )
 
 // durable is a server with a session database that a test can stop and
@@ -100,13 +101,9 @@ func (d *durable) waitStored(id uint32, check func(*store.Snapshot) bool) *store
 // barrier proves nothing else is queued: the next message is the PONG.
 func barrier(t *testing.T, c *websocket.Conn) {
 	t.Helper()
-	must(t, c.WriteMessage(websocket.TextMessage, []byte("PING")))
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	kind, data, err := c.ReadMessage()
-	if err != nil || kind != websocket.TextMessage || string(data) != "PONG" {
-		h, _, _ := icd.DecodeFrame(data)
-		t.Fatalf("expected only PONG, got kind %d %s (%v)", kind, h.Type, err)
-	}
+	wt := wstest.WrapT(t, c)
+	wt.Timeout = 5 * time.Second
+	wt.Barrier()
 }
 
 var xy = []*icd.SetSpatialRequirements_SpatialConfig{{Coordinate: "x"}, {Coordinate: "y"}}

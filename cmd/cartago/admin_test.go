@@ -23,6 +23,7 @@ import (
 	"cartago/icd"
 	"cartago/session"
 	"cartago/store"
+	"cartago/ws/wstest"
 )
 
 // execInput runs the binary with stdin and returns stdout+stderr and how
@@ -117,19 +118,8 @@ func TestSessionsWhileServing(t *testing.T) {
 	if err != nil || !strings.Contains(out, "purged 1 session; ended 1 live: "+sid) {
 		t.Errorf("purge of the live session: %v\n%s", err, out)
 	}
-	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for {
-		_, _, err := ws.ReadMessage()
-		var ce *websocket.CloseError
-		if errors.As(err, &ce) {
-			if !strings.Contains(ce.Text, "purged") {
-				t.Errorf("close reason %q does not mention the purge", ce.Text)
-			}
-			break
-		}
-		if err != nil {
-			t.Fatalf("websocket ended without a close frame: %v", err)
-		}
+	if ce := wstest.WrapT(t, ws).ReadClose(); !strings.Contains(ce.Text, "purged") {
+		t.Errorf("close reason %q does not mention the purge", ce.Text)
 	}
 	if _, ok := listJSON(t, bin, db)[id]; ok {
 		t.Errorf("purged session %d still listed", id)
