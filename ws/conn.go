@@ -180,6 +180,11 @@ func (c *conn) handleLoop(ctx context.Context, client *session.Client) {
 // handle runs one message and releases its charge, panic or not.
 func (c *conn) handle(ctx context.Context, client *session.Client, m inMsg) {
 	defer m.release()
+	if m.ping != nil { // the inbox ordered it after the messages before it
+		m.ping.timer.Stop()
+		c.pong(ctx, m.ping)
+		return
+	}
 	if c.hooks != nil && c.hooks.beforeHandle != nil {
 		c.hooks.beforeHandle(m.data)
 	}

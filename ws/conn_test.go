@@ -202,3 +202,27 @@ func readUntil(t *testing.T, c *websocket.Conn, want icd.EventType, req uint32) 
 		}
 	}
 }
+
+// PING stays a barrier: its PONG follows the answers to the messages
+// sent before it when they are handled within pongFallback.
+func TestPongFollowsEarlierMessages(t *testing.T) {
+	var once sync.Once
+	hooks := &testHooks{beforeHandle: func([]byte) {
+		once.Do(func() { time.Sleep(100 * time.Millisecond) }) // slow, but within pongFallback
+	}}
+	ts := startServer(t, Config{AuthToken: testToken, hooks: hooks})
+	c := ts.dial(t, testToken)
+	sendMsg(t, c, icd.EventType_REGISTER_VIEWER, icd.Version, 1, &icd.RegisterViewer{SessionId: 0, ClientFeatureFlags: 5})
+	if err := c.WriteMessage(websocket.TextMessage, []byte("PING")); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	kind, _, err := c.ReadMessage()
+	if err != nil || kind != websocket.BinaryMessage {
+		t.Fatalf("first answer: kind %d, err %v; want REGISTER_VIEWER_ACK before PONG", kind, err)
+	}
+	kind, data, err := c.ReadMessage()
+	if err != nil || kind != websocket.TextMessage || string(data) != "PONG" {
+		t.Fatalf("second answer: %d %q %v, want PONG", kind, data, err)
+	}
+}

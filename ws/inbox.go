@@ -13,7 +13,8 @@ import (
 type inMsg struct {
 	data    []byte
 	mem     *budget.Memory
-	charged int64 // bytes charged to mem: cap(data), or the buffer being grown
+	charged int64       // bytes charged to mem: cap(data), or the buffer being grown
+	ping    *pingTicket // set instead of data for a PING kept in order
 }
 
 // inbox hands binary messages from the read loop to the handler
@@ -71,6 +72,20 @@ func (q *inbox) push(ctx context.Context, m inMsg) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// tryPush queues m if there is room now; the read loop uses it for PING
+// markers, which must never make it wait.
+func (q *inbox) tryPush(m inMsg) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed || len(q.msgs) >= q.maxCount {
+		return false
+	}
+	q.msgs = append(q.msgs, m)
+	q.bytes += int64(cap(m.data))
+	q.signal()
+	return true
 }
 
 // pop waits for the next message; ok is false once the inbox is closed

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -22,9 +23,9 @@ var (
 	errBusy = errors.New("server memory budget exhausted")
 )
 
-// readLoop is the only reader. It answers text PING itself and hands
-// binary messages, in order, to the handler goroutine, so slow file work
-// never stops the keep-alive.
+// readLoop is the only reader. It hands binary messages, in order, to
+// the handler goroutine and sees that PING is answered even while slow
+// file work holds that goroutine (handleText).
 func (c *conn) readLoop(ctx context.Context) {
 	defer c.recoverPanic("read loop")
 	c.ws.SetReadDeadline(time.Now().Add(pongWait))
@@ -149,14 +150,46 @@ func (c *conn) logReadEnd(err error) {
 	}
 }
 
-// handleText answers the frontend's keep-alive. Other text is not part of
-// the protocol and is logged only.
+// pongFallback is how long a PING waits for the messages read before it
+// to be handled. PONG normally follows them, so a client (or a test) can
+// use PING as a barrier as it always could; but a handler stuck in slow
+// file work must not stop the keep-alive, so after pongFallback the read
+// side answers at once. The frontend pings every 5 s and never times out
+// on PONG; scripts checking liveness wait a few seconds.
+const pongFallback = 500 * time.Millisecond
+
+// pingTicket is one PING whose PONG is sent once, by whichever of the
+// handler goroutine (in order) and the fallback timer comes first.
+type pingTicket struct {
+	answered atomic.Bool
+	timer    *time.Timer
+}
+
+// claim reports whether the caller is the one to answer.
+func (p *pingTicket) claim() bool { return p.answered.CompareAndSwap(false, true) }
+
+// handleText answers the frontend's keep-alive: PING goes through the
+// inbox behind the binary messages read before it, with the fallback
+// above. Other text is not part of the protocol and is logged only.
 func (c *conn) handleText(ctx context.Context, data []byte) {
 	if string(data) != "PING" {
 		c.log.Debug("ignoring text frame", "len", len(data))
 		return
 	}
-	_ = c.enqueue(ctx, &outFrame{kind: websocket.TextMessage, data: []byte("PONG"), class: "response"})
+	p := &pingTicket{}
+	// The timer's function must not read p.timer: it is set after.
+	p.timer = time.AfterFunc(pongFallback, func() { c.pong(ctx, p) })
+	if !c.in.tryPush(inMsg{ping: p}) { // full: answer now
+		p.timer.Stop()
+		c.pong(ctx, p)
+	}
+}
+
+// pong sends PONG for p unless it was answered already.
+func (c *conn) pong(ctx context.Context, p *pingTicket) {
+	if p.claim() {
+		_ = c.enqueue(ctx, &outFrame{kind: websocket.TextMessage, data: []byte("PONG"), class: "response"})
+	}
 }
 
 // grow returns buf copied into a buffer of capacity size, charging the
