@@ -13,15 +13,16 @@ import (
 )
 
 // Client serves one websocket connection. Handle and Close must be called
-// from the connection's read loop only.
+// from the connection's handler goroutine only.
 type Client struct {
-	// Immutable after NewClient.
+	// Immutable after NewClient. Background work (workers, animation)
+	// reaches the client through Session.send and may use only these.
 	mgr   *Manager
 	out   Sender
 	owner []byte // hash of the access token the socket presented
-	log   *slog.Logger
 
-	// Owned by the read loop.
+	// Owned by the connection's handler goroutine.
+	log     *slog.Logger // gains the session id at REGISTER_VIEWER
 	session *Session
 }
 
@@ -108,10 +109,21 @@ func (c *Client) reportError(ctx context.Context, hdr icd.Header, err error) {
 }
 
 // send queues m; a failure means the socket is going away, which the read
-// loop notices by itself, so it is only logged.
+// loop notices by itself, so it is only logged. Read loop only: it uses
+// c.log; background work uses stream.
 func (c *Client) send(ctx context.Context, t icd.EventType, requestID uint32, m proto.Message) {
 	if err := c.out.Send(ctx, t, requestID, m); err != nil {
 		c.log.Debug("send dropped", "event", t.String(), "err", err)
+	}
+}
+
+// stream queues m for the background work of a session, logging failures
+// to that session's log. It reads only immutable fields, so it is safe
+// for concurrent use, also while the handler goroutine re-registers the
+// client.
+func (c *Client) stream(ctx context.Context, log *slog.Logger, t icd.EventType, m proto.Message) {
+	if err := c.out.Send(ctx, t, 0, m); err != nil {
+		log.Debug("send dropped", "event", t.String(), "err", err)
 	}
 }
 

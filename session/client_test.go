@@ -147,3 +147,26 @@ func TestFreshIDsAreUniqueAndNonZero(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+// waitSent polls the recorder until n messages of type et were sent.
+func waitSent(t *testing.T, rec *recorder, et icd.EventType, n int) []sent {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var got []sent
+		rec.mu.Lock()
+		for _, s := range rec.sent {
+			if s.event == et {
+				got = append(got, s)
+			}
+		}
+		rec.mu.Unlock()
+		if len(got) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d %s sent, want %d", len(got), et, n)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}

@@ -60,6 +60,14 @@ func (f *frame) sendContours(ctx context.Context) {
 		f.reportError(ctx, err)
 		return
 	}
+	// Smoothing holds up to two planes (a pass and the result); tracing
+	// a bit per pixel besides.
+	scratch := 8*int64(len(f.plane.Data)) + int64(len(f.plane.Data))/8
+	if err := f.sess.mem.Acquire(scratch, "contour smoothing"); err != nil {
+		f.reportError(ctx, fmt.Errorf("contours of file %d: %w", f.id, err))
+		return
+	}
+	defer f.sess.mem.Release(scratch)
 	ctx = budget.WithPriority(ctx, budget.Bulk)
 	field, err := contour.Smooth(ctx, f.plane, contour.Mode(cfg.SmoothingMode), int(cfg.SmoothingFactor))
 	if err != nil {

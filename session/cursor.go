@@ -64,12 +64,10 @@ func (c *Client) handleSetSpatialRequirements(r request) error {
 		return nil
 	}
 	f.mu.Lock()
-	same := equalMessages(f.spatial, msg.SpatialProfiles)
 	f.spatial = msg.SpatialProfiles
 	f.mu.Unlock()
-	if !same { // the frontend re-sends all requirements after a resume
-		f.work.add(job{kind: jobCursor, run: f.sendSpatialProfiles})
-	}
+	// Answered also when it repeats the last one (see statsreq.go).
+	f.work.add(job{kind: jobCursor, run: f.sendSpatialProfiles})
 	return nil
 }
 
@@ -138,9 +136,12 @@ func (f *frame) spatialProfile(cfg *icd.SetSpatialRequirements_SpatialConfig, x,
 	}
 	plane := f.plane
 	if stokes != st {
-		if plane, err = f.px.Plane(ch, stokes); err != nil {
+		p, release, err := f.px.Plane(ch, stokes)
+		if err != nil {
 			return nil, err
 		}
+		defer release()
+		plane = p
 	}
 	var values []float32
 	var start, end int
@@ -159,11 +160,6 @@ func (f *frame) spatialProfile(cfg *icd.SetSpatialRequirements_SpatialConfig, x,
 		Start: int32(start), End: int32(end), Coordinate: cfg.Coordinate, Mip: int32(mip),
 		RawValuesFp32: float32Bytes(profile.Decimate(values, mip)),
 	}, nil
-}
-
-// equalMessages reports whether two lists hold equal messages in order.
-func equalMessages[M proto.Message](a, b []M) bool {
-	return slices.EqualFunc(a, b, func(x, y M) bool { return proto.Equal(x, y) })
 }
 
 // float32Bytes encodes values little-endian, as raw_values_fp32 wants.

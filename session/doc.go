@@ -5,13 +5,18 @@
 //
 // Work that reads pixels runs on per-image workers (frame.work for tiles,
 // histograms, cursor and statistics; frame.spectra for region spectra),
-// so handlers return at once and the read loop stays responsive. The
-// checkpointer goroutine writes snapshots; handlers only mark sessions
-// dirty.
+// so handlers return at once and the connection's handler goroutine
+// stays responsive. The checkpointer goroutine is the only writer of the
+// store while a server runs: handlers only mark sessions dirty, and
+// purges and TTL expiry are requests to it, committed together with the
+// pending snapshots.
 //
 // Lock order: Manager.mu, then Session.mu (the attached client). The
 // other Session locks — amu (animation), fmu (frames), rmu (regions) —
 // are never held together, nor across a call that takes another lock;
-// frame.mu and worker.mu are leaves. A Client's own fields are touched
-// only from the connection's read loop.
+// frame.mu and worker.mu are leaves. Purge and the TTL reaper hold
+// Manager.mu while the checkpointer runs their request, which takes
+// Session locks to build snapshots; the checkpointer never takes
+// Manager.mu. A Client's own fields are touched only from the
+// connection's handler goroutine.
 package session

@@ -2,8 +2,10 @@ package session
 
 import (
 	"context"
-	"slices"
+	"maps"
 	"time"
+
+	"cartago/store"
 )
 
 // reapEvery is how often stored sessions are checked against the TTL.
@@ -16,10 +18,11 @@ func (m *Manager) startReaper(ctx context.Context, ttl time.Duration) chan struc
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		defer logRecovered(m.log, "session reaper")
 		t := time.NewTicker(reapEvery)
 		defer t.Stop()
 		for {
-			m.reap(ttl)
+			m.reap(ctx, ttl)
 			select {
 			case <-ctx.Done():
 				return
@@ -30,28 +33,31 @@ func (m *Manager) startReaper(ctx context.Context, ttl time.Duration) chan struc
 	return done
 }
 
-func (m *Manager) reap(ttl time.Duration) {
-	gone, err := m.cfg.Store.DeleteInactiveSince(time.Now().Add(-ttl))
-	if err != nil {
-		m.log.Error("expiring stored sessions", "err", err)
+// reap asks the checkpoint writer to delete the stored sessions inactive
+// since now-ttl that are not live. A live session may have an old
+// snapshot (nothing it changed since is stored), so it is left out of
+// the deletion rather than deleted and written back, which a crash in
+// between would lose. Registrations wait until the deletion is committed,
+// so no session is restored from a snapshot being deleted.
+func (m *Manager) reap(ctx context.Context, ttl time.Duration) {
+	before := time.Now().Add(-ttl)
+	var gone []uint32
+	m.mu.Lock()
+	if m.closed { // Close took the sessions away: none looks live now
+		m.mu.Unlock()
 		return
 	}
-	live := m.Live()
-	var restore []uint32
-	for _, id := range gone {
-		if slices.Contains(live, id) {
-			restore = append(restore, id)
-		}
-	}
-	// A live session idle in the store is still in use: write it back.
-	m.mu.Lock()
-	for _, id := range restore {
-		if s := m.sessions[id]; s != nil {
-			s.markDirty()
-		}
-	}
+	live := maps.Clone(m.sessions) // the writer's copy; mu is held, so it stays true
+	err := m.ckpt.do(ctx, func(tx *store.Tx) ([]*Session, error) {
+		var err error
+		gone, err = tx.DeleteInactiveSince(before, func(id uint32) bool { return live[id] != nil })
+		return nil, err
+	})
 	m.mu.Unlock()
-	if n := len(gone) - len(restore); n > 0 {
-		m.log.Info("expired stored sessions", "count", n, "ttl", ttl)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		m.log.Error("expiring stored sessions", "err", err)
+	case len(gone) > 0:
+		m.log.Info("expired stored sessions", "count", len(gone), "ttl", ttl)
 	}
 }

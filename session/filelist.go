@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"cartago/icd"
+	"cartago/imaging/fits"
 )
 
 // listing is one directory read for the file browsers.
@@ -20,13 +21,16 @@ type listing struct {
 }
 
 // listDirectory reads a directory the client named. Hidden entries are
-// skipped; images are recognised by content, not by name.
+// skipped; images are recognised by content, not by name. Entries that
+// are neither directories nor regular files (FIFOs, devices, sockets) are
+// skipped without being opened, as the reference lists only files it
+// recognises.
 func (c *Client) listDirectory(dir string) (*listing, error) {
 	rel, abs, err := c.mgr.folder.Dir(dir)
 	if err != nil {
 		return nil, err
 	}
-	entries, err := os.ReadDir(abs)
+	entries, err := readDir(abs)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", displayPath(rel), err)
 	}
@@ -37,7 +41,7 @@ func (c *Client) listDirectory(dir string) (*listing, error) {
 		}
 		// Resolve symlinks through the folder so links leaving the root
 		// are not even listed.
-		_, path, err := c.mgr.folder.File(dir, e.Name())
+		_, path, err := c.mgr.folder.entry(dir, e.Name())
 		if err != nil {
 			continue
 		}
@@ -58,7 +62,7 @@ func (c *Client) listDirectory(dir string) (*listing, error) {
 }
 
 func countItems(dir string) int32 {
-	entries, err := os.ReadDir(dir)
+	entries, err := readDir(dir)
 	if err != nil {
 		return 0
 	}
@@ -69,8 +73,9 @@ func countItems(dir string) int32 {
 const fitsMagic = "SIMPLE  ="
 
 // fileType recognises FITS files, plain or gzipped, by their first card.
+// It opens regular files only, without blocking (see fits.OpenRegular).
 func fileType(path string) icd.FileType {
-	f, err := os.Open(path)
+	f, err := fits.OpenRegular(path)
 	if err != nil {
 		return icd.FileType_UNKNOWN
 	}

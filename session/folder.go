@@ -7,10 +7,16 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"cartago/imaging/fits"
 )
 
 // ErrOutsideRoot is returned for paths that leave the top-level folder.
 var ErrOutsideRoot = errors.New("path is outside the top-level folder")
+
+// ErrNotDirectory is returned where a folder is expected but the path
+// names something else.
+var ErrNotDirectory = errors.New("not a directory")
 
 // baseToken is how the frontend asks for the starting folder.
 const baseToken = "$BASE"
@@ -66,17 +72,50 @@ func (f *Folder) Base() string { return f.base }
 // for the top, "a/b", or "/a/b" (breadcrumbs are rooted at the top
 // folder, not at the file system root). It returns the cleaned relative
 // path ("" for the top) and the absolute one with symlinks resolved, which
-// is what callers open.
+// is what callers open. Anything but a directory fails with
+// ErrNotDirectory; callers still open it with readDir, which cannot block
+// should the path have been swapped since.
 func (f *Folder) Dir(dir string) (rel, abs string, err error) {
 	if dir == baseToken {
 		dir = f.base
 	}
-	return f.resolve(dir)
+	rel, abs, err = f.resolve(dir)
+	if err != nil {
+		return "", "", err
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return "", "", fmt.Errorf("%q: %w", displayPath(rel), err)
+	}
+	if !fi.IsDir() {
+		return "", "", fmt.Errorf("%s is %w (%s)", displayPath(rel), ErrNotDirectory, fits.KindOf(fi.Mode()))
+	}
+	return rel, abs, nil
 }
 
 // File resolves a file name inside a directory named as in Dir. The name
-// must be a single path element.
+// must be a single path element, and the file (after its symlinks) a
+// regular file: a FIFO would block its reader and a device may never end,
+// so both fail here with fits.ErrNotRegular before anything opens them.
+// Readers still open with fits.OpenRegular, which refuses a file swapped
+// in since without blocking.
 func (f *Folder) File(dir, name string) (rel, abs string, err error) {
+	rel, abs, err = f.entry(dir, name)
+	if err != nil {
+		return "", "", err
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return "", "", fmt.Errorf("%q: %w", displayPath(rel), err)
+	}
+	if !fi.Mode().IsRegular() {
+		return "", "", fmt.Errorf("%s is %w (%s)", name, fits.ErrNotRegular, fits.KindOf(fi.Mode()))
+	}
+	return rel, abs, nil
+}
+
+// entry resolves a name inside a directory, whatever kind of file it is.
+func (f *Folder) entry(dir, name string) (rel, abs string, err error) {
 	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") {
 		return "", "", fmt.Errorf("bad file name %q", name)
 	}
@@ -84,6 +123,25 @@ func (f *Folder) File(dir, name string) (rel, abs string, err error) {
 		dir = f.base
 	}
 	return f.resolve(path.Join(dir, name))
+}
+
+// readDir lists a directory. The open cannot block: should a FIFO have
+// replaced the directory since it was checked, the open returns at once
+// and the check of the opened descriptor refuses it.
+func readDir(path string) ([]os.DirEntry, error) {
+	d, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	fi, err := d.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("%w (%s)", ErrNotDirectory, fits.KindOf(fi.Mode()))
+	}
+	return d.ReadDir(-1)
 }
 
 func (f *Folder) resolve(p string) (rel, abs string, err error) {

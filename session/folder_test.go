@@ -2,9 +2,15 @@ package session
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
+
+	"cartago/icd"
+	"cartago/imaging/fits"
 )
 
 func testFolder(t *testing.T) (*Folder, string) {
@@ -97,5 +103,53 @@ func TestParentPath(t *testing.T) {
 		if got := parentPath(rel); got != want {
 			t.Errorf("parentPath(%q) = %q, want %q", rel, got, want)
 		}
+	}
+}
+
+// TestFolderRefusesNonRegular: FIFOs and devices, directly or through a
+// symlink, are refused by stat before anything opens them (opening a
+// FIFO waits for a writer), and named for what they are.
+func TestFolderRefusesNonRegular(t *testing.T) {
+	f, root := testFolder(t)
+	must(t, syscall.Mkfifo(filepath.Join(root, "pipe.fits"), 0o644))
+	must(t, os.Symlink("pipe.fits", filepath.Join(root, "to-pipe.fits")))
+	must(t, os.Symlink("/dev/zero", filepath.Join(root, "zero.fits")))
+	devErr := syscall.Mknod(filepath.Join(root, "dev.fits"), syscall.S_IFCHR|0o644, 1<<8|5) // like /dev/zero
+	tests := []struct {
+		name string
+		err  error
+		kind string
+	}{
+		{"pipe.fits", fits.ErrNotRegular, "named pipe"},
+		{"to-pipe.fits", fits.ErrNotRegular, "named pipe"},
+		{"zero.fits", ErrOutsideRoot, ""},
+		{"data", fits.ErrNotRegular, "directory"},
+	}
+	if devErr == nil { // creating devices needs privileges
+		tests = append(tests, struct {
+			name string
+			err  error
+			kind string
+		}{"dev.fits", fits.ErrNotRegular, "character device"})
+	} else {
+		t.Logf("no device node test: %v", devErr)
+	}
+	for _, tc := range tests {
+		_, _, err := f.File(".", tc.name)
+		if !errors.Is(err, tc.err) || !strings.Contains(fmt.Sprint(err), tc.kind) {
+			t.Errorf("File(%s) = %v, want %v (%s)", tc.name, err, tc.err, tc.kind)
+		}
+	}
+	for _, dir := range []string{"pipe.fits", "to-pipe.fits", "a/img.fits"} {
+		if _, _, err := f.Dir(dir); !errors.Is(err, ErrNotDirectory) {
+			t.Errorf("Dir(%s) = %v, want ErrNotDirectory", dir, err)
+		}
+	}
+	// A FIFO swapped in after the check: the reads still do not block.
+	if _, err := readDir(filepath.Join(root, "pipe.fits")); !errors.Is(err, ErrNotDirectory) {
+		t.Errorf("readDir(fifo) = %v, want ErrNotDirectory", err)
+	}
+	if got := fileType(filepath.Join(root, "pipe.fits")); got != icd.FileType_UNKNOWN {
+		t.Errorf("fileType(fifo) = %v", got)
 	}
 }

@@ -36,6 +36,7 @@ type frame struct {
 	spectra  *worker           // region spectral profiles, which may take long
 	bright   region.Brightness // turns sums into flux densities
 	sky      skyStep           // pixel size on the sky, for line profiles
+	mem      *budget.Charge    // the plane (and gzip bytes), charged at open; released by close
 
 	mu       sync.Mutex
 	channel  int                                           // guarded by mu; the client's current channel
@@ -51,10 +52,10 @@ type frame struct {
 
 	// Owned by the worker goroutine.
 	plane      imaging.Plane
-	planeKey   [2]int // channel, Stokes of plane; {-1,-1} when empty
-	tileBuf    []float32
+	planeKey   [2]int             // channel, Stokes of plane; {-1,-1} when empty
 	cubeCancel context.CancelFunc // running cube histogram, if any
 	cubeDone   chan struct{}
+	cube       *cubeRun // the last cube histogram started, with its result
 }
 
 // openFrame opens dir/name at hdu for file id and starts its worker.
@@ -63,21 +64,26 @@ func openFrame(s *Session, folder *Folder, id int32, dir, name, hdu string) (*fr
 	if err != nil {
 		return nil, err
 	}
-	file, err := fits.Open(path)
+	file, err := fits.OpenOptions(path, openOptions(s.mem))
 	if err != nil {
-		return nil, err
+		return nil, explainOpen(err, s.mem)
 	}
 	img, err := file.Image(hdu)
 	if err != nil {
 		file.Close()
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	charge, err := chargeImage(s.mem, file, img, name)
+	if err != nil {
+		file.Close()
+		return nil, err
+	}
 	f := &frame{
 		id: id, dir: dir, name: name, hdu: img.Key(), file: file, img: img, layout: img.Layout,
 		sess: s, folder: folder, log: s.log.With("file_id", id, "file", name), planeKey: [2]int{-1, -1},
-		seq: s.seq.Add(1),
+		seq: s.seq.Add(1), mem: charge,
 	}
-	f.px = newPixels(img)
+	f.px = newPixels(img, s.mem)
 	f.bright = brightnessOf(img.HDU)
 	f.sky = skyStepOf(img.HDU)
 	f.work = startWorker(func(ctx context.Context) { f.recovered(ctx, "image work") })
@@ -85,12 +91,18 @@ func openFrame(s *Session, folder *Folder, id int32, dir, name, hdu string) (*fr
 	return f, nil
 }
 
-// close stops the worker, waits for running work and releases the file.
-func (f *frame) close() {
+// close stops the worker, waits for running work and releases the
+// file, the plane and their charge. It reports whether it freed enough
+// to be worth returning to the OS.
+func (f *frame) close() (freedBig bool) {
 	f.spectra.stop()
 	f.work.stop()
 	f.stopCube()
 	f.file.Close()
+	freedBig = 4*cap(f.plane.Data) >= bigFree || f.file.Compressed()
+	f.plane = imaging.Plane{} // a frame still referenced elsewhere keeps no plane
+	f.mem.Release()
+	return freedBig
 }
 
 // brightnessOf reads what turns sums of pixels into flux densities.

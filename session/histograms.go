@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -68,10 +69,11 @@ func (f *frame) sendImageHistogram(ctx context.Context, cfg *icd.HistogramConfig
 		if err := f.checkChannel(int(cfg.Channel), st); err != nil {
 			return err
 		}
-		p, err := f.px.Plane(int(cfg.Channel), st)
+		p, release, err := f.px.Plane(int(cfg.Channel), st)
 		if err != nil {
 			return err
 		}
+		defer release()
 		plane, ch = p, int(cfg.Channel)
 	}
 	h, _, err := stats.PlaneHistogram(ctx, plane, statsConfig(cfg))
@@ -108,9 +110,7 @@ func (c *Client) handleSetHistogramRequirements(r request) error {
 	case regionCube:
 		f.setCubeHistogram(msg.Histograms)
 	default:
-		same := false
 		r, err := c.session.updateRegion(f.id, msg.RegionId, func(r *regionState) {
-			same = equalMessages(r.hists, msg.Histograms)
 			r.hists = msg.Histograms
 		})
 		if clearsGoneRegion(err, len(msg.Histograms)) {
@@ -119,68 +119,106 @@ func (c *Client) handleSetHistogramRequirements(r request) error {
 		if err != nil {
 			return err
 		}
-		if !same {
-			f.work.add(job{kind: jobData, run: func(ctx context.Context) { f.sendRegionHistograms(ctx, r) }})
-		}
+		// Answered also when it repeats the last one (see statsreq.go).
+		f.work.add(job{kind: jobRefresh, key: "histograms " + regionKey(r.id), run: func(ctx context.Context) { f.sendRegionHistograms(ctx, r) }})
 	}
 	return nil
 }
 
-// setImageHistograms stores extra image histogram configs and sends the
-// new ones.
+// setImageHistograms stores the extra image histogram configs and
+// answers with every histogram asked for, the default one included, as
+// the reference does; a repeated request gets the same answer again.
 func (f *frame) setImageHistograms(configs []*icd.HistogramConfig) {
-	var extra []*icd.HistogramConfig
+	var extra, want []*icd.HistogramConfig
 	for _, c := range configs {
+		want = append(want, proto.CloneOf(c))
 		if !isDefaultConfig(c) {
 			extra = append(extra, proto.CloneOf(c))
 		}
 	}
 	f.mu.Lock()
-	same := equalMessages(f.imgHists, extra)
 	f.imgHists = extra
 	f.mu.Unlock()
-	if len(extra) > 0 && !same {
-		f.work.add(job{kind: jobData, run: func(ctx context.Context) {
-			ch, st := f.current()
-			for _, cfg := range extra {
-				if err := f.sendImageHistogram(ctx, cfg, ch, st); err != nil {
-					f.reportError(ctx, err)
-				}
+	if len(want) == 0 {
+		return
+	}
+	f.work.add(job{kind: jobRefresh, key: "histograms image", run: func(ctx context.Context) {
+		ch, st := f.current()
+		if err := f.loadPlane(ch, st); err != nil {
+			f.reportError(ctx, err)
+			return
+		}
+		for _, cfg := range want {
+			if err := f.sendImageHistogram(ctx, cfg, ch, st); err != nil {
+				f.reportError(ctx, err)
 			}
-		}})
+		}
+	}})
+}
+
+// cubeRun is the last cube histogram started. Owned by the worker,
+// except result, which the run stores just before sending it.
+type cubeRun struct {
+	cfg    *icd.HistogramConfig
+	stokes int
+	done   chan struct{}
+	result atomic.Pointer[icd.RegionHistogramData] // the final message; nil until then, or if cancelled or failed
+}
+
+func (r *cubeRun) finished() bool {
+	select {
+	case <-r.done:
+		return true
+	default:
+		return false
 	}
 }
 
 // setCubeHistogram starts (or, with no configs, cancels) the whole-cube
 // histogram. It runs beside the worker so tiles keep flowing meanwhile.
+// A request equal to the running one leaves it running (its messages
+// answer both); equal to a finished one, it is answered from the result
+// kept, as the reference caches cube histograms per Stokes.
 func (f *frame) setCubeHistogram(configs []*icd.HistogramConfig) {
 	var want *icd.HistogramConfig
 	if len(configs) > 0 {
 		want = proto.CloneOf(configs[0])
 	}
 	f.mu.Lock()
-	same := proto.Equal(f.cubeHist, want) && want != nil
 	f.cubeHist = want
 	f.mu.Unlock()
-	if same {
-		return // already computed or running
-	}
-	f.work.add(job{kind: jobData, run: func(context.Context) {
-		f.stopCube()
-		if len(configs) == 0 {
+	f.work.add(job{kind: jobRefresh, key: "histograms cube", run: func(ctx context.Context) {
+		if want == nil {
+			f.stopCube()
+			f.cube = nil
 			return
 		}
-		cfg := proto.CloneOf(configs[0])
 		_, st := f.current()
-		ctx, cancel := context.WithCancel(budget.WithPriority(f.work.ctx, budget.Bulk))
-		f.cubeCancel, f.cubeDone = cancel, make(chan struct{})
-		done := f.cubeDone
-		go func() {
-			defer close(done)
-			defer f.recovered(ctx, "cube histogram")
-			f.runCubeHistogram(ctx, cfg, st)
-		}()
+		if r := f.cube; r != nil && r.stokes == st && proto.Equal(r.cfg, want) {
+			if r.result.Load() == nil && !r.finished() {
+				return // its final message, not sent yet, answers this request too
+			}
+			if msg := r.result.Load(); msg != nil {
+				f.sess.send(ctx, icd.EventType_REGION_HISTOGRAM_DATA, msg)
+				return
+			}
+		}
+		f.startCube(want, st)
 	}})
+}
+
+// startCube stops a running cube histogram and starts one for cfg. Worker
+// only.
+func (f *frame) startCube(cfg *icd.HistogramConfig, st int) {
+	f.stopCube()
+	run := &cubeRun{cfg: cfg, stokes: st, done: make(chan struct{})}
+	ctx, cancel := context.WithCancel(budget.WithPriority(f.work.ctx, budget.Bulk))
+	f.cubeCancel, f.cubeDone, f.cube = cancel, run.done, run
+	go func() {
+		defer close(run.done)
+		defer f.recovered(ctx, "cube histogram")
+		f.runCubeHistogram(ctx, run)
+	}()
 }
 
 // stopCube cancels a running cube histogram and waits for it. Worker, or
@@ -193,7 +231,10 @@ func (f *frame) stopCube() {
 	}
 }
 
-func (f *frame) runCubeHistogram(ctx context.Context, cfg *icd.HistogramConfig, st int) {
+// runCubeHistogram sends the cube histogram, with partial results while
+// it runs; the final message is kept in run.result before it is sent.
+func (f *frame) runCubeHistogram(ctx context.Context, run *cubeRun) {
+	cfg, st := run.cfg, run.stokes
 	last := time.Now()
 	progress := func(done float64, h *stats.Histogram) {
 		if h == nil || time.Since(last) < cubeProgressEvery {
@@ -204,10 +245,18 @@ func (f *frame) runCubeHistogram(ctx context.Context, cfg *icd.HistogramConfig, 
 		part.Bins = slices.Clone(h.Bins)
 		f.sess.send(ctx, icd.EventType_REGION_HISTOGRAM_DATA, histogramData(f.id, regionCube, channelAll, st, part, cfg, float32(done)))
 	}
+	scratch := stats.CubeScratchBytes(f.layout.Width, f.layout.Height, f.layout.Depth)
+	if err := f.sess.mem.Acquire(scratch, "cube histogram planes"); err != nil {
+		f.reportError(ctx, fmt.Errorf("cube histogram of file %d: %w", f.id, err))
+		return
+	}
+	defer f.sess.mem.Release(scratch)
 	h, _, err := stats.CubeHistogram(ctx, planesOfStokes{f: f, stokes: st}, statsConfig(cfg), nil, progress)
 	if err != nil {
 		f.reportError(ctx, fmt.Errorf("cube histogram of file %d: %w", f.id, err))
 		return
 	}
-	f.sess.send(ctx, icd.EventType_REGION_HISTOGRAM_DATA, histogramData(f.id, regionCube, channelAll, st, h, cfg, 1))
+	msg := histogramData(f.id, regionCube, channelAll, st, h, cfg, 1)
+	run.result.Store(msg)
+	f.sess.send(ctx, icd.EventType_REGION_HISTOGRAM_DATA, msg)
 }

@@ -110,10 +110,11 @@ func (f *frame) lineProfile(ctx context.Context, r *regionState, cfg *icd.SetSpa
 	if err != nil {
 		return nil, err
 	}
-	p, err := f.planeFor(ch, st, stokes)
+	p, release, err := f.planeFor(ch, st, stokes)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	values, err := region.LineProfile(ctx, p, boxes)
 	if err != nil {
 		return nil, err

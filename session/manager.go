@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
 
+	"cartago/imaging/budget"
 	"cartago/store"
 )
 
@@ -41,6 +43,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Folder confines file access; nil means the current directory.
 	Folder *Folder
+	// Memory is the server-wide budget that image planes, derived
+	// planes and region masks are charged to; nil is unlimited.
+	Memory *budget.Memory
 }
 
 // ErrNotOwner means a session id belongs to another access token.
@@ -55,6 +60,7 @@ type Manager struct {
 	ckpt   *checkpointer // nil without a store
 	stopBG context.CancelFunc
 	reaper chan struct{} // closed when the reaper stopped; nil without a store
+	ret    *osReturn     // returns the memory of closed images to the OS
 
 	mu       sync.Mutex
 	sessions map[uint32]*Session // guarded by mu
@@ -79,7 +85,7 @@ func NewManager(cfg Config) *Manager {
 	if cfg.Folder == nil {
 		cfg.Folder, _ = NewFolder(".", "") // the working directory exists
 	}
-	m := &Manager{cfg: cfg, log: cfg.Logger, folder: cfg.Folder, sessions: make(map[uint32]*Session)}
+	m := &Manager{cfg: cfg, log: cfg.Logger, folder: cfg.Folder, sessions: make(map[uint32]*Session), ret: &osReturn{}}
 	if cfg.Store != nil {
 		m.ckpt = startCheckpointer(cfg.Store, cfg.CheckpointInterval, cfg.Logger)
 		var ctx context.Context
@@ -117,12 +123,9 @@ func (m *Manager) Close(reason string) {
 		m.ckpt.stop() // before images close, so snapshots still list them
 	}
 	for _, s := range sessions {
-		s.stopTimer()
-		if c := s.attached(); c != nil {
-			c.out.Close(reason)
-		}
-		s.closeFrame(-1)
+		endSession(s, reason)
 	}
+	m.ret.stop()
 }
 
 // attachKind says where the session a client registered for came from.
@@ -206,27 +209,92 @@ func (m *Manager) expire(s *Session) {
 	}
 	m.mu.Unlock()
 	if gone { // closing waits for image work, so not under mu
-		s.closeFrame(-1)
+		s.release()
+		m.ret.schedule() // its masks and buffers too, with the other expiries of a burst
 		m.log.Info("session released after idle timeout", "session", s.ID)
 	}
 }
 
-// End closes the live session id, if any: its socket is closed with
-// reason and its images released. Used when a session is purged.
-func (m *Manager) End(id uint32, reason string) bool {
-	m.mu.Lock()
-	s, ok := m.sessions[id]
-	delete(m.sessions, id)
-	m.mu.Unlock()
-	if !ok {
-		return false
+// Purge deletes stored sessions and ends the live ones among them. It is
+// one request to the checkpoint writer: pick runs inside its write
+// transaction, told which ids are live sessions, and returns the ids to
+// purge; their snapshots are deleted in the same commit as the pending
+// checkpoints, and no later checkpoint writes a purged session again.
+// Registrations wait until the purge is committed, so a purged id is not
+// restored from its snapshot meanwhile. The live sessions purged are then
+// closed with reason; Purge returns their ids in pick's order. pick must
+// be quick and must not call the Manager.
+func (m *Manager) Purge(ctx context.Context, reason string, pick func(tx *store.Tx, live func(id uint32) bool) ([]uint32, error)) ([]uint32, error) {
+	if m.ckpt == nil {
+		return nil, errors.New("purge: no session database")
 	}
+	ending, err := m.deletePicked(ctx, pick)
+	if err != nil {
+		return nil, fmt.Errorf("purge: %w", err)
+	}
+	ended := make([]uint32, 0, len(ending))
+	for _, s := range ending { // closing waits for image work, so not under mu
+		endSession(s, reason)
+		ended = append(ended, s.ID)
+	}
+	if len(ended) > 0 {
+		m.ret.schedule() // give the purged sessions' memory back
+	}
+	return ended, nil
+}
+
+// deletePicked runs Purge's request to the writer holding mu, and
+// forgets the live sessions it purged once that is committed.
+func (m *Manager) deletePicked(ctx context.Context, pick func(tx *store.Tx, live func(id uint32) bool) ([]uint32, error)) ([]*Session, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, errors.New("server is shutting down")
+	}
+	live := maps.Clone(m.sessions) // the writer's copy; mu is held, so it stays true
+	var ending []*Session
+	err := m.ckpt.do(ctx, func(tx *store.Tx) ([]*Session, error) {
+		ids, err := pick(tx, func(id uint32) bool { return live[id] != nil })
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.Delete(ids...); err != nil {
+			return nil, err
+		}
+		ending = liveAmong(live, ids)
+		return ending, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range ending {
+		delete(m.sessions, s.ID)
+	}
+	return ending, nil
+}
+
+// endSession closes the socket of s, if attached, with reason and
+// releases its images. s is no longer in the manager.
+func endSession(s *Session, reason string) {
 	s.stopTimer()
 	if c := s.attached(); c != nil {
 		c.out.Close(reason)
 	}
-	s.closeFrame(-1)
-	return true
+	s.release()
+}
+
+// liveAmong returns the sessions of live among ids, each once, in the
+// order of ids.
+func liveAmong(live map[uint32]*Session, ids []uint32) []*Session {
+	var out []*Session
+	seen := make(map[uint32]bool, len(ids))
+	for _, id := range ids {
+		if s := live[id]; s != nil && !seen[id] {
+			seen[id] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Live reports the ids of the sessions in memory.

@@ -1,9 +1,11 @@
 package session
 
 import (
+	"errors"
 	"fmt"
 
 	"cartago/icd"
+	"cartago/imaging/budget"
 	"cartago/imaging/fits"
 )
 
@@ -84,6 +86,10 @@ func (c *Client) openFile(msg *icd.OpenFile) (*frame, *icd.OpenFileAck, error) {
 		return nil, nil, fmt.Errorf("image expressions (LEL) are %w", ErrUnsupported)
 	}
 	f, err := openFrame(c.session, c.mgr.folder, msg.FileId, msg.Directory, msg.File, msg.Hdu)
+	if errors.Is(err, budget.ErrOverBudget) && c.session.closeFrame(msg.FileId) {
+		// The image it replaces goes anyway; its memory counts for this one.
+		f, err = openFrame(c.session, c.mgr.folder, msg.FileId, msg.Directory, msg.File, msg.Hdu)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

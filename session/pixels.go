@@ -2,9 +2,9 @@ package session
 
 import (
 	"fmt"
-	"sync"
 
 	"cartago/imaging"
+	"cartago/imaging/budget"
 	"cartago/imaging/fits"
 )
 
@@ -14,11 +14,12 @@ import (
 // from the I, Q, U and V planes as the reference does.
 type pixels struct {
 	img  *fits.Image
-	iquv [4]int // plane index of Stokes I, Q, U, V; -1 if absent
+	iquv [4]int         // plane index of Stokes I, Q, U, V; -1 if absent
+	mem  *budget.Memory // charged with the planes made here while they live
 }
 
-func newPixels(img *fits.Image) pixels {
-	return pixels{img: img, iquv: iquvOf(img.Layout)}
+func newPixels(img *fits.Image, mem *budget.Memory) pixels {
+	return pixels{img: img, iquv: iquvOf(img.Layout), mem: mem}
 }
 
 // iquvOf finds the planes of Stokes I, Q, U and V (FITS codes 1 to 4).
@@ -70,18 +71,22 @@ func (p pixels) read(dst []float32, stokes int, fn func(st int, buf []float32) e
 	}
 	pol := imaging.Polarization(stokes)
 	var comps [4][]float32
-	defer func() {
-		for _, c := range comps {
-			if c != nil {
-				componentBuffers.Put(&c)
-			}
+	inputs := 0
+	for _, need := range pol.Needs() {
+		if need {
+			inputs++
 		}
-	}()
+	}
+	buf, release, err := p.floats(inputs*len(dst), fmt.Sprintf("Stokes planes of polarization %d", stokes))
+	if err != nil {
+		return err
+	}
+	defer release() // no pool: a buffer kept for the next channel would outlive the session
 	for k, need := range pol.Needs() {
 		if !need {
 			continue
 		}
-		comps[k] = componentBuffer(len(dst))
+		comps[k], buf = buf[:len(dst):len(dst)], buf[len(dst):]
 		if err := fn(p.iquv[k], comps[k]); err != nil {
 			return err
 		}
@@ -90,26 +95,32 @@ func (p pixels) read(dst []float32, stokes int, fn func(st int, buf []float32) e
 	return nil
 }
 
-// componentBuffers holds the buffers the Stokes planes of derived
-// polarizations are read into, so that stepping through the channels of
-// a large cube in Ptotal does not allocate three planes each time.
-var componentBuffers sync.Pool
-
-func componentBuffer(n int) []float32 {
-	if b, ok := componentBuffers.Get().(*[]float32); ok && cap(*b) >= n {
-		return (*b)[:n]
+// floats allocates n values charged to the budget until release.
+func (p pixels) floats(n int, what string) ([]float32, func(), error) {
+	bytes := 4 * int64(n)
+	if err := p.mem.Acquire(bytes, what); err != nil {
+		return nil, nil, err
 	}
-	return make([]float32, n)
+	return make([]float32, n), func() { p.mem.Release(bytes) }, nil
 }
 
 func (p pixels) ReadPlane(dst []float32, channel, stokes int) error {
 	return p.read(dst, stokes, func(st int, buf []float32) error { return p.img.ReadPlane(buf, channel, st) })
 }
 
-func (p pixels) Plane(channel, stokes int) (imaging.Plane, error) {
+// Plane reads a plane into a new buffer, charged to the budget until
+// release is called (once the plane is garbage).
+func (p pixels) Plane(channel, stokes int) (plane imaging.Plane, release func(), err error) {
 	l := p.img.Layout
-	out := imaging.Plane{Width: l.Width, Height: l.Height, Data: make([]float32, l.Width*l.Height)}
-	return out, p.ReadPlane(out.Data, channel, stokes)
+	data, release, err := p.floats(l.Width*l.Height, fmt.Sprintf("plane %d×%d", l.Width, l.Height))
+	if err != nil {
+		return imaging.Plane{}, nil, err
+	}
+	if err := p.ReadPlane(data, channel, stokes); err != nil {
+		release()
+		return imaging.Plane{}, nil, err
+	}
+	return imaging.Plane{Width: l.Width, Height: l.Height, Data: data}, release, nil
 }
 
 func (p pixels) ReadRows(dst []float32, channel, stokes, y0, rows int) error {

@@ -65,10 +65,11 @@ func (f *frame) regionMask(r *regionState) (*region.Mask, error) {
 }
 
 // planeFor returns the current channel's plane of a Stokes index: the
-// cached one for the current Stokes. Worker only.
-func (f *frame) planeFor(ch, st, stokes int) (imaging.Plane, error) {
+// cached one for the current Stokes. release gives back a plane read for
+// another Stokes. Worker only.
+func (f *frame) planeFor(ch, st, stokes int) (plane imaging.Plane, release func(), err error) {
 	if stokes == st {
-		return f.plane, f.loadPlane(ch, st)
+		return f.plane, func() {}, f.loadPlane(ch, st)
 	}
 	return f.px.Plane(ch, stokes)
 }
@@ -106,12 +107,13 @@ func (f *frame) sendStats(ctx context.Context, id int32, configs []*icd.SetStats
 			f.reportError(ctx, err)
 			continue
 		}
-		p, err := f.planeFor(ch, st, stokes)
+		p, release, err := f.planeFor(ch, st, stokes)
 		if err != nil {
 			f.reportError(ctx, err)
 			continue
 		}
 		b, err := compute(p)
+		release()
 		if err != nil {
 			f.reportError(ctx, err)
 			continue
@@ -135,7 +137,7 @@ func (f *frame) sendRegionHistograms(ctx context.Context, r *regionState) {
 	}
 	ch, st := f.current()
 	for _, cfg := range r.hists {
-		p, err := f.planeFor(ch, st, st)
+		p, _, err := f.planeFor(ch, st, st) // the frame's own plane: nothing to release
 		if err != nil {
 			f.reportError(ctx, err)
 			return
@@ -250,7 +252,7 @@ func (f *frame) sendRegionSpectra(ctx context.Context, r *regionState) {
 			last = time.Now()
 			f.sess.send(ctx, icd.EventType_SPECTRAL_PROFILE_DATA, f.regionSpectrum(r.id, stokes, cfg, profile, float32(done)/float32(f.layout.Depth)))
 		}
-		profile, err := region.SpectralProfile(ctx, planesOfStokes{f, stokes}, m, progress)
+		profile, err := f.chargedProfile(ctx, planesOfStokes{f, stokes}, m, progress)
 		if err != nil {
 			f.reportError(ctx, fmt.Errorf("spectral profile of region %d: %w", r.id, err))
 			continue
@@ -277,4 +279,15 @@ func float64Bytes(values []float64) []byte {
 		out = binary.LittleEndian.AppendUint64(out, math.Float64bits(v))
 	}
 	return out
+}
+
+// chargedProfile is region.SpectralProfile with its plane buffers
+// charged to the budget while it runs.
+func (f *frame) chargedProfile(ctx context.Context, src region.Planes, m *region.Mask, progress region.Progress) ([]stats.Basic, error) {
+	scratch := region.ProfileScratchBytes(src, m)
+	if err := f.sess.mem.Acquire(scratch, "spectral profile planes"); err != nil {
+		return nil, err
+	}
+	defer f.sess.mem.Release(scratch)
+	return region.SpectralProfile(ctx, src, m, progress)
 }

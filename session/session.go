@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
+	"cartago/imaging/budget"
 	"cartago/imaging/region"
 	"cartago/store"
 )
@@ -22,10 +23,13 @@ type Session struct {
 	Created  time.Time
 	owner    []byte // SHA-256 of the access token; nil without access control
 	log      *slog.Logger
-	ckpt     *checkpointer // nil when nothing is persisted
-	rawTiles bool          // never compress tiles (Config.RawTiles)
+	ckpt     *checkpointer  // nil when nothing is persisted
+	rawTiles bool           // never compress tiles (Config.RawTiles)
+	mem      *budget.Memory // Config.Memory; nil is unlimited
+	ret      *osReturn      // the manager's: returns freed memory to the OS
 
 	lastActive atomic.Int64 // Unix ms of the last message
+	purged     atomic.Bool  // its snapshot was deleted for good; set by the checkpointer only
 	seq        atomic.Int64 // orders frames by opening
 
 	mu     sync.Mutex
@@ -44,13 +48,13 @@ type Session struct {
 
 	rmu     sync.Mutex
 	regions map[int32]*regionState // guarded by rmu; by session-wide region id
-	masks   *region.Cache          // region masks, reused while a region is unchanged
+	masks   *region.Cache          // region masks, reused while a region is unchanged; bounded by region.CacheLimits, charged
 }
 
 func newSession(id uint32, owner []byte, m *Manager) *Session {
 	s := &Session{ID: id, Created: time.Now(), owner: owner, log: m.log.With("session", id), ckpt: m.ckpt,
-		rawTiles: m.cfg.RawTiles, frames: make(map[int32]*frame),
-		regions: make(map[int32]*regionState), masks: region.NewCache(region.DefaultCacheEntries)}
+		rawTiles: m.cfg.RawTiles, mem: m.cfg.Memory, ret: m.ret, frames: make(map[int32]*frame),
+		regions: make(map[int32]*regionState), masks: region.NewCacheLimits(region.CacheLimits{Memory: m.cfg.Memory})}
 	s.touch()
 	return s
 }
@@ -103,7 +107,7 @@ func (s *Session) send(ctx context.Context, t icd.EventType, m proto.Message) {
 		return // superseded work: nothing of it goes out any more
 	}
 	if c := s.attached(); c != nil {
-		c.send(ctx, t, 0, m)
+		c.stream(ctx, s.log, t, m)
 	}
 }
 
@@ -121,6 +125,13 @@ func (s *Session) putFrame(f *frame) {
 	s.fmu.Lock()
 	s.frames[f.id] = f
 	s.fmu.Unlock()
+}
+
+// release closes every image and drops the region masks: all the memory
+// of a session that is being forgotten.
+func (s *Session) release() {
+	s.closeFrame(-1)
+	s.masks.Clear()
 }
 
 // closeFramesExcept closes every image whose id is not in keep.
@@ -153,9 +164,13 @@ func (s *Session) closeFramesWhere(match func(id int32) bool) int {
 		}
 	}
 	s.fmu.Unlock()
+	freedBig := false
 	for _, f := range closing {
-		f.close()
+		freedBig = f.close() || freedBig
 		s.dropRegionsOn(f.id)
+	}
+	if freedBig { // once all are closed, so one collection frees them all
+		s.ret.schedule()
 	}
 	return len(closing)
 }

@@ -2,9 +2,12 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"time"
+
+	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
 )
@@ -38,17 +41,38 @@ func (c *Client) handleSetSpectralRequirements(r request) error {
 		if err != nil {
 			return err
 		}
-		f.spectra.add(job{kind: jobLatest, key: regionKey(r.id), run: func(ctx context.Context) { f.sendRegionSpectra(ctx, r) }})
+		// A region spectrum already streaming for the same region and
+		// configs is not restarted; this request is answered after it.
+		_, st := f.current()
+		f.spectra.add(job{kind: jobLatest, key: regionKey(r.id), sig: spectraSig(r, st), run: func(ctx context.Context) { f.sendRegionSpectra(ctx, r) }})
 		return nil
 	}
 	f.mu.Lock()
-	same := equalMessages(f.spectral, msg.SpectralProfiles)
 	f.spectral = msg.SpectralProfiles
 	f.mu.Unlock()
-	if !same {
-		f.work.add(job{kind: jobCursor, run: f.sendSpectralProfiles})
-	}
+	// Answered also when it repeats the last one (see statsreq.go). A
+	// cursor spectrum in progress restarts: it is cut short by every
+	// cursor move anyway.
+	f.work.add(job{kind: jobCursor, run: f.sendSpectralProfiles})
 	return nil
+}
+
+// spectraSig identifies what a region's spectra depend on: its shape,
+// its spectral configs and the current Stokes. "" if it cannot be told.
+func spectraSig(r *regionState, stokes int) string {
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(r.info)
+	if err != nil {
+		return ""
+	}
+	sig := fmt.Sprintf("%d|%x", stokes, b)
+	for _, c := range r.spectral {
+		b, err := proto.MarshalOptions{Deterministic: true}.Marshal(c)
+		if err != nil {
+			return ""
+		}
+		sig += fmt.Sprintf("|%x", b)
+	}
+	return sig
 }
 
 // spectrum is one requested profile being read.

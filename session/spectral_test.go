@@ -12,29 +12,6 @@ import (
 	"cartago/imaging/fits"
 )
 
-// waitSent polls the recorder until n messages of type et were sent.
-func waitSent(t *testing.T, rec *recorder, et icd.EventType, n int) []sent {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		var got []sent
-		rec.mu.Lock()
-		for _, s := range rec.sent {
-			if s.event == et {
-				got = append(got, s)
-			}
-		}
-		rec.mu.Unlock()
-		if len(got) >= n {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d %s sent, want %d", len(got), et, n)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 func TestLongSpectrumStreamsPartialResults(t *testing.T) {
 	const depth = 1050
 	spectrumChunk, spectrumUpdateEvery = 100, 0
@@ -49,21 +26,19 @@ func TestLongSpectrumStreamsPartialResults(t *testing.T) {
 	must(t, err)
 	must(t, fits.Write(f, fits.WriteHDU{Bitpix: -32, Naxis: []int{2, 2, depth}, Data: data}))
 	f.Close()
-	folder, err := NewFolder(root, "")
-	must(t, err)
-	m := NewManager(Config{Folder: folder, Logger: newTestManager(time.Minute).log})
-	defer m.Close("test over")
-	rec := &recorder{}
-	c := m.NewClient(rec, "test", nil)
-	handle(t, c, icd.EventType_REGISTER_VIEWER, 1, &icd.RegisterViewer{})
-	handle(t, c, icd.EventType_OPEN_FILE, 2, &icd.OpenFile{Directory: ".", File: "long.fits", FileId: 0})
-	handle(t, c, icd.EventType_SET_SPECTRAL_REQUIREMENTS, 3, &icd.SetSpectralRequirements{
+	c := folderPipe(t, root)
+	sendMsg(t, c, icd.EventType_OPEN_FILE, icd.Version, 2, &icd.OpenFile{Directory: ".", File: "long.fits", FileId: 0})
+	sendMsg(t, c, icd.EventType_SET_SPECTRAL_REQUIREMENTS, icd.Version, 3, &icd.SetSpectralRequirements{
 		SpectralProfiles: []*icd.SetSpectralRequirements_SpectralConfig{{Coordinate: "z"}}})
-	handle(t, c, icd.EventType_SET_CURSOR, 4, &icd.SetCursor{Point: &icd.Point{X: 1, Y: 0}})
+	sendMsg(t, c, icd.EventType_SET_CURSOR, icd.Version, 4, &icd.SetCursor{Point: &icd.Point{X: 1, Y: 0}})
 
-	msgs := waitSent(t, rec, icd.EventType_SPECTRAL_PROFILE_DATA, 11)
-	first := msgs[0].msg.(*icd.SpectralProfileData)
-	last := msgs[10].msg.(*icd.SpectralProfileData)
+	var msgs []*icd.SpectralProfileData
+	for len(msgs) < 11 {
+		var m icd.SpectralProfileData
+		skipTo(t, c, icd.EventType_SPECTRAL_PROFILE_DATA, &m)
+		msgs = append(msgs, &m)
+	}
+	first, last := msgs[0], msgs[10]
 	if first.Progress >= 1 || math.Abs(float64(first.Progress)-100.0/depth) > 1e-6 || last.Progress != 1 {
 		t.Fatalf("progress %g ... %g, want 100/%d ... 1", first.Progress, last.Progress, depth)
 	}

@@ -15,19 +15,17 @@ func (c *Client) handleSetStatsRequirements(r request) error {
 	if err != nil {
 		return err
 	}
-	same := false
+	// Every requirements message is answered with the current data, also
+	// when it repeats the last one: the frontend re-sends requirements
+	// after a resume and when a widget is shown again, and waits for data.
 	if msg.RegionId == regionImage {
 		f.mu.Lock()
-		same = equalMessages(f.imgStats, msg.StatsConfigs)
 		f.imgStats = msg.StatsConfigs
 		f.mu.Unlock()
-		if !same {
-			f.work.add(job{kind: jobData, run: f.sendImageStats})
-		}
+		f.work.add(job{kind: jobRefresh, key: "stats image", run: f.sendImageStats})
 		return nil
 	}
 	reg, err := c.session.updateRegion(f.id, msg.RegionId, func(r *regionState) {
-		same = equalMessages(r.stats, msg.StatsConfigs)
 		r.stats = msg.StatsConfigs
 	})
 	if clearsGoneRegion(err, len(msg.StatsConfigs)) {
@@ -36,8 +34,6 @@ func (c *Client) handleSetStatsRequirements(r request) error {
 	if err != nil {
 		return err
 	}
-	if !same {
-		f.work.add(job{kind: jobData, run: func(ctx context.Context) { f.sendRegionStats(ctx, reg) }})
-	}
+	f.work.add(job{kind: jobRefresh, key: "stats " + regionKey(reg.id), run: func(ctx context.Context) { f.sendRegionStats(ctx, reg) }})
 	return nil
 }

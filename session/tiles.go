@@ -94,6 +94,55 @@ type tileRequest struct {
 	animationID     int32
 }
 
+// maxTilesPerGroup bounds the tiles of one group. A view needs a few
+// hundred at most (a 4K screen at full resolution shows about 160 tiles),
+// so further ids are ignored: they can only come from a client that
+// means harm. The reference has no such cap.
+const maxTilesPerGroup = 4096
+
+// tileSet is what queued ADD_REQUIRED_TILES of one encoding still want:
+// distinct ids in request order (nearest first), at most
+// maxTilesPerGroup. Requests queued behind each other merge into one
+// set, so a flood of them costs one group. (The reference sends a group
+// per request; the frontend does not tie groups to requests, it counts
+// the tiles of each sync id against its tile_count.) Guarded by the
+// worker's mu once queued.
+type tileSet struct {
+	compression icd.CompressionType
+	quality     float32
+	ids         []int32
+	has         map[int32]bool
+}
+
+func newTileSet(ct icd.CompressionType, quality float32, ids []int32) *tileSet {
+	s := &tileSet{compression: ct, quality: quality, has: make(map[int32]bool, len(ids))}
+	s.add(ids)
+	return s
+}
+
+func (s *tileSet) add(ids []int32) {
+	for _, id := range ids {
+		if len(s.ids) >= maxTilesPerGroup {
+			return
+		}
+		if !s.has[id] {
+			s.has[id] = true
+			s.ids = append(s.ids, id)
+		}
+	}
+}
+
+func (s *tileSet) remove(ids []int32) {
+	for _, id := range ids {
+		delete(s.has, id)
+	}
+	s.ids = slices.DeleteFunc(s.ids, func(id int32) bool { return !s.has[id] })
+}
+
+// handleAddRequiredTiles queues one tile group. Unlike the reference,
+// which renders every id it is given, ids repeated within a request or
+// across queued requests are sent once: the frontend never repeats an id
+// it still waits for, and a hostile client multiplied work that way.
 func (c *Client) handleAddRequiredTiles(r request) error {
 	var msg icd.AddRequiredTiles
 	if err := decode(r, &msg); err != nil {
@@ -103,22 +152,33 @@ func (c *Client) handleAddRequiredTiles(r request) error {
 	if err != nil {
 		return err
 	}
-	if len(msg.Tiles) == 0 {
+	set := newTileSet(msg.CompressionType, msg.CompressionQuality, f.tileIDs(msg.Tiles))
+	if len(set.ids) == 0 {
 		return nil
 	}
-	if c.session.animationTiles(f.id, msg.Tiles, msg.CompressionQuality) {
+	if c.session.animationTiles(f.id, set.ids, msg.CompressionQuality) {
 		return nil // the animation sends them with its next frame
 	}
 	// Tiles are cut at run time for whatever channel is current then.
-	tiles := msg.Tiles
-	f.work.add(job{kind: jobTiles, tiles: &tiles, run: func(ctx context.Context) {
+	f.work.add(job{kind: jobTiles, tiles: set, run: func(ctx context.Context) {
 		ch, st := f.current()
-		f.work.mu.Lock() // REMOVE_REQUIRED_TILES may have trimmed the list
-		ids := slices.Clone(tiles)
+		f.work.mu.Lock() // later requests merged in, REMOVE_REQUIRED_TILES trimmed
+		ids := slices.Clone(set.ids)
 		f.work.mu.Unlock()
-		f.sendTiles(ctx, tileRequest{channel: ch, stokes: st, ids: ids, compression: msg.CompressionType, quality: msg.CompressionQuality})
+		f.sendTiles(ctx, tileRequest{channel: ch, stokes: st, ids: ids, compression: set.compression, quality: set.quality})
 	}})
 	return nil
+}
+
+// tileIDs keeps the ids that address a tile of this image, each once, in
+// order, at most maxTilesPerGroup.
+func (f *frame) tileIDs(ids []int32) []int32 {
+	valid := f.validTiles(ids)
+	out := make([]int32, len(valid))
+	for i, t := range valid {
+		out[i] = tiles.Encode(t.X, t.Y, t.Layer)
+	}
+	return out
 }
 
 func (c *Client) handleRemoveRequiredTiles(r request) error {
@@ -161,13 +221,20 @@ func (f *frame) sendTiles(ctx context.Context, req tileRequest) {
 	f.sess.send(context.WithoutCancel(ctx), icd.EventType_RASTER_TILE_SYNC, end)
 }
 
-// validTiles keeps the ids that address a tile of this image; the group's
-// tile_count must equal what is sent.
+// validTiles keeps the ids that address a tile of this image, each once,
+// at most maxTilesPerGroup; the group's tile_count must equal what is
+// sent.
 func (f *frame) validTiles(ids []int32) []tiles.Tile {
-	out := make([]tiles.Tile, 0, len(ids))
+	out := make([]tiles.Tile, 0, min(len(ids), maxTilesPerGroup))
+	seen := make(map[int32]bool, cap(out))
 	for _, id := range ids {
+		if len(out) == maxTilesPerGroup {
+			break
+		}
 		t := tiles.Decode(id)
-		if _, err := tiles.Locate(t, f.layout.Width, f.layout.Height); err == nil && t.Valid() {
+		key := tiles.Encode(t.X, t.Y, t.Layer) // ids with stray high bits name the same tile
+		if _, err := tiles.Locate(t, f.layout.Width, f.layout.Height); err == nil && t.Valid() && !seen[key] {
+			seen[key] = true
 			out = append(out, t)
 		}
 	}

@@ -77,6 +77,15 @@ type vectorPlan struct {
 	cur, stokesI, q, u   imaging.Plane
 	curT, iT, qT, uT, pi []float32 // one tile of each, scratch
 	pa                   []float32
+	release              []func() // gives back the charges of q, u and stokesI
+}
+
+// done releases the planes read for the plan.
+func (p *vectorPlan) done() {
+	for _, r := range p.release {
+		r()
+	}
+	p.release = nil
 }
 
 // sendVectorOverlay computes the polarization vectors of the current
@@ -100,6 +109,7 @@ func (f *frame) sendVectorOverlay(ctx context.Context) {
 		f.reportError(ctx, fmt.Errorf("vector overlay of file %d: %w", f.id, err))
 		return
 	}
+	defer p.done()
 	w, h := f.layout.Width, f.layout.Height
 	span := tiles.Size * p.mip
 	nx, ny := (w+span-1)/span, (h+span-1)/span
@@ -160,19 +170,23 @@ func (f *frame) planVectors(v *icd.SetVectorOverlayParameters, ch, st int) (*vec
 		if err != nil {
 			return imaging.Plane{}, fmt.Errorf("polarization vectors need Stokes %s: %w", name, err)
 		}
-		return f.px.Plane(ch, idx)
+		pl, release, err := f.px.Plane(ch, idx)
+		if err == nil {
+			p.release = append(p.release, release)
+		}
+		return pl, err
 	}
 	var err error
-	if p.q, err = read("Q"); err != nil {
-		return nil, err
+	p.q, err = read("Q")
+	if err == nil {
+		p.u, err = read("U")
 	}
-	if p.u, err = read("U"); err != nil {
-		return nil, err
+	if err == nil && p.needI {
+		p.stokesI, err = read("I")
 	}
-	if p.needI {
-		if p.stokesI, err = read("I"); err != nil {
-			return nil, err
-		}
+	if err != nil {
+		p.done()
+		return nil, err
 	}
 	return p, nil
 }

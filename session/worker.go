@@ -24,15 +24,32 @@ const (
 	// jobData sends data for a requirement change; it just queues.
 	jobData
 	// jobLatest replaces a queued job with the same key and cancels a
-	// running one: only the newest request for that key matters.
+	// running one: only the newest request for that key matters. A
+	// running job with the same key and a non-empty equal sig is the same
+	// request in progress: it is not restarted, and the new one queues
+	// behind it. (Dropping the new one instead would leave it unanswered
+	// when the running job had sent its final message already.)
 	jobLatest
+	// jobRefresh answers a requirement with the current data. It
+	// replaces a queued job with the same key (which would send the same)
+	// and leaves a running one alone, so every request is answered and a
+	// flood of them costs one queued job per key.
+	jobRefresh
 )
+
+// maxQueuedJobs bounds a worker's queue. Work is coalesced (tiles into one
+// set per encoding, one job per requirement key, one cursor job, one
+// channel change), so only a flood of distinct keys (channel-map blocks,
+// thousands of regions) reaches it; then the oldest queued job that is not
+// a channel change is dropped and counted in worker.dropped.
+const maxQueuedJobs = 1024
 
 type job struct {
 	kind  jobKind
-	key   string // jobLatest: what the job is about
+	key   string // jobLatest, jobRefresh: what the job is about
+	sig   string // jobLatest: the request's content, "" if not comparable
 	run   func(ctx context.Context)
-	tiles *[]int32      // jobTiles: ids still wanted; REMOVE_REQUIRED_TILES trims them
+	tiles *tileSet      // jobTiles of ADD_REQUIRED_TILES: ids still wanted
 	done  chan struct{} // if set, closed once the job ran or was dropped
 }
 
@@ -53,10 +70,12 @@ type worker struct {
 	prio    budget.Priority           // immutable; compute priority of the jobs
 
 	mu        sync.Mutex
-	queue     []job              // guarded by mu
+	queue     []job              // guarded by mu; at most maxQueuedJobs
 	running   jobKind            // guarded by mu; valid while runCancel != nil
 	runKey    string             // guarded by mu; key of the running job
+	runSig    string             // guarded by mu; sig of the running job
 	runCancel context.CancelFunc // guarded by mu; cancels the running job
+	dropped   int                // guarded by mu; jobs dropped by the bound
 }
 
 // startWorker starts a worker of interactive jobs; onPanic, if set, is
@@ -83,30 +102,76 @@ func (w *worker) stop() {
 // add queues j with the policy of its kind.
 func (w *worker) add(j job) {
 	w.mu.Lock()
-	switch j.kind {
-	case jobChannel:
-		w.queue = dropKinds(w.queue, jobTiles, jobChannel, jobCursor)
-		w.cancelRunning(jobTiles, jobChannel, jobCursor)
-	case jobCursor:
-		w.queue = dropKinds(w.queue, jobCursor)
-		w.cancelRunning(jobCursor)
-	case jobLatest:
-		w.queue = slices.DeleteFunc(w.queue, func(q job) bool {
-			stale := q.kind == jobLatest && q.key == j.key
-			if stale {
-				q.finish()
-			}
-			return stale
-		})
-		if w.runCancel != nil && w.running == jobLatest && w.runKey == j.key {
-			w.runCancel()
-		}
+	if !w.admit(j) {
+		w.mu.Unlock()
+		j.finish()
+		return
 	}
 	w.queue = append(w.queue, j)
+	w.trim()
 	w.mu.Unlock()
 	select {
 	case w.poke <- struct{}{}:
 	default:
+	}
+}
+
+// admit applies j's policy to the queued and running jobs and reports
+// whether j still needs to be queued. Caller holds mu.
+func (w *worker) admit(j job) bool {
+	switch j.kind {
+	case jobChannel:
+		w.queue = dropKinds(w.queue, jobTiles, jobChannel, jobCursor)
+		w.cancelRunning(jobTiles, jobChannel, jobCursor)
+	case jobTiles:
+		return j.tiles == nil || !w.mergeTiles(j.tiles)
+	case jobCursor:
+		w.queue = dropKinds(w.queue, jobCursor)
+		w.cancelRunning(jobCursor)
+	case jobLatest:
+		w.dropKey(jobLatest, j.key)
+		if w.runCancel != nil && w.running == jobLatest && w.runKey == j.key {
+			if j.sig == "" || j.sig != w.runSig {
+				w.runCancel()
+			}
+		}
+	case jobRefresh:
+		w.dropKey(jobRefresh, j.key)
+	}
+	return true
+}
+
+// mergeTiles adds the tiles of a new request to a queued request of the
+// same encoding, if there is one. Caller holds mu.
+func (w *worker) mergeTiles(set *tileSet) bool {
+	for i := len(w.queue) - 1; i >= 0; i-- {
+		if q := w.queue[i].tiles; q != nil && q.compression == set.compression && q.quality == set.quality {
+			q.add(set.ids)
+			return true
+		}
+	}
+	return false
+}
+
+// dropKey drops queued jobs of kind with key. Caller holds mu.
+func (w *worker) dropKey(kind jobKind, key string) {
+	w.queue = slices.DeleteFunc(w.queue, func(q job) bool {
+		stale := q.kind == kind && q.key == key
+		if stale {
+			q.finish()
+		}
+		return stale
+	})
+}
+
+// trim enforces maxQueuedJobs, dropping the oldest jobs that are not
+// channel changes. Caller holds mu.
+func (w *worker) trim() {
+	for len(w.queue) > maxQueuedJobs {
+		i := max(0, slices.IndexFunc(w.queue, func(q job) bool { return q.kind != jobChannel }))
+		w.queue[i].finish()
+		w.queue = slices.Delete(w.queue, i, i+1)
+		w.dropped++
 	}
 }
 
@@ -125,7 +190,7 @@ func (w *worker) removeTiles(ids []int32) {
 	defer w.mu.Unlock()
 	for _, j := range w.queue {
 		if j.tiles != nil {
-			*j.tiles = slices.DeleteFunc(*j.tiles, func(id int32) bool { return slices.Contains(ids, id) })
+			j.tiles.remove(ids)
 		}
 	}
 }
@@ -202,7 +267,7 @@ func (w *worker) next() (job, context.Context, bool) {
 			j := w.queue[0]
 			w.queue = w.queue[1:]
 			ctx, cancel := context.WithCancel(w.ctx)
-			w.running, w.runKey, w.runCancel = j.kind, j.key, cancel
+			w.running, w.runKey, w.runSig, w.runCancel = j.kind, j.key, j.sig, cancel
 			w.mu.Unlock()
 			return j, ctx, true
 		}

@@ -24,32 +24,15 @@ func (s *Store) Put(snaps ...*Snapshot) error {
 	if len(snaps) == 0 {
 		return nil
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSessions)
-		for _, snap := range snaps {
-			snap.Version = SnapshotVersion
-			v, err := proto.Marshal(snap)
-			if err != nil {
-				return fmt.Errorf("encode session %d: %w", snap.SessionId, err)
-			}
-			if err := b.Put(key(snap.SessionId), v); err != nil {
-				return fmt.Errorf("store session %d: %w", snap.SessionId, err)
-			}
-		}
-		return nil
-	})
+	return s.Update(func(tx *Tx) error { return tx.Put(snaps...) })
 }
 
 // Get returns the snapshot of session id, or ErrNotFound.
 func (s *Store) Get(id uint32) (*Snapshot, error) {
 	var snap *Snapshot
-	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketSessions).Get(key(id))
-		if v == nil {
-			return fmt.Errorf("session %d: %w", id, ErrNotFound)
-		}
+	err := s.view(func(tx *Tx) error {
 		var err error
-		snap, err = decodeSnapshot(id, v)
+		snap, err = tx.Get(id)
 		return err
 	})
 	return snap, err
@@ -58,8 +41,8 @@ func (s *Store) Get(id uint32) (*Snapshot, error) {
 // Has reports whether a snapshot is stored under id.
 func (s *Store) Has(id uint32) (bool, error) {
 	var ok bool
-	err := s.db.View(func(tx *bolt.Tx) error {
-		ok = tx.Bucket(bucketSessions).Get(key(id)) != nil
+	err := s.view(func(tx *Tx) error {
+		ok = tx.Has(id)
 		return nil
 	})
 	return ok, err
@@ -87,43 +70,112 @@ func (s *Store) List() ([]*Snapshot, error) {
 
 // Delete removes the snapshots of ids and returns how many existed.
 func (s *Store) Delete(ids ...uint32) (int, error) {
-	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSessions)
-		for _, id := range ids {
-			if b.Get(key(id)) != nil {
-				n++
-				if err := b.Delete(key(id)); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+	var n int
+	err := s.Update(func(tx *Tx) error {
+		var err error
+		n, err = tx.Delete(ids...)
+		return err
 	})
 	return n, err
 }
 
-// DeleteInactiveSince removes snapshots last active before t and returns
-// their ids.
-func (s *Store) DeleteInactiveSince(t time.Time) ([]uint32, error) {
+// DeleteInactiveSince removes the snapshots last active before t, except
+// those keep reports (nil keeps none), and returns their ids in order.
+func (s *Store) DeleteInactiveSince(t time.Time, keep func(id uint32) bool) ([]uint32, error) {
 	var gone []uint32
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSessions)
-		c := b.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			var snap Snapshot
-			// Undecodable values are kept for an operator to look at.
-			if proto.Unmarshal(v, &snap) != nil || snap.LastActiveUnixMs >= t.UnixMilli() {
-				continue
-			}
-			gone = append(gone, binary.BigEndian.Uint32(k))
-			if err := c.Delete(); err != nil {
-				return err
-			}
-		}
-		return nil
+	err := s.Update(func(tx *Tx) error {
+		var err error
+		gone, err = tx.DeleteInactiveSince(t, keep)
+		return err
 	})
 	return gone, err
+}
+
+// Update runs fn in one write transaction: what fn does is committed
+// together (one fsync), or not at all when fn or the commit fails. A
+// running server has one writer, its checkpointer; see package session.
+func (s *Store) Update(fn func(tx *Tx) error) error {
+	return s.db.Update(func(btx *bolt.Tx) error { return fn(&Tx{b: btx.Bucket(bucketSessions)}) })
+}
+
+// view runs fn in a read-only transaction.
+func (s *Store) view(fn func(tx *Tx) error) error {
+	return s.db.View(func(btx *bolt.Tx) error { return fn(&Tx{b: btx.Bucket(bucketSessions)}) })
+}
+
+// Tx reads and changes stored sessions inside one transaction. It is
+// valid only during the function given to Update, and only in the
+// goroutine running it.
+type Tx struct {
+	b *bolt.Bucket
+}
+
+// Put stores snapshots, replacing what was stored under their ids.
+func (t *Tx) Put(snaps ...*Snapshot) error {
+	for _, snap := range snaps {
+		snap.Version = SnapshotVersion
+		v, err := proto.Marshal(snap)
+		if err != nil {
+			return fmt.Errorf("encode session %d: %w", snap.SessionId, err)
+		}
+		if err := t.b.Put(key(snap.SessionId), v); err != nil {
+			return fmt.Errorf("store session %d: %w", snap.SessionId, err)
+		}
+	}
+	return nil
+}
+
+// Get returns the snapshot of session id, or ErrNotFound.
+func (t *Tx) Get(id uint32) (*Snapshot, error) {
+	v := t.b.Get(key(id))
+	if v == nil {
+		return nil, fmt.Errorf("session %d: %w", id, ErrNotFound)
+	}
+	return decodeSnapshot(id, v)
+}
+
+// Has reports whether a snapshot is stored under id.
+func (t *Tx) Has(id uint32) bool { return t.b.Get(key(id)) != nil }
+
+// Delete removes the snapshots of ids and returns how many existed.
+func (t *Tx) Delete(ids ...uint32) (int, error) {
+	n := 0
+	for _, id := range ids {
+		if t.b.Get(key(id)) == nil {
+			continue
+		}
+		n++
+		if err := t.b.Delete(key(id)); err != nil {
+			return n, fmt.Errorf("delete session %d: %w", id, err)
+		}
+	}
+	return n, nil
+}
+
+// DeleteInactiveSince removes the snapshots last active before t, except
+// those keep reports (nil keeps none), and returns their ids in order.
+// Undecodable values are kept for an operator to look at.
+func (t *Tx) DeleteInactiveSince(before time.Time, keep func(id uint32) bool) ([]uint32, error) {
+	var gone []uint32
+	err := t.b.ForEach(func(k, v []byte) error {
+		id := binary.BigEndian.Uint32(k)
+		var snap Snapshot
+		if proto.Unmarshal(v, &snap) != nil || snap.LastActiveUnixMs >= before.UnixMilli() || (keep != nil && keep(id)) {
+			return nil
+		}
+		gone = append(gone, id)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Deleted after the walk: a bucket must not change under ForEach.
+	for _, id := range gone {
+		if err := t.b.Delete(key(id)); err != nil {
+			return nil, fmt.Errorf("delete session %d: %w", id, err)
+		}
+	}
+	return gone, nil
 }
 
 // decodeSnapshot copies v (bbolt memory must not escape) by decoding it.

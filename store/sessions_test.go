@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"maps"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -23,7 +24,9 @@ func openTemp(t *testing.T) *Store {
 }
 
 // TestStoreMatchesModel runs random sequences of put, get, delete and
-// expiry against the store and an in-memory map and compares them.
+// expiry (with and without sessions to keep) against the store and an
+// in-memory map and compares them, directly and inside transactions,
+// some of which are abandoned and must change nothing.
 func TestStoreMatchesModel(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
@@ -31,63 +34,132 @@ func TestStoreMatchesModel(t *testing.T) {
 	s := openTemp(t)
 	model := map[uint32]*Snapshot{}
 	for step := range 2000 {
-		id := uint32(rng.IntN(40))
-		switch op := rng.IntN(10); {
-		case op < 4: // put one or a batch
-			var batch []*Snapshot
-			for range 1 + rng.IntN(3) {
-				snap := &Snapshot{SessionId: id, LastActiveUnixMs: int64(rng.IntN(1000)),
-					Images: []*Image{{FileId: int32(rng.IntN(5)), File: "f.fits", Channel: int32(step)}}}
-				batch = append(batch, snap)
-				model[id] = proto.CloneOf(snap)
-				id = uint32(rng.IntN(40))
+		switch op := rng.IntN(12); {
+		case op < 10:
+			modelStep(t, rng, step, s, model)
+		case op < 11:
+			list, err := s.List()
+			ids := make([]uint32, 0, len(list))
+			for _, snap := range list {
+				ids = append(ids, snap.SessionId)
 			}
-			if err := s.Put(batch...); err != nil {
-				t.Fatalf("step %d put: %v", step, err)
-			}
-		case op < 7:
-			got, err := s.Get(id)
-			want, ok := model[id]
-			if !ok {
-				if !errors.Is(err, ErrNotFound) {
-					t.Fatalf("step %d get %d: %v, want ErrNotFound", step, id, err)
-				}
-				continue
-			}
-			want.Version = SnapshotVersion
-			if err != nil || !proto.Equal(got, want) {
-				t.Fatalf("step %d get %d = %v, %v; want %v", step, id, got, err, want)
-			}
-		case op < 8:
-			n, err := s.Delete(id)
-			_, existed := model[id]
-			if err != nil || (n == 1) != existed {
-				t.Fatalf("step %d delete %d: n=%d err=%v, existed %v", step, id, n, err, existed)
-			}
-			delete(model, id)
-		case op < 9:
-			cut := int64(rng.IntN(1000))
-			gone, err := s.DeleteInactiveSince(time.UnixMilli(cut))
-			var want []uint32
-			for mid, snap := range model {
-				if snap.LastActiveUnixMs < cut {
-					want = append(want, mid)
-					delete(model, mid)
-				}
-			}
-			slices.Sort(want)
-			if err != nil || !slices.Equal(gone, want) {
-				t.Fatalf("step %d expire before %d: %v %v, want %v", step, cut, gone, err, want)
+			if want := slices.Sorted(maps.Keys(model)); err != nil || !slices.Equal(ids, want) {
+				t.Fatalf("step %d list: %v, %v; want %v", step, ids, err, want)
 			}
 		default:
-			list, err := s.List()
-			if err != nil || len(list) != len(model) {
-				t.Fatalf("step %d list: %d snapshots, %v; want %d", step, len(list), err, len(model))
-			}
+			model = modelTransaction(t, rng, step, s, model)
 		}
 	}
 	if err := s.Check(); err != nil {
 		t.Fatalf("bbolt check: %v", err)
+	}
+}
+
+// sessionWriter is what Store and Tx both offer, so the model test runs
+// the same operations directly and inside transactions.
+type sessionWriter interface {
+	Put(snaps ...*Snapshot) error
+	Get(id uint32) (*Snapshot, error)
+	Delete(ids ...uint32) (int, error)
+	DeleteInactiveSince(t time.Time, keep func(id uint32) bool) ([]uint32, error)
+}
+
+var errAbandon = errors.New("transaction abandoned")
+
+// modelTransaction runs a few operations in one transaction and returns
+// the model after it: changed when it committed, as before when not.
+func modelTransaction(t *testing.T, rng *rand.Rand, step int, s *Store, model map[uint32]*Snapshot) map[uint32]*Snapshot {
+	t.Helper()
+	trial := maps.Clone(model)
+	abandon := rng.IntN(3) == 0
+	err := s.Update(func(tx *Tx) error {
+		for range 1 + rng.IntN(6) {
+			modelStep(t, rng, step, tx, trial)
+		}
+		if abandon {
+			return errAbandon
+		}
+		return nil
+	})
+	switch {
+	case abandon && !errors.Is(err, errAbandon):
+		t.Fatalf("step %d: abandoned transaction returned %v", step, err)
+	case !abandon && err != nil:
+		t.Fatalf("step %d: transaction: %v", step, err)
+	case !abandon:
+		return trial
+	}
+	return model
+}
+
+// modelStep runs one random operation on w and on model and checks that
+// they agree.
+func modelStep(t *testing.T, rng *rand.Rand, step int, w sessionWriter, model map[uint32]*Snapshot) {
+	t.Helper()
+	id := uint32(rng.IntN(40))
+	switch op := rng.IntN(10); {
+	case op < 4: // put one or a batch
+		var batch []*Snapshot
+		for range 1 + rng.IntN(3) {
+			snap := &Snapshot{SessionId: id, LastActiveUnixMs: int64(rng.IntN(1000)),
+				Images: []*Image{{FileId: int32(rng.IntN(5)), File: "f.fits", Channel: int32(step)}}}
+			batch = append(batch, snap)
+			model[id] = proto.CloneOf(snap)
+			id = uint32(rng.IntN(40))
+		}
+		if err := w.Put(batch...); err != nil {
+			t.Fatalf("step %d put: %v", step, err)
+		}
+	case op < 7:
+		got, err := w.Get(id)
+		want, ok := model[id]
+		if !ok {
+			if !errors.Is(err, ErrNotFound) {
+				t.Fatalf("step %d get %d: %v, want ErrNotFound", step, id, err)
+			}
+			return
+		}
+		want = proto.CloneOf(want)
+		want.Version = SnapshotVersion
+		if err != nil || !proto.Equal(got, want) {
+			t.Fatalf("step %d get %d = %v, %v; want %v", step, id, got, err, want)
+		}
+	case op < 8:
+		n, err := w.Delete(id)
+		_, existed := model[id]
+		if err != nil || (n == 1) != existed {
+			t.Fatalf("step %d delete %d: n=%d err=%v, existed %v", step, id, n, err, existed)
+		}
+		delete(model, id)
+	default:
+		modelExpire(t, rng, step, w, model)
+	}
+}
+
+// modelExpire deletes what is inactive since a random time, keeping a
+// random set of ids (or none), as the TTL reaper does with live sessions.
+func modelExpire(t *testing.T, rng *rand.Rand, step int, w sessionWriter, model map[uint32]*Snapshot) {
+	t.Helper()
+	cut := int64(rng.IntN(1000))
+	var keep func(uint32) bool
+	if rng.IntN(2) == 0 {
+		kept := map[uint32]bool{}
+		for range rng.IntN(20) {
+			kept[uint32(rng.IntN(40))] = true
+		}
+		keep = func(id uint32) bool { return kept[id] }
+	}
+	gone, err := w.DeleteInactiveSince(time.UnixMilli(cut), keep)
+	var want []uint32
+	for id, snap := range model {
+		if snap.LastActiveUnixMs < cut && (keep == nil || !keep(id)) {
+			want = append(want, id)
+			delete(model, id)
+		}
+	}
+	slices.Sort(want)
+	if err != nil || !slices.Equal(gone, want) {
+		t.Fatalf("step %d expire before %d: %v %v, want %v", step, cut, gone, err, want)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"cartago/icd"
 	"cartago/imaging/tiles"
+	"cartago/ws/wstest"
 )
 
 func TestAnimationPlaysLoopsAndStops(t *testing.T) {
@@ -66,18 +67,11 @@ func drainToPong(t *testing.T, c *websocket.Conn) {
 // message on the way to each if it is not nil.
 func readToPong(t *testing.T, c *websocket.Conn, each func(h icd.Header, payload []byte)) {
 	t.Helper()
-	must(t, c.WriteMessage(websocket.TextMessage, []byte("PING")))
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for {
-		kind, data, err := c.ReadMessage()
-		must(t, err)
-		if kind == websocket.TextMessage && string(data) == "PONG" {
-			return
+	wt := wstest.WrapT(t, c)
+	wt.Timeout = 5 * time.Second
+	wt.ToPong(func(m wstest.Message) {
+		if each != nil {
+			each(m.Header, m.Payload)
 		}
-		if each != nil && kind == websocket.BinaryMessage {
-			h, p, err := icd.DecodeFrame(data)
-			must(t, err)
-			each(h, p)
-		}
-	}
+	})
 }

@@ -4,10 +4,8 @@ package ws
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -22,13 +20,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
 	"cartago/imaging/fits"
 	"cartago/session"
 	"cartago/store"
+	"cartago/ws/wstest"
 )
 
 // Support of the session benchmarks (bench_sessions_test.go): servers,
@@ -160,104 +158,50 @@ func (h *sbLog) durations() []time.Duration {
 
 // sbClient is a websocket client. Every method fails tb on a protocol
 // error; ERROR_DATA from the server is one.
-type sbClient struct {
-	tb  testing.TB
-	c   *websocket.Conn
-	req uint32
-	buf bytes.Buffer // the last message read
-}
+type sbClient struct{ *wstest.T }
 
+// sbDial connects without permessage-deflate, so that the figures stay
+// comparable with those recorded before the clients were unified.
 func sbDial(tb testing.TB, addr string) *sbClient {
 	tb.Helper()
-	c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/?token="+testToken, nil)
-	if err != nil {
-		tb.Fatalf("dial: %v", err)
-	}
-	return &sbClient{tb: tb, c: c}
+	return &sbClient{wstest.DialT(tb, addr, wstest.Options{Token: testToken, NoCompression: true})}
 }
 
-func (cl *sbClient) close() { cl.c.Close() }
+func (cl *sbClient) close() { cl.Close() }
 
 // send writes one message with the next request id and returns the id.
-func (cl *sbClient) send(et icd.EventType, m proto.Message) uint32 {
-	cl.req++
-	frame := icd.AppendHeader(nil, icd.Header{Type: et, Version: icd.Version, RequestID: cl.req})
-	frame, err := proto.MarshalOptions{}.MarshalAppend(frame, m)
-	if err != nil {
-		cl.tb.Fatal(err)
-	}
-	if err := cl.c.WriteMessage(websocket.BinaryMessage, frame); err != nil {
-		cl.tb.Fatalf("write %s: %v", et, err)
-	}
-	return cl.req
-}
+func (cl *sbClient) send(et icd.EventType, m proto.Message) uint32 { return cl.Send(et, m) }
 
 // read returns the next binary message, valid until the next read.
 func (cl *sbClient) read() (icd.Header, []byte) {
-	for {
-		cl.c.SetReadDeadline(time.Now().Add(10 * time.Second))
-		kind, r, err := cl.c.NextReader()
-		if err != nil {
-			cl.tb.Fatalf("read: %v", err)
-		}
-		cl.buf.Reset()
-		if _, err := io.Copy(&cl.buf, r); err != nil {
-			cl.tb.Fatalf("read: %v", err)
-		}
-		if kind != websocket.BinaryMessage {
-			cl.tb.Fatalf("unexpected text message %q", cl.buf.String())
-		}
-		h, p, err := icd.DecodeFrame(cl.buf.Bytes())
-		if err != nil {
-			cl.tb.Fatal(err)
-		}
-		if h.Type == icd.EventType_ERROR_DATA {
-			var e icd.ErrorData
-			proto.Unmarshal(p, &e)
-			cl.tb.Fatalf("server error: %s", e.Message)
-		}
-		return h, p
+	m := cl.Next()
+	if m.IsText || m.Is(icd.EventType_ERROR_DATA) {
+		cl.TB.Fatalf("unexpected %s", m)
 	}
+	return m.Header, m.Payload
 }
 
 func (cl *sbClient) decode(p []byte, m proto.Message) {
 	if err := proto.Unmarshal(p, m); err != nil {
-		cl.tb.Fatalf("decode %T: %v", m, err)
+		cl.TB.Fatalf("decode %T: %v", m, err)
 	}
 }
 
 // expect reads the next message, which must be of type want, into m
 // (unless nil).
 func (cl *sbClient) expect(want icd.EventType, m proto.Message) icd.Header {
-	h, p := cl.read()
-	if h.Type != want {
-		cl.tb.Fatalf("got %s, want %s", h.Type, want)
-	}
-	if m != nil {
-		cl.decode(p, m)
-	}
-	return h
+	return cl.Expect(want, m).Header
 }
 
 // barrier checks that nothing else is queued: the next message is the
 // PONG to a PING.
-func (cl *sbClient) barrier() {
-	if err := cl.c.WriteMessage(websocket.TextMessage, []byte("PING")); err != nil {
-		cl.tb.Fatal(err)
-	}
-	cl.c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	kind, data, err := cl.c.ReadMessage()
-	if err != nil || kind != websocket.TextMessage || string(data) != "PONG" {
-		h, _, _ := icd.DecodeFrame(data)
-		cl.tb.Fatalf("expected only PONG, got kind %d %s (%v)", kind, h.Type, err)
-	}
-}
+func (cl *sbClient) barrier() { cl.Barrier() }
 
 func (cl *sbClient) registerAck(id uint32, ack *icd.RegisterViewerAck) {
 	cl.send(icd.EventType_REGISTER_VIEWER, &icd.RegisterViewer{SessionId: id, ClientFeatureFlags: 5})
 	cl.expect(icd.EventType_REGISTER_VIEWER_ACK, ack)
 	if !ack.Success {
-		cl.tb.Fatalf("register %d: %s", id, ack.Message)
+		cl.TB.Fatalf("register %d: %s", id, ack.Message)
 	}
 }
 
@@ -276,7 +220,7 @@ func (cl *sbClient) openFile(name string, id int32) *icd.OpenFileAck {
 	var ack icd.OpenFileAck
 	cl.expect(icd.EventType_OPEN_FILE_ACK, &ack)
 	if !ack.Success || ack.FileId != id {
-		cl.tb.Fatalf("open %s: %s", name, ack.Message)
+		cl.TB.Fatalf("open %s: %s", name, ack.Message)
 	}
 	return &ack
 }
@@ -291,7 +235,7 @@ func (cl *sbClient) openAll(names []string) {
 		var hd icd.RegionHistogramData
 		cl.expect(icd.EventType_REGION_HISTOGRAM_DATA, &hd)
 		if hd.FileId != int32(i) || hd.RegionId != -1 {
-			cl.tb.Fatalf("histogram of file %d region %d, want file %d's image", hd.FileId, hd.RegionId, i)
+			cl.TB.Fatalf("histogram of file %d region %d, want file %d's image", hd.FileId, hd.RegionId, i)
 		}
 	}
 }
@@ -304,18 +248,18 @@ func (cl *sbClient) readTileGroup(channel int32, n int, histogram bool) {
 		var hd icd.RegionHistogramData
 		cl.expect(icd.EventType_REGION_HISTOGRAM_DATA, &hd)
 		if hd.Channel != channel || hd.RegionId != -1 {
-			cl.tb.Fatalf("histogram of region %d channel %d, want the image at channel %d", hd.RegionId, hd.Channel, channel)
+			cl.TB.Fatalf("histogram of region %d channel %d, want the image at channel %d", hd.RegionId, hd.Channel, channel)
 		}
 		var sp icd.SpatialProfileData
 		cl.expect(icd.EventType_SPATIAL_PROFILE_DATA, &sp)
 		if sp.Channel != channel {
-			cl.tb.Fatalf("cursor data for channel %d, want %d", sp.Channel, channel)
+			cl.TB.Fatalf("cursor data for channel %d, want %d", sp.Channel, channel)
 		}
 	}
 	var start icd.RasterTileSync
 	cl.expect(icd.EventType_RASTER_TILE_SYNC, &start)
 	if start.EndSync || start.Channel != channel {
-		cl.tb.Fatalf("sync start %+v", &start)
+		cl.TB.Fatalf("sync start %+v", &start)
 	}
 	for range n {
 		cl.expect(icd.EventType_RASTER_TILE_DATA, nil)
@@ -323,7 +267,7 @@ func (cl *sbClient) readTileGroup(channel int32, n int, histogram bool) {
 	var end icd.RasterTileSync
 	cl.expect(icd.EventType_RASTER_TILE_SYNC, &end)
 	if !end.EndSync || end.SyncId != start.SyncId {
-		cl.tb.Fatalf("sync end %+v for start %+v", &end, &start)
+		cl.TB.Fatalf("sync end %+v for start %+v", &end, &start)
 	}
 }
 

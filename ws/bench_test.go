@@ -1,10 +1,8 @@
 package ws
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"math"
 	"net"
 	"net/http"
@@ -15,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
@@ -25,6 +22,7 @@ import (
 	"cartago/imaging/tiles"
 	"cartago/imaging/zfp"
 	"cartago/session"
+	"cartago/ws/wstest"
 )
 
 // End-to-end benchmarks over a real websocket on loopback, on the sample
@@ -275,13 +273,10 @@ func sampleDir(b *testing.B) string {
 }
 
 // wsBench is a registered client of a server on loopback whose folder is
-// the sample directory. (The helpers in helpers_test.go take *testing.T.)
+// the sample directory.
 type wsBench struct {
-	tb  testing.TB
+	*wstest.T
 	dir string
-	c   *websocket.Conn
-	req uint32
-	buf bytes.Buffer // last message read
 }
 
 // benchClient starts a server on the sample data and registers a client;
@@ -306,12 +301,7 @@ func benchClient(b *testing.B) *wsBench {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
-	c, _, err := websocket.DefaultDialer.Dial("ws://"+l.Addr().String()+"/?token="+testToken, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
 	b.Cleanup(func() {
-		c.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := srv.Shutdown(ctx); err != nil {
@@ -322,68 +312,35 @@ func benchClient(b *testing.B) *wsBench {
 			b.Errorf("serve returned %v", err)
 		}
 	})
-	cl := &wsBench{tb: b, dir: dir, c: c}
-	cl.send(icd.EventType_REGISTER_VIEWER, &icd.RegisterViewer{ClientFeatureFlags: 5})
-	cl.readUntil(icd.EventType_REGISTER_VIEWER_ACK, &icd.RegisterViewerAck{})
+	// Without permessage-deflate, so that the figures stay comparable
+	// with those recorded in perf.md before the clients were unified.
+	cl := &wsBench{T: wstest.DialT(b, l.Addr().String(), wstest.Options{Token: testToken, NoCompression: true}), dir: dir}
+	cl.Timeout = 30 * time.Second
+	cl.Register(0)
 	return cl
 }
 
 // send writes one message with the next request id.
-func (cl *wsBench) send(et icd.EventType, m proto.Message) {
-	cl.req++
-	frame := icd.AppendHeader(nil, icd.Header{Type: et, Version: icd.Version, RequestID: cl.req})
-	frame, err := proto.MarshalOptions{}.MarshalAppend(frame, m)
-	if err != nil {
-		cl.tb.Fatal(err)
-	}
-	if err := cl.c.WriteMessage(websocket.BinaryMessage, frame); err != nil {
-		cl.tb.Fatalf("write %s: %v", et, err)
-	}
-}
+func (cl *wsBench) send(et icd.EventType, m proto.Message) { cl.Send(et, m) }
 
-// read reads the next binary message into cl.buf (reused, so reading
-// big tiles makes no garbage) and returns its header and payload, valid
-// until the next read. ERROR_DATA fails the benchmark.
+// read returns the next binary message's header and payload, valid
+// until the next read (big tiles make no garbage). ERROR_DATA fails the
+// benchmark.
 func (cl *wsBench) read() (icd.Header, []byte) {
 	for {
-		cl.c.SetReadDeadline(time.Now().Add(30 * time.Second))
-		kind, r, err := cl.c.NextReader()
-		if err != nil {
-			cl.tb.Fatalf("read: %v", err)
-		}
-		cl.buf.Reset()
-		if _, err := io.Copy(&cl.buf, r); err != nil {
-			cl.tb.Fatalf("read: %v", err)
-		}
-		if kind != websocket.BinaryMessage {
+		m := cl.Next()
+		if m.IsText {
 			continue
 		}
-		h, p, err := icd.DecodeFrame(cl.buf.Bytes())
-		if err != nil {
-			cl.tb.Fatal(err)
+		if m.Is(icd.EventType_ERROR_DATA) {
+			cl.TB.Fatalf("server sent %s", m)
 		}
-		if h.Type == icd.EventType_ERROR_DATA {
-			var e icd.ErrorData
-			proto.Unmarshal(p, &e)
-			cl.tb.Fatalf("server error: %s", e.Message)
-		}
-		return h, p
+		return m.Header, m.Payload
 	}
 }
 
 // readUntil skips messages up to the first of type want and decodes it.
-func (cl *wsBench) readUntil(want icd.EventType, m proto.Message) {
-	for {
-		h, p := cl.read()
-		if h.Type != want {
-			continue
-		}
-		if err := proto.Unmarshal(p, m); err != nil {
-			cl.tb.Fatalf("decode %s: %v", want, err)
-		}
-		return
-	}
-}
+func (cl *wsBench) readUntil(want icd.EventType, m proto.Message) { cl.SkipTo(want, nil, m, nil) }
 
 // openFile opens name under file id and returns the ACK; the image
 // histogram follows.
@@ -392,7 +349,7 @@ func (cl *wsBench) openFile(name string, id int32) *icd.OpenFileAck {
 	var ack icd.OpenFileAck
 	cl.readUntil(icd.EventType_OPEN_FILE_ACK, &ack)
 	if !ack.Success || ack.FileId != id {
-		cl.tb.Fatalf("open %s: %s", name, ack.Message)
+		cl.TB.Fatalf("open %s: %s", name, ack.Message)
 	}
 	return &ack
 }
@@ -434,7 +391,7 @@ func (cl *wsBench) readTiles(n int, histogram bool) tileGroup {
 		case icd.EventType_RASTER_TILE_SYNC:
 			var s icd.RasterTileSync
 			if err := proto.Unmarshal(p, &s); err != nil {
-				cl.tb.Fatal(err)
+				cl.TB.Fatal(err)
 			}
 			switch {
 			case !s.EndSync:
@@ -445,7 +402,7 @@ func (cl *wsBench) readTiles(n int, histogram bool) tileGroup {
 		}
 	}
 	if count != n {
-		cl.tb.Fatalf("got %d tiles, want %d", count, n)
+		cl.TB.Fatalf("got %d tiles, want %d", count, n)
 	}
 	return g
 }
@@ -457,7 +414,7 @@ func (cl *wsBench) checkTiles(ts []tiles.Tile) {
 	for _, t := range ts {
 		r, err := tiles.Locate(t, benchImageSide, benchImageSide)
 		if err != nil {
-			cl.tb.Fatal(err)
+			cl.TB.Fatal(err)
 		}
 		want[t] = r
 	}
@@ -470,14 +427,14 @@ func (cl *wsBench) checkTiles(ts []tiles.Tile) {
 		t := tiles.Tile{X: int(tile.X), Y: int(tile.Y), Layer: int(tile.Layer)}
 		r, ok := want[t]
 		if !ok || int(tile.Width) != r.Width || int(tile.Height) != r.Height {
-			cl.tb.Fatalf("unexpected tile %v (%dx%d)", t, tile.Width, tile.Height)
+			cl.TB.Fatalf("unexpected tile %v (%dx%d)", t, tile.Width, tile.Height)
 		}
 		delete(want, t)
 	}
 	var end icd.RasterTileSync
 	cl.readUntil(icd.EventType_RASTER_TILE_SYNC, &end)
 	if !end.EndSync || end.SyncId != start.SyncId || len(want) != 0 {
-		cl.tb.Fatalf("tile group %d ended by %+v, %d tiles missing", start.SyncId, &end, len(want))
+		cl.TB.Fatalf("tile group %d ended by %+v, %d tiles missing", start.SyncId, &end, len(want))
 	}
 }
 
@@ -495,11 +452,11 @@ func (cl *wsBench) cursor(x, y int) (time.Time, *icd.SpectralProfileData) {
 		case icd.EventType_SPECTRAL_PROFILE_DATA:
 			var s icd.SpectralProfileData
 			if err := proto.Unmarshal(p, &s); err != nil {
-				cl.tb.Fatal(err)
+				cl.TB.Fatal(err)
 			}
 			if s.Progress >= 1 {
 				if value.IsZero() {
-					cl.tb.Fatal("spectrum before the cursor value")
+					cl.TB.Fatal("spectrum before the cursor value")
 				}
 				return value, &s
 			}

@@ -2,10 +2,9 @@ package ws
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
+	"cartago/imaging/budget"
 	"cartago/session"
 )
 
@@ -28,21 +28,34 @@ const (
 	pingPeriod = pongWait * 9 / 10
 	// closeGrace is how long Close waits for the write loop to flush.
 	closeGrace = 2 * time.Second
+	// statsEvery rate-limits the outgoing-queue policy log per connection.
+	statsEvery = 10 * time.Second
+	// inboxLength bounds the messages read but not yet handled.
+	inboxLength = 64
 )
 
-// outFrame is one queued websocket message.
-type outFrame struct {
-	kind int // websocket.BinaryMessage or websocket.TextMessage
-	data []byte
+// reasonInternal closes a connection after a panic (close code 1011).
+const reasonInternal = "internal server error"
+
+// testHooks lets tests reach inside a connection; nil in production.
+type testHooks struct {
+	onRead       func(data []byte) // read loop, after each message
+	beforeHandle func(data []byte) // handler goroutine, before each binary message
+	onConn       func(c *conn)     // after the connection is set up
 }
 
-// conn is one websocket connection.
+// conn is one websocket connection: a read loop (the only reader), a
+// handler goroutine (the only caller of the session client) and a write
+// loop (the only writer), all owned by run.
 type conn struct {
 	// Immutable after newConn.
 	ws     *websocket.Conn
 	log    *slog.Logger
 	maxMsg int64
-	out    chan outFrame // bounded; producers block while full
+	mem    *budget.Memory
+	in     *inbox
+	out    *outbox
+	hooks  *testHooks
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close; stops producers and the write loop
@@ -50,29 +63,35 @@ type conn struct {
 	reason    string // guarded by mu; close reason sent to the peer
 }
 
-func newConn(ws *websocket.Conn, log *slog.Logger, maxMsg int64, queue int) *conn {
-	return &conn{ws: ws, log: log, maxMsg: maxMsg, out: make(chan outFrame, queue), done: make(chan struct{})}
+func newConn(ws *websocket.Conn, log *slog.Logger, cfg Config) *conn {
+	return &conn{
+		ws: ws, log: log, maxMsg: cfg.MaxMessageSize, mem: cfg.Memory, hooks: cfg.hooks,
+		// The inbox holds up to MaxMessageSize (or one message), so a
+		// connection holds at most three messages' worth of input: one
+		// being read, the inbox, one being handled.
+		in:   newInbox(inboxLength, cfg.MaxMessageSize),
+		out:  newOutbox(cfg.QueueLength, cfg.QueueBytes, cfg.Memory),
+		done: make(chan struct{}),
+	}
 }
 
-// Send frames m behind an ICD header and queues it. Safe for concurrent use.
+// Send frames m behind an ICD header and queues it under the outgoing
+// policy (outbox.go). Safe for concurrent use.
 func (c *conn) Send(ctx context.Context, t icd.EventType, requestID uint32, m proto.Message) error {
-	frame := icd.AppendHeader(make([]byte, 0, icd.HeaderSize+proto.Size(m)), icd.Header{Type: t, Version: icd.Version, RequestID: requestID})
-	frame, err := proto.MarshalOptions{}.MarshalAppend(frame, m)
+	f, err := frameFor(t, requestID, m)
 	if err != nil {
-		return fmt.Errorf("marshal %s: %w", t, err)
+		return err
 	}
-	return c.enqueue(ctx, outFrame{kind: websocket.BinaryMessage, data: frame})
+	return c.enqueue(ctx, f)
 }
 
-func (c *conn) enqueue(ctx context.Context, f outFrame) error {
+func (c *conn) enqueue(ctx context.Context, f *outFrame) error {
 	select {
-	case c.out <- f:
-		return nil
 	case <-c.done:
-		return errors.New("connection closed")
-	case <-ctx.Done():
-		return ctx.Err()
+		return errClosed
+	default:
 	}
+	return c.out.push(ctx, c.done, f)
 }
 
 // Close asks the write loop to send a close frame with reason and end the
@@ -92,16 +111,32 @@ func (c *conn) closeReason() string {
 	return c.reason
 }
 
+// recoverPanic ends the connection (only this one) after a panic in one
+// of its goroutines, logging the stack. Use as a deferred call.
+func (c *conn) recoverPanic(where string) {
+	if p := recover(); p != nil {
+		c.log.Error("connection panic", "in", where, "panic", p, "stack", string(debug.Stack()))
+		c.Close(reasonInternal)
+	}
+}
+
 // run serves the connection until the peer leaves, ctx ends or Close is
-// called. It returns after both loops have stopped.
+// called. It returns after the read loop, the handler goroutine and the
+// write loop have stopped.
 func (c *conn) run(ctx context.Context, client *session.Client) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup
-	wg.Add(1)
+	var writer sync.WaitGroup
+	writer.Add(1)
 	go func() {
-		defer wg.Done()
+		defer writer.Done()
 		c.writeLoop(ctx)
+	}()
+	hctx, stopHandler := context.WithCancel(ctx)
+	handler := make(chan struct{})
+	go func() {
+		defer close(handler)
+		c.handleLoop(hctx, client)
 	}()
 	go func() { // ctx ends on server shutdown: close politely
 		select {
@@ -110,82 +145,50 @@ func (c *conn) run(ctx context.Context, client *session.Client) {
 		case <-c.done:
 		}
 	}()
-	c.readLoop(ctx, client)
-	client.Close()
+	if c.hooks != nil && c.hooks.onConn != nil {
+		c.hooks.onConn(c)
+	}
+	c.readLoop(ctx)
+	// The peer is gone or the connection is closing: what is still
+	// queued is not handled; the handler finishes its current message.
+	c.in.close()
+	stopHandler()
+	<-handler
 	c.Close("")
-	wg.Wait()
+	writer.Wait()
+	c.out.discard()
+	c.logOutStats(true)
 	c.ws.Close()
 }
 
-// readLoop is the only reader. It handles each frame to completion before
-// reading the next, so a session sees its messages in order.
-func (c *conn) readLoop(ctx context.Context, client *session.Client) {
-	c.ws.SetReadDeadline(time.Now().Add(pongWait))
-	c.ws.SetPongHandler(func(string) error {
-		return c.ws.SetReadDeadline(time.Now().Add(pongWait))
-	})
+// handleLoop is the handler goroutine: it hands binary messages to the
+// session in the order they were read, one at a time, so the session
+// sees its messages in order while the read loop keeps answering PING.
+func (c *conn) handleLoop(ctx context.Context, client *session.Client) {
+	defer client.Close()
+	defer c.in.close() // unblocks the read loop if this loop ends first
+	defer c.recoverPanic("handler")
 	for {
-		select {
-		case <-c.done: // closing: stop handling, let run finish the close
-			return
-		default:
-		}
-		kind, data, err := c.readMessage()
-		if err != nil {
-			c.logReadEnd(err)
+		m, ok := c.in.pop(ctx)
+		if !ok {
 			return
 		}
-		c.ws.SetReadDeadline(time.Now().Add(pongWait))
-		switch kind {
-		case websocket.TextMessage:
-			c.handleText(ctx, data)
-		case websocket.BinaryMessage:
-			c.handleBinary(ctx, client, data)
-		}
+		c.handle(ctx, client, m)
 	}
 }
 
-// errTooBig reports a message over the size limit.
-var errTooBig = errors.New("message too big")
-
-// readMessage reads one whole message, refusing to buffer more than the
-// limit. gorilla's own limit closes without saying why; ours names it.
-func (c *conn) readMessage() (int, []byte, error) {
-	kind, r, err := c.ws.NextReader()
-	if err != nil {
-		return 0, nil, err
-	}
-	data, err := io.ReadAll(io.LimitReader(r, c.maxMsg+1))
-	if err != nil {
-		return 0, nil, err
-	}
-	if int64(len(data)) > c.maxMsg {
-		reason := fmt.Sprintf("message larger than the %d-byte limit (--max-message-size)", c.maxMsg)
-		c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseMessageTooBig, reason), time.Now().Add(writeWait))
-		return 0, nil, fmt.Errorf("%w: %s", errTooBig, reason)
-	}
-	return kind, data, nil
-}
-
-func (c *conn) logReadEnd(err error) {
-	switch {
-	case errors.Is(err, errTooBig):
-		c.log.Warn("closing connection", "reason", err)
-	case websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway):
-		c.log.Info("client closed connection")
-	default:
-		c.log.Info("connection ended", "err", err)
-	}
-}
-
-// handleText answers the frontend's keep-alive. Other text is not part of
-// the protocol and is logged only.
-func (c *conn) handleText(ctx context.Context, data []byte) {
-	if string(data) != "PING" {
-		c.log.Debug("ignoring text frame", "len", len(data))
+// handle runs one message and releases its charge, panic or not.
+func (c *conn) handle(ctx context.Context, client *session.Client, m inMsg) {
+	defer m.release()
+	if m.ping != nil { // the inbox ordered it after the messages before it
+		m.ping.timer.Stop()
+		c.pong(ctx, m.ping)
 		return
 	}
-	_ = c.enqueue(ctx, outFrame{kind: websocket.TextMessage, data: []byte("PONG")})
+	if c.hooks != nil && c.hooks.beforeHandle != nil {
+		c.hooks.beforeHandle(m.data)
+	}
+	c.handleBinary(ctx, client, m.data)
 }
 
 func (c *conn) handleBinary(ctx context.Context, client *session.Client, data []byte) {
@@ -198,60 +201,13 @@ func (c *conn) handleBinary(ctx context.Context, client *session.Client, data []
 	client.Handle(ctx, hdr, payload)
 }
 
-// writeLoop is the only writer. After Close it flushes what is queued,
-// sends the close frame and returns.
-func (c *conn) writeLoop(ctx context.Context) {
-	ping := time.NewTicker(pingPeriod)
-	defer ping.Stop()
-	for {
-		select {
-		case f := <-c.out:
-			if err := c.write(f); err != nil {
-				c.log.Info("write failed", "err", err)
-				c.Close("")
-				c.ws.Close() // unblocks the read loop
-				return
-			}
-		case <-ping.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
-				c.Close("")
-				c.ws.Close()
-				return
-			}
-		case <-c.done:
-			c.flush()
-			return
-		}
+// logOutStats logs what the outgoing policy dropped or waited for: at
+// most every statsEvery while the connection runs, and once at the end.
+func (c *conn) logOutStats(final bool) {
+	s, due := c.out.snapshot(statsEvery)
+	if !due && !(final && (len(s.dropped) > 0 || s.waits > 0)) {
+		return
 	}
-}
-
-func (c *conn) write(f outFrame) error {
-	c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-	return c.ws.WriteMessage(f.kind, f.data)
-}
-
-// flush writes what is still queued (bounded by closeGrace), then the
-// close frame, then waits briefly for the peer's close before dropping
-// the socket so the read loop ends.
-func (c *conn) flush() {
-	deadline := time.Now().Add(closeGrace)
-	for time.Now().Before(deadline) {
-		select {
-		case f := <-c.out:
-			if c.write(f) != nil {
-				c.ws.Close()
-				return
-			}
-			continue
-		default:
-		}
-		break
-	}
-	msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, c.closeReason())
-	if c.closeReason() != "" {
-		msg = websocket.FormatCloseMessage(websocket.CloseGoingAway, c.closeReason())
-	}
-	c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(writeWait))
-	// Give the peer closeGrace to answer; then the read loop gives up.
-	c.ws.UnderlyingConn().SetReadDeadline(time.Now().Add(closeGrace))
+	c.log.Info("slow consumer", "dropped", fmt.Sprint(s.dropped), "dropped_bytes", s.droppedBytes,
+		"producer_waits", s.waits, "waited", s.waited.Round(time.Millisecond), "peak_queued_bytes", s.peakBytes, "final", final)
 }

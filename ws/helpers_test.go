@@ -15,6 +15,7 @@ import (
 
 	"cartago/icd"
 	"cartago/session"
+	"cartago/ws/wstest"
 )
 
 const testToken = "s3cret-test-token"
@@ -68,57 +69,39 @@ func startServerWith(t *testing.T, cfg Config, scfg session.Config) *testServer 
 	return &testServer{srv: srv, mgr: mgr, addr: l.Addr().String()}
 }
 
-// dial opens a websocket with the token in the query, as the frontend does.
+// dial opens a websocket with the token in the query, as the frontend
+// does (and with permessage-deflate, as browsers offer it).
 func (ts *testServer) dial(t *testing.T, token string) *websocket.Conn {
 	t.Helper()
-	c, resp, err := websocket.DefaultDialer.Dial("ws://"+ts.addr+"/?token="+token, nil)
-	if err != nil {
-		status := 0
-		if resp != nil {
-			status = resp.StatusCode
-		}
-		t.Fatalf("dial: %v (HTTP %d)", err, status)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return ts.client(t, token).Conn
+}
+
+// client is dial returning the protocol test client.
+func (ts *testServer) client(t testing.TB, token string) *wstest.T {
+	t.Helper()
+	return wstest.DialT(t, ts.addr, wstest.Options{Token: token})
 }
 
 func sendRaw(t *testing.T, c *websocket.Conn, frame []byte) {
 	t.Helper()
-	if err := c.WriteMessage(websocket.BinaryMessage, frame); err != nil {
+	if err := wstest.Wrap(c).SendRaw(frame); err != nil {
 		t.Fatalf("write: %v", err)
 	}
 }
 
 func sendMsg(t *testing.T, c *websocket.Conn, et icd.EventType, version uint16, req uint32, m proto.Message) {
 	t.Helper()
-	b, err := proto.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sendRaw(t, c, append(icd.AppendHeader(nil, icd.Header{Type: et, Version: version, RequestID: req}), b...))
+	wstest.WrapT(t, c).SendReq(et, version, req, m)
 }
 
 // recv reads the next binary message and checks its type and header.
 func recv(t *testing.T, c *websocket.Conn, want icd.EventType, wantReq uint32, m proto.Message) {
 	t.Helper()
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	kind, data, err := c.ReadMessage()
-	if err != nil {
-		t.Fatalf("read (want %s): %v", want, err)
-	}
-	if kind != websocket.BinaryMessage {
-		t.Fatalf("got message kind %d %q, want binary %s", kind, data, want)
-	}
-	h, payload, err := icd.DecodeFrame(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h.Type != want || h.RequestID != wantReq || h.Version != icd.Version {
+	wt := wstest.WrapT(t, c)
+	wt.Timeout = 5 * time.Second
+	h := wt.Expect(want, m).Header
+	if h.RequestID != wantReq || h.Version != icd.Version {
 		t.Fatalf("header = %s/req %d/icd %d, want %s/req %d/icd %d", h.Type, h.RequestID, h.Version, want, wantReq, icd.Version)
-	}
-	if err := proto.Unmarshal(payload, m); err != nil {
-		t.Fatalf("decode %s: %v", want, err)
 	}
 }
 
@@ -133,16 +116,7 @@ func register(t *testing.T, c *websocket.Conn, id uint32) *icd.RegisterViewerAck
 // readClose reads until the server's close frame and returns it.
 func readClose(t *testing.T, c *websocket.Conn) *websocket.CloseError {
 	t.Helper()
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for {
-		_, _, err := c.ReadMessage()
-		if err == nil {
-			continue
-		}
-		var ce *websocket.CloseError
-		if !errors.As(err, &ce) {
-			t.Fatalf("want a close frame, got %v", err)
-		}
-		return ce
-	}
+	wt := wstest.WrapT(t, c)
+	wt.Timeout = 5 * time.Second
+	return wt.ReadClose()
 }

@@ -5,9 +5,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gorilla/websocket"
 	"google.golang.org/protobuf/proto"
@@ -16,6 +16,7 @@ import (
 	"cartago/imaging/fits"
 	"cartago/imaging/tiles"
 	"cartago/session"
+	"cartago/ws/wstest"
 )
 
 // Test cube: 300×200×5, value x + 1000·y + 1e5·channel (exact in
@@ -65,36 +66,24 @@ func imageClient(t *testing.T) *websocket.Conn {
 	return c
 }
 
-// next reads one binary message and returns its header and payload.
+// next reads one binary message, skipping text, and returns its header
+// and a payload of its own.
 func next(t *testing.T, c *websocket.Conn) (icd.Header, []byte) {
 	t.Helper()
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	wt := wstest.WrapT(t, c)
 	for {
-		kind, data, err := c.ReadMessage()
-		if err != nil {
-			t.Fatalf("read: %v", err)
+		if m := wt.Next(); !m.IsText {
+			return m.Header, slices.Clone(m.Payload)
 		}
-		if kind != websocket.BinaryMessage {
-			continue
-		}
-		h, p, err := icd.DecodeFrame(data)
-		must(t, err)
-		return h, p
 	}
 }
 
-// expect reads the next message, which must be of type want.
+// expect reads the next binary message, which must be of type want.
 func expect[M proto.Message](t *testing.T, c *websocket.Conn, want icd.EventType, m M) M {
 	t.Helper()
 	h, p := next(t, c)
-	if h.Type != want {
-		extra := ""
-		if h.Type == icd.EventType_ERROR_DATA {
-			var e icd.ErrorData
-			proto.Unmarshal(p, &e)
-			extra = ": " + e.Message
-		}
-		t.Fatalf("got %s%s, want %s", h.Type, extra, want)
+	if msg := (wstest.Message{Header: h, Payload: p}); !msg.Is(want) {
+		t.Fatalf("got %s, want %s", msg, want)
 	}
 	must(t, proto.Unmarshal(p, m))
 	return m

@@ -18,6 +18,7 @@ import (
 	"cartago/imaging/tiles"
 	"cartago/session"
 	"cartago/store"
+	"cartago/ws/wstest"
 )
 
 // durable is a server with a session database that a test can stop and
@@ -100,13 +101,9 @@ func (d *durable) waitStored(id uint32, check func(*store.Snapshot) bool) *store
 // barrier proves nothing else is queued: the next message is the PONG.
 func barrier(t *testing.T, c *websocket.Conn) {
 	t.Helper()
-	must(t, c.WriteMessage(websocket.TextMessage, []byte("PING")))
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	kind, data, err := c.ReadMessage()
-	if err != nil || kind != websocket.TextMessage || string(data) != "PONG" {
-		h, _, _ := icd.DecodeFrame(data)
-		t.Fatalf("expected only PONG, got kind %d %s (%v)", kind, h.Type, err)
-	}
+	wt := wstest.WrapT(t, c)
+	wt.Timeout = 5 * time.Second
+	wt.Barrier()
 }
 
 var xy = []*icd.SetSpatialRequirements_SpatialConfig{{Coordinate: "x"}, {Coordinate: "y"}}
@@ -177,9 +174,11 @@ func TestResumeAfterRestart(t *testing.T) {
 	if !rack.Success || rack.Message != "session resumed" {
 		t.Fatalf("resume ack %+v", rack)
 	}
-	// The frontend re-sends the same requirements: nothing new comes.
+	// The frontend re-sends the same requirements and gets the data again.
 	sendMsg(t, c, icd.EventType_SET_SPATIAL_REQUIREMENTS, 30, 3, &icd.SetSpatialRequirements{FileId: 3, SpatialProfiles: xy})
-	barrier(t, c)
+	if sp := expect(t, c, icd.EventType_SPATIAL_PROFILE_DATA, &icd.SpatialProfileData{}); sp.X != 11 || len(sp.Profiles) != 2 {
+		t.Fatalf("cursor data after the repeated requirements %+v", sp)
+	}
 	// Tiles work for the restored file at its channel.
 	sendMsg(t, c, icd.EventType_ADD_REQUIRED_TILES, 30, 4, &icd.AddRequiredTiles{FileId: 3, Tiles: []int32{tiles.Encode(0, 0, 0)}})
 	readTileGroup(t, c, 3, 1)

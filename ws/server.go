@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"cartago/imaging/budget"
 	"cartago/session"
 )
 
@@ -23,15 +25,52 @@ type Config struct {
 	// AuthToken is required on websocket upgrades; "" disables the check
 	// (--no-auth).
 	AuthToken string
-	// MaxMessageSize is the largest incoming message in bytes; a larger
-	// one closes the connection with close code 1009. Default 256 MiB.
+	// AllowedOrigins lists the browser origins ("https://host:port"),
+	// besides the server's own and loopback ones, whose pages may open
+	// a websocket (--allowed-origins). Requests without an Origin
+	// header (scripts) are always allowed; the token still applies.
+	AllowedOrigins []string
+	// MaxMessageSize is the largest incoming message in bytes (after
+	// decompression); a larger one closes the connection with close
+	// code 1009. Default DefaultMaxMessageSize.
 	MaxMessageSize int64
 	// QueueLength bounds each connection's outgoing queue (messages).
-	// Producers block while it is full. Default 256.
+	// Default 256.
 	QueueLength int
+	// QueueBytes bounds each connection's queued outgoing bytes; over it
+	// the policy in outbox.go drops superseded stream data or makes
+	// producers wait. Default DefaultQueueBytes.
+	QueueBytes int64
+	// Memory is the server-wide budget that incoming messages (while
+	// read and until handled) and queued outgoing messages are charged
+	// to; nil is unlimited. A message the budget cannot hold closes its
+	// connection with close code 1013 (try again later).
+	Memory *budget.Memory
 	// Logger receives structured logs; nil means slog.Default().
 	Logger *slog.Logger
+
+	hooks *testHooks // tests only
 }
+
+// DefaultMaxMessageSize is the default Config.MaxMessageSize. The
+// largest messages frontend 6.0.0 sends are RESUME_SESSION (every open
+// image that is not spatially matched, with all its regions and contour
+// levels), EXPORT_REGION (region styles) and SET_REGION with a large
+// polygon; its IMPORT_REGION carries no file contents. Measured with our
+// icd types (msgsize_test.go): 8 images × 2,000 regions 1.2 MiB; the
+// extremes, 32 images × 10,000 regions (a quarter of them 16-point
+// polygons) 24.1 MiB and 4 images × 2,000 regions with 500 polygons of
+// 1,000 points 23.1 MiB; one SET_REGION polygon of 100,000 points
+// 1.1 MiB. 64 MiB leaves 2.6× over the extremes (which the frontend
+// itself can barely draw) and 50× over heavy ordinary use, and is a
+// quarter of the old 256 MiB that a hostile compressed message could make
+// the server inflate. The memory budget bounds all connections together.
+const DefaultMaxMessageSize = 64 << 20
+
+// DefaultQueueBytes is the default Config.QueueBytes: a full view of
+// uncompressed 256×256 float32 tiles (about 30 × 256 KiB) plus room for
+// profiles and histograms.
+const DefaultQueueBytes = 16 << 20
 
 // Server serves HTTP and websocket connections for one session manager.
 type Server struct {
@@ -42,19 +81,29 @@ type Server struct {
 	frontend *frontend
 	upgrader websocket.Upgrader
 	http     *http.Server
+	origins  map[string]bool // --allowed-origins, normalized
 
-	ctx    context.Context // cancelled by Shutdown; parent of every connection
-	cancel context.CancelFunc
-	conns  sync.WaitGroup // one per running connection
+	ctx      context.Context // cancelled by Shutdown; parent of every connection
+	cancel   context.CancelFunc
+	conns    sync.WaitGroup // one per running connection
+	connMu   sync.Mutex
+	shutdown bool // guarded by connMu; set once Shutdown began
 }
 
 // New returns a server; call Serve to accept connections.
 func New(cfg Config, sessions *session.Manager) (*Server, error) {
 	if cfg.MaxMessageSize <= 0 {
-		cfg.MaxMessageSize = 256 << 20
+		cfg.MaxMessageSize = DefaultMaxMessageSize
 	}
 	if cfg.QueueLength <= 0 {
 		cfg.QueueLength = 256
+	}
+	if cfg.QueueBytes <= 0 {
+		cfg.QueueBytes = DefaultQueueBytes
+	}
+	origins, err := parseOrigins(cfg.AllowedOrigins)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -63,10 +112,9 @@ func New(cfg Config, sessions *session.Manager) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("frontend folder %q: %w", cfg.FrontendFolder, err)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, sessions: sessions, frontend: fe}
-	// The frontend is served from this origin; other origins are allowed
-	// too because the token, not the origin, is the access control, and
-	// scripts or a frontend on another port (socketUrl=) must connect.
+	s := &Server{cfg: cfg, log: cfg.Logger, sessions: sessions, frontend: fe, origins: origins}
+	// serveWebsocket checks the origin itself (originAllowed) so that a
+	// refusal is logged and answered with 403.
 	s.upgrader = websocket.Upgrader{
 		CheckOrigin:       func(*http.Request) bool { return true },
 		EnableCompression: true,
@@ -93,6 +141,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
+	if !s.originAllowed(r) {
+		s.log.Warn("websocket refused: origin not allowed (--allowed-origins)", "origin", r.Header.Get("Origin"), "host", r.Host, "remote", r.RemoteAddr)
+		http.Error(w, "origin not allowed", http.StatusForbidden)
+		return
+	}
 	if s.cfg.AuthToken != "" && !tokenMatches(requestToken(r), s.cfg.AuthToken) {
 		s.log.Warn("websocket refused: bad token", "remote", r.RemoteAddr)
 		http.Error(w, "invalid or missing access token", http.StatusUnauthorized)
@@ -103,14 +156,41 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has already answered with an HTTP error
 	}
 	log := s.log.With("remote", r.RemoteAddr)
-	c := newConn(ws, log, s.cfg.MaxMessageSize, s.cfg.QueueLength)
+	c := newConn(ws, log, s.cfg)
 	client := s.sessions.NewClient(c, r.RemoteAddr, s.owner(r))
 	log.Info("websocket connected", "path", r.URL.Path)
-	s.conns.Add(1)
+	if !s.track() {
+		c.Close("server shutting down")
+		ws.Close()
+		return
+	}
 	go func() {
 		defer s.conns.Done()
+		// run recovers in each of its goroutines; this is the last
+		// line: a panic ends this connection, never the server.
+		defer func() {
+			if p := recover(); p != nil {
+				log.Error("connection panic", "panic", p, "stack", string(debug.Stack()))
+				c.Close(reasonInternal)
+				ws.Close()
+			}
+		}()
 		c.run(s.ctx, client)
 	}()
+}
+
+// track counts a new connection in conns unless Shutdown has begun.
+// An upgraded connection is no longer an HTTP request that
+// http.Server.Shutdown waits for, so without this a connection upgraded
+// during shutdown could start after conns.Wait began.
+func (s *Server) track() bool {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	if s.shutdown {
+		return false
+	}
+	s.conns.Add(1)
+	return true
 }
 
 // owner identifies who may resume a session: the hash of the token the
@@ -127,6 +207,9 @@ func (s *Server) owner(r *http.Request) []byte {
 // queue, and waits for them until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
+	s.connMu.Lock()
+	s.shutdown = true // no connection is added after this
+	s.connMu.Unlock()
 	s.cancel()
 	done := make(chan struct{})
 	go func() {

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"sync"
 	"time"
 
 	"cartago/session"
@@ -54,37 +53,27 @@ type adminSnapshot struct {
 	Snapshot []byte `json:"snapshot,omitempty"`
 }
 
-// adminServer serves the admin API of one `serve` process.
+// adminServer serves the admin API of one `serve` process. It only reads
+// the database; purges go to the session manager, whose checkpoint
+// writer is the one writer of a running server.
 type adminServer struct {
 	// Immutable after startAdmin.
 	db     *store.Store
 	mgr    *session.Manager
-	settle time.Duration // after this a purged session's last checkpoint has landed
 	log    *slog.Logger
 	srv    *http.Server
 	served chan struct{} // closed when Serve returned
-
-	mu      sync.Mutex
-	resweep []purgedLive // guarded by mu; see sweepPurged
-	closed  bool         // guarded by mu
-}
-
-// purgedLive is a live session ended by a purge.
-type purgedLive struct {
-	id       uint32
-	purgedMs int64     // Unix ms of the purge
-	due      time.Time // when to sweep it
 }
 
 // startAdmin listens on the admin socket of db and serves it until
-// Close. checkpoint is the manager's checkpoint interval.
-func startAdmin(db *store.Store, mgr *session.Manager, checkpoint time.Duration, log *slog.Logger) (*adminServer, error) {
+// Close.
+func startAdmin(db *store.Store, mgr *session.Manager, log *slog.Logger) (*adminServer, error) {
 	path := adminSocketPath(db.Path())
 	ln, err := listenAdmin(path, log)
 	if err != nil {
 		return nil, fmt.Errorf("admin socket %s: %w", path, err)
 	}
-	a := &adminServer{db: db, mgr: mgr, settle: 2*checkpoint + 100*time.Millisecond, log: log, served: make(chan struct{})}
+	a := &adminServer{db: db, mgr: mgr, log: log, served: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/ping", a.handlePing)
 	mux.HandleFunc("GET /v1/sessions", a.handleList)
@@ -129,9 +118,8 @@ func listenAdmin(path string, log *slog.Logger) (net.Listener, error) {
 	return ln, nil // closing it removes the file
 }
 
-// Close stops serving, removes the socket and makes sure no session
-// purged while live comes back from a late checkpoint. Call it after the
-// manager is closed and before the store is.
+// Close stops serving and removes the socket. Call it before the store
+// is closed.
 func (a *adminServer) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), adminShutdownTimeout)
 	defer cancel()
@@ -139,10 +127,6 @@ func (a *adminServer) Close() {
 		a.srv.Close()
 	}
 	<-a.served
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.closed = true
-	a.sweepLocked(time.Time{})
 }
 
 func (a *adminServer) handlePing(w http.ResponseWriter, _ *http.Request) {
@@ -191,60 +175,13 @@ func (a *adminServer) handlePurge(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("purge request: %w", err))
 		return
 	}
-	start := time.Now()
-	res, err := purgeStored(a.db, req, a.mgr)
-	if len(res.Ended) > 0 {
-		a.scheduleSweep(res.Ended, start)
-	}
+	res, err := purgeServed(r.Context(), a.mgr, req)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err)
 		return
 	}
 	a.log.Info("sessions purged", "count", len(res.Purged), "ended", len(res.Ended))
 	writeJSON(w, http.StatusOK, res)
-}
-
-// scheduleSweep arranges for sweepPurged to run once the checkpoints the
-// ended sessions may still have queued have landed: a change made just
-// before End is committed up to one checkpoint interval later and would
-// otherwise bring the purged session back into the store.
-func (a *adminServer) scheduleSweep(ids []uint32, purged time.Time) {
-	due := purged.Add(a.settle)
-	a.mu.Lock()
-	for _, id := range ids {
-		a.resweep = append(a.resweep, purgedLive{id: id, purgedMs: purged.UnixMilli(), due: due})
-	}
-	a.mu.Unlock()
-	time.AfterFunc(a.settle, func() {
-		a.mu.Lock()
-		defer a.mu.Unlock()
-		if !a.closed {
-			a.sweepLocked(time.Now())
-		}
-	})
-}
-
-// sweepLocked deletes the snapshots of purged sessions due by now (all
-// when now is zero) that a late checkpoint wrote back. A session started
-// under the same id after the purge is newer and stays. Caller holds mu.
-func (a *adminServer) sweepLocked(now time.Time) {
-	keep := a.resweep[:0]
-	for _, p := range a.resweep {
-		if !now.IsZero() && p.due.After(now) {
-			keep = append(keep, p)
-			continue
-		}
-		snap, err := a.db.Get(p.id)
-		if err != nil || snap.CreatedUnixMs >= p.purgedMs {
-			continue
-		}
-		if _, err := a.db.Delete(p.id); err != nil {
-			a.log.Error("purge: deleting late checkpoint", "session", p.id, "err", err)
-		} else {
-			a.log.Debug("purge: deleted late checkpoint", "session", p.id)
-		}
-	}
-	a.resweep = keep
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

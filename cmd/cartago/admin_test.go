@@ -12,14 +12,18 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"google.golang.org/protobuf/proto"
 
+	"cartago/icd"
 	"cartago/session"
 	"cartago/store"
+	"cartago/ws/wstest"
 )
 
 // execInput runs the binary with stdin and returns stdout+stderr and how
@@ -114,19 +118,8 @@ func TestSessionsWhileServing(t *testing.T) {
 	if err != nil || !strings.Contains(out, "purged 1 session; ended 1 live: "+sid) {
 		t.Errorf("purge of the live session: %v\n%s", err, out)
 	}
-	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for {
-		_, _, err := ws.ReadMessage()
-		var ce *websocket.CloseError
-		if errors.As(err, &ce) {
-			if !strings.Contains(ce.Text, "purged") {
-				t.Errorf("close reason %q does not mention the purge", ce.Text)
-			}
-			break
-		}
-		if err != nil {
-			t.Fatalf("websocket ended without a close frame: %v", err)
-		}
+	if ce := wstest.WrapT(t, ws).ReadClose(); !strings.Contains(ce.Text, "purged") {
+		t.Errorf("close reason %q does not mention the purge", ce.Text)
 	}
 	if _, ok := listJSON(t, bin, db)[id]; ok {
 		t.Errorf("purged session %d still listed", id)
@@ -252,46 +245,106 @@ func TestServeWithFileInTheSocketsWay(t *testing.T) {
 	}
 }
 
-// A change committed by the checkpointer just after a purge ended the
-// session must not bring it back; a new session under the same id must
-// stay.
-func TestAdminSweepsLateCheckpoints(t *testing.T) {
+// closeRecorder is a session.Sender that drops messages and keeps the
+// close reason.
+type closeRecorder struct {
+	mu     sync.Mutex
+	reason string
+}
+
+func (r *closeRecorder) Send(context.Context, icd.EventType, uint32, proto.Message) error { return nil }
+
+func (r *closeRecorder) Close(reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reason = reason
+}
+
+func (r *closeRecorder) closed() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.reason
+}
+
+// handleMsg feeds one message to c as its read loop would.
+func handleMsg(t *testing.T, c *session.Client, et icd.EventType, m proto.Message) {
+	t.Helper()
+	b, err := proto.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Handle(t.Context(), icd.Header{Type: et, Version: icd.Version}, b)
+}
+
+// registered returns a client of mgr registered for session id (0: new)
+// and the id it got.
+func registered(t *testing.T, mgr *session.Manager, out session.Sender, owner []byte, id uint32) (*session.Client, uint32) {
+	t.Helper()
+	c := mgr.NewClient(out, "test", owner)
+	handleMsg(t, c, icd.EventType_REGISTER_VIEWER, &icd.RegisterViewer{SessionId: id})
+	if c.SessionID() == 0 {
+		t.Fatal("register failed")
+	}
+	return c, c.SessionID()
+}
+
+// touchSession sends a change, which the checkpointer is to write.
+func touchSession(t *testing.T, c *session.Client) {
+	t.Helper()
+	handleMsg(t, c, icd.EventType_SET_IMAGE_CHANNELS, &icd.SetImageChannels{FileId: 3, Channel: 1})
+}
+
+// A change the checkpointer commits after a purge through the admin
+// socket ended the session must not bring it back, with no sweep
+// afterwards; a new session under a purged id is stored as usual.
+func TestAdminPurgeOutlivesLateCheckpoints(t *testing.T) {
 	db, err := store.Open(filepath.Join(t.TempDir(), "s.db"), store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	log := slog.New(slog.DiscardHandler)
-	mgr := session.NewManager(session.Config{Store: db, Logger: log})
+	// No checkpoint comes from the interval timer here: they all land
+	// when the manager closes, after the purge.
+	mgr := session.NewManager(session.Config{Store: db, Logger: log, CheckpointInterval: time.Hour})
 	defer mgr.Close("test over")
-	a, err := startAdmin(db, mgr, 10*time.Millisecond, log)
+	a, err := startAdmin(db, mgr, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	purged := time.Now()
-	a.scheduleSweep([]uint32{1, 2}, purged)
-	// Both active now: the manager's TTL reaper, which runs at start,
-	// must not take them for expired.
-	active := time.Now().UnixMilli()
-	late := &store.Snapshot{SessionId: 1, CreatedUnixMs: purged.Add(-time.Hour).UnixMilli(), LastActiveUnixMs: active}
-	fresh := &store.Snapshot{SessionId: 2, CreatedUnixMs: purged.Add(time.Millisecond).UnixMilli(), LastActiveUnixMs: active}
-	if err := db.Put(late, fresh); err != nil {
+	defer a.Close()
+	out1, out2 := &closeRecorder{}, &closeRecorder{}
+	c1, id1 := registered(t, mgr, out1, nil, 0)
+	c2, id2 := registered(t, mgr, out2, nil, 0)
+	touchSession(t, c1) // pending when the purge comes
+	touchSession(t, c2)
+
+	admin, err := dialAdmin(t.Context(), adminSocketPath(db.Path()))
+	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if ok, _ := db.Has(1); !ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("late checkpoint of a purged session was not swept")
-		}
-		time.Sleep(10 * time.Millisecond)
+	defer admin.close()
+	res, err := admin.purge(t.Context(), purgeRequest{IDs: []uint32{id1, id2}})
+	if want := []uint32{id1, id2}; err != nil || !slices.Equal(res.Purged, want) || !slices.Equal(res.Ended, want) {
+		t.Fatalf("purge: %+v, %v", res, err)
+	}
+	if out1.closed() != purgeReason || out2.closed() != purgeReason {
+		t.Errorf("sockets closed with %q and %q", out1.closed(), out2.closed())
+	}
+	touchSession(t, c1) // the purged sockets' read loops were still running
+	touchSession(t, c2)
+	newer := []byte("token of the newer session")
+	c3, _ := registered(t, mgr, &closeRecorder{}, newer, id2)
+	touchSession(t, c3)
+	mgr.Close("test over") // the last checkpoints land now
+
+	if ok, err := db.Has(id1); ok || err != nil {
+		t.Errorf("purged session %d stored after a late checkpoint (%v)", id1, err)
+	}
+	if snap, err := db.Get(id2); err != nil || string(snap.Owner) != string(newer) {
+		t.Errorf("session %d started after the purge: %v, %v", id2, snap, err)
 	}
 	a.Close()
-	if ok, _ := db.Has(2); !ok {
-		t.Error("a session created after the purge was swept")
-	}
 	if _, err := os.Lstat(adminSocketPath(db.Path())); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Close left the socket: %v", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +18,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
+	"cartago/ws/wstest"
 )
 
 var (
@@ -146,67 +146,38 @@ func (s *serverProc) stop(t *testing.T, sig os.Signal) int {
 	return 0
 }
 
-// wsClient is a minimal protocol client for the process tests.
+// wsClient is the protocol test client of the process tests: await
+// skips whatever comes before the awaited message, ERROR_DATA included.
 type wsClient struct {
-	t   *testing.T
-	c   *websocket.Conn
-	req uint32
+	*wstest.T
+	t *testing.T
+	c *websocket.Conn // the connection under T
 }
 
+// dialServer connects to the server of the page URL it printed (whose
+// token it keeps), with permessage-deflate as browsers do.
 func dialServer(t *testing.T, pageURL string) *wsClient {
 	t.Helper()
-	u, err := url.Parse(pageURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Scheme = "ws"
-	c, _, err := websocket.DefaultDialer.Dial(u.String(), nil)
-	if err != nil {
-		t.Fatalf("dial %s: %v", u, err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return &wsClient{t: t, c: c}
+	wt := wstest.DialT(t, pageURL, wstest.Options{})
+	wt.AllowErrors = true
+	return &wsClient{T: wt, t: t, c: wt.Conn}
 }
 
 func (w *wsClient) send(et icd.EventType, m proto.Message) {
 	w.t.Helper()
-	w.req++
-	body, err := proto.Marshal(m)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	frame := append(icd.AppendHeader(nil, icd.Header{Type: et, Version: icd.Version, RequestID: w.req}), body...)
-	if err := w.c.WriteMessage(websocket.BinaryMessage, frame); err != nil {
-		w.t.Fatalf("send %s: %v", et, err)
-	}
+	w.Send(et, m)
 }
 
 // await reads until a message of type et arrives and decodes it.
 func (w *wsClient) await(et icd.EventType, m proto.Message) {
 	w.t.Helper()
-	w.c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	for {
-		_, data, err := w.c.ReadMessage()
-		if err != nil {
-			w.t.Fatalf("waiting for %s: %v", et, err)
-		}
-		h, payload, err := icd.DecodeFrame(data)
-		if err == nil && h.Type == et {
-			if err := proto.Unmarshal(payload, m); err != nil {
-				w.t.Fatal(err)
-			}
-			return
-		}
-	}
+	w.SkipTo(et, nil, m, nil)
 }
 
 // register sends REGISTER_VIEWER with id and returns the ack.
 func (w *wsClient) register(id uint32) *icd.RegisterViewerAck {
 	w.t.Helper()
-	w.send(icd.EventType_REGISTER_VIEWER, &icd.RegisterViewer{SessionId: id, ClientFeatureFlags: 5})
-	var ack icd.RegisterViewerAck
-	w.await(icd.EventType_REGISTER_VIEWER_ACK, &ack)
-	return &ack
+	return w.RegisterAck(id)
 }
 
 // execOutput runs the binary to completion and returns stdout+stderr.

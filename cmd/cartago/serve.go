@@ -47,11 +47,14 @@ func serveFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "no-frontend", Usage: "serve no frontend (protocol only)", EnvVars: envVar("NO_FRONTEND")},
 		&cli.StringFlag{Name: "auth-token", Usage: "access token required on websocket connections (default: random)", EnvVars: envVar("AUTH_TOKEN")},
 		&cli.BoolFlag{Name: "no-auth", Usage: "accept connections without a token (single-user laptop)", EnvVars: envVar("NO_AUTH")},
+		&cli.StringSliceFlag{Name: "allowed-origins", Usage: "comma-separated browser origins (https://host:port) whose pages may connect, besides this server's own and loopback ones", EnvVars: envVar("ALLOWED_ORIGINS")},
 		&cli.DurationFlag{Name: "idle-timeout", Value: 15 * time.Second, Usage: "how long a disconnected session keeps its images open", EnvVars: envVar("IDLE_TIMEOUT")},
 		&cli.DurationFlag{Name: "checkpoint-interval", Value: 50 * time.Millisecond, Usage: "a session change is on disk within this interval", EnvVars: envVar("CHECKPOINT_INTERVAL")},
 		&cli.DurationFlag{Name: "session-ttl", Value: 7 * 24 * time.Hour, Usage: "how long an unused stored session is kept", EnvVars: envVar("SESSION_TTL")},
 		&cli.BoolFlag{Name: "no-tile-compression", Usage: "send tiles uncompressed even when the frontend asks for ZFP", EnvVars: envVar("NO_TILE_COMPRESSION")},
-		&cli.Int64Flag{Name: "max-message-size", Value: 256 << 20, Usage: "largest incoming message in bytes; larger closes the connection", EnvVars: envVar("MAX_MESSAGE_SIZE")},
+		&cli.Int64Flag{Name: "max-message-size", Value: ws.DefaultMaxMessageSize, Usage: "largest incoming message in bytes, after decompression; larger closes the connection", EnvVars: envVar("MAX_MESSAGE_SIZE")},
+		&cli.StringFlag{Name: "memory-limit", Usage: "memory for images, caches and large messages, as 8GiB, 512MiB or bytes; 0 = unlimited (default " +
+			defaultLimitText() + ")", EnvVars: envVar("MEMORY_LIMIT")},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: envVar("LOG_LEVEL")},
 	}
 }
@@ -89,8 +92,10 @@ type serveOptions struct {
 	checkpoint time.Duration
 	ttl        time.Duration
 	noAuth     bool
+	origins    []string // --allowed-origins
 	maxMessage int64
 	rawTiles   bool
+	memory     int64 // --memory-limit in bytes; 0 = unlimited
 	log        *slog.Logger
 }
 
@@ -111,9 +116,13 @@ func optionsFromCLI(c *cli.Context) (serveOptions, error) {
 		checkpoint: c.Duration("checkpoint-interval"),
 		ttl:        c.Duration("session-ttl"),
 		noAuth:     c.Bool("no-auth"),
+		origins:    c.StringSlice("allowed-origins"),
 		maxMessage: c.Int64("max-message-size"),
 		rawTiles:   c.Bool("no-tile-compression"),
 		log:        log,
+	}
+	if o.memory, err = memoryLimit(c.String("memory-limit")); err != nil {
+		return o, err
 	}
 	if !c.Bool("no-frontend") {
 		o.frontend = c.String("frontend-folder")
@@ -169,7 +178,9 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 	if o.token, err = accessToken(db, o); err != nil {
 		return err
 	}
+	mem := newBudget(o.memory)
 	sessions := session.NewManager(session.Config{
+		Memory:             mem,
 		Store:              db,
 		CheckpointInterval: o.checkpoint,
 		SessionTTL:         o.ttl,
@@ -181,7 +192,7 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 	})
 	// The admin socket lets `cartago sessions` reach this database while
 	// it is locked; without it the server still works.
-	if admin, err := startAdmin(db, sessions, o.checkpoint, o.log); err != nil {
+	if admin, err := startAdmin(db, sessions, o.log); err != nil {
 		o.log.Warn("sessions commands cannot reach this server", "err", err)
 	} else {
 		defer admin.Close() // after sessions.Close, before db.Close
@@ -189,7 +200,9 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 	srv, err := ws.New(ws.Config{
 		FrontendFolder: o.frontend,
 		AuthToken:      o.token,
+		AllowedOrigins: o.origins,
 		MaxMessageSize: o.maxMessage,
+		Memory:         mem,
 		Logger:         o.log,
 	}, sessions)
 	if err != nil {
@@ -200,7 +213,7 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	o.log.Info("serving", "addr", l.Addr().String(), "root", o.folder.Root(), "base", o.folder.Base(),
-		"frontend", o.frontend, "db", db.Path())
+		"frontend", o.frontend, "db", db.Path(), "memory_limit", limitText(o.memory))
 	fmt.Fprintf(stdout, "cartago %s is ready; open %s\n", versionString(), pageURL(l.Addr(), o.token))
 
 	errc := make(chan error, 1)

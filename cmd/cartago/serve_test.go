@@ -71,6 +71,7 @@ func TestServeRefusesBadFolders(t *testing.T) {
 		{"missing frontend", []string{"--root", root, "--frontend-folder", outside}, "fetch-frontend.sh"},
 		{"bad log level", []string{"--root", root, "--log-level", "loud"}, "--log-level"},
 		{"no-auth with token", []string{"--root", root, "--no-auth", "--auth-token", "x"}, "exclude"},
+		{"allowed origin without scheme", []string{"--root", root, "--no-frontend", "--allowed-origins", "https://ok.example,bad.example"}, `allowed origin "bad.example"`},
 	}
 	bin := buildBinary(t)
 	for _, tc := range tests {

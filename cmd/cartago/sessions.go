@@ -182,7 +182,7 @@ func (o offlineData) get(_ context.Context, id uint32) (*store.Snapshot, bool, e
 }
 
 func (o offlineData) purge(_ context.Context, req purgeRequest) (purgeResult, error) {
-	return purgeStored(o.db, req, nil)
+	return purgeStored(o.db, req)
 }
 
 // parseSessionID parses a session id as the frontend shows it (decimal).

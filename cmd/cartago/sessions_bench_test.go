@@ -68,7 +68,7 @@ func BenchmarkSessionsList10k(b *testing.B) {
 		log := slog.New(slog.DiscardHandler)
 		mgr := session.NewManager(session.Config{Store: st, Logger: log})
 		defer mgr.Close("benchmark over")
-		a, err := startAdmin(st, mgr, 50*time.Millisecond, log)
+		a, err := startAdmin(st, mgr, log)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"cartago/session"
 	"cartago/store"
 )
 
@@ -53,54 +55,57 @@ type purgeResult struct {
 	Kept   []uint32 `json:"kept,omitempty"`  // used again since they were listed
 }
 
-// liveSessions is what a purge needs of session.Manager.
-type liveSessions interface {
-	Live() []uint32
-	End(id uint32, reason string) bool
-}
-
-// purgeStored ends the live sessions among req.IDs (live may be nil:
-// no server) and deletes their snapshots.
-func purgeStored(db *store.Store, req purgeRequest, live liveSessions) (purgeResult, error) {
+// choosePurged decides, inside tx, which of req.IDs to purge; live
+// reports the sessions a running server holds (none offline).
+func choosePurged(tx *store.Tx, req purgeRequest, live func(id uint32) bool) purgeResult {
 	res := purgeResult{Purged: []uint32{}}
-	isLive := map[uint32]bool{}
-	if live != nil {
-		for _, id := range live.Live() {
-			isLive[id] = true
-		}
-	}
-	ids := req.IDs
-	if req.InactiveBeforeMs != 0 {
-		ids = nil
-		for _, id := range req.IDs {
-			snap, err := db.Get(id)
-			switch {
-			case errors.Is(err, store.ErrNotFound) && !isLive[id]: // gone meanwhile
-			case isLive[id] || err != nil || snap.LastActiveUnixMs >= req.InactiveBeforeMs:
+	for _, id := range req.IDs {
+		stored := tx.Has(id)
+		switch {
+		case req.InactiveBeforeMs == 0:
+			if stored || live(id) {
+				res.Purged = append(res.Purged, id)
+			}
+		case !stored && !live(id): // gone meanwhile
+		case live(id):
+			res.Kept = append(res.Kept, id)
+		default:
+			snap, err := tx.Get(id)
+			if err != nil || snap.LastActiveUnixMs >= req.InactiveBeforeMs {
 				res.Kept = append(res.Kept, id)
-			default:
-				ids = append(ids, id)
+			} else {
+				res.Purged = append(res.Purged, id)
 			}
 		}
 	}
-	// End before deleting: an attached session could otherwise write its
-	// snapshot back after the delete.
-	ended := map[uint32]bool{}
-	for _, id := range ids {
-		if live != nil && live.End(id, purgeReason) {
-			ended[id] = true
-			res.Ended = append(res.Ended, id)
-		}
-	}
-	for _, id := range ids {
-		if stored, err := db.Has(id); err != nil {
-			return res, err
-		} else if stored || ended[id] {
-			res.Purged = append(res.Purged, id)
-		}
-	}
-	_, err := db.Delete(ids...)
+	return res
+}
+
+// purgeStored deletes what req selects from a database no server holds.
+func purgeStored(db *store.Store, req purgeRequest) (purgeResult, error) {
+	var res purgeResult
+	err := db.Update(func(tx *store.Tx) error {
+		res = choosePurged(tx, req, func(uint32) bool { return false })
+		_, err := tx.Delete(res.Purged...)
+		return err
+	})
 	return res, err
+}
+
+// purgeServed ends and deletes what req selects through the manager of
+// a running server, whose checkpoint writer is the database's only
+// writer: no checkpoint can bring a purged session back.
+func purgeServed(ctx context.Context, mgr *session.Manager, req purgeRequest) (purgeResult, error) {
+	var res purgeResult
+	ended, err := mgr.Purge(ctx, purgeReason, func(tx *store.Tx, live func(uint32) bool) ([]uint32, error) {
+		res = choosePurged(tx, req, live)
+		return res.Purged, nil
+	})
+	if err != nil {
+		return purgeResult{}, err
+	}
+	res.Ended = ended
+	return res, nil
 }
 
 // purgeSelector is what the command line asked to purge: exactly one of

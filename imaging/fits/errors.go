@@ -19,6 +19,10 @@ var (
 	ErrUnsupported = errors.New("unsupported FITS content")
 	// ErrTooLarge: a gzip file decompresses to more than the limit.
 	ErrTooLarge = errors.New("FITS file too large")
+	// ErrNotRegular: the path names a FIFO, device, socket or directory.
+	// Such files are refused before reading: a FIFO blocks its reader
+	// and a device may never end.
+	ErrNotRegular = errors.New("not a regular file")
 )
 
 // These errors are returned when looking up HDUs and reading data.

@@ -35,8 +35,10 @@ func Open(path string) (*File, error) { return OpenOptions(path, Options{}) }
 
 // OpenOptions opens a FITS file and parses every header. An uncompressed
 // file is memory-mapped read-only and its data units are not read; a
-// gzip file is decompressed into memory. Errors name the file and wrap
-// ErrNotFITS, ErrTruncated, ErrBadHeader, ErrTooLarge or an os error.
+// gzip file is decompressed into memory. Anything but a regular file is
+// refused with ErrNotRegular without waiting (see OpenRegular). Errors
+// name the file and wrap ErrNotFITS, ErrNotRegular, ErrTruncated,
+// ErrBadHeader, ErrTooLarge or an os error.
 func OpenOptions(path string, opts Options) (*File, error) {
 	if opts.MaxGunzipBytes <= 0 {
 		opts.MaxGunzipBytes = DefaultMaxGunzipBytes
@@ -54,7 +56,7 @@ func OpenOptions(path string, opts Options) (*File, error) {
 
 // load maps or decompresses the file.
 func load(path string, opts Options) (*File, error) {
-	osf, err := os.Open(path)
+	osf, err := OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}
@@ -62,9 +64,6 @@ func load(path string, opts Options) (*File, error) {
 	st, err := osf.Stat()
 	if err != nil {
 		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: not a regular file", ErrNotFITS)
 	}
 	f := &File{path: path, size: st.Size(), unmap: func() error { return nil }}
 	if f.compressed, err = isGzip(osf); err != nil {

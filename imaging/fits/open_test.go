@@ -118,8 +118,8 @@ func TestOpenErrors(t *testing.T) {
 
 func TestOpenNotAFile(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := Open(dir); !errors.Is(err, ErrNotFITS) {
-		t.Errorf("Open(dir) = %v, want ErrNotFITS", err)
+	if _, err := Open(dir); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("Open(dir) = %v, want ErrNotRegular", err)
 	}
 	if _, err := Open(filepath.Join(dir, "missing.fits")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Open(missing) = %v, want fs.ErrNotExist", err)

@@ -1,10 +1,28 @@
 package region
 
-import "sync"
+import (
+	"sync"
 
-// DefaultCacheEntries is the number of masks a Cache made with
-// NewCache(0) keeps.
-const DefaultCacheEntries = 64
+	"cartago/imaging/budget"
+)
+
+// Defaults of CacheLimits.
+const (
+	DefaultCacheEntries       = 64
+	DefaultCacheBytes   int64 = 64 << 20
+)
+
+// CacheLimits bound a Cache.
+type CacheLimits struct {
+	// Entries is the number of masks kept (DefaultCacheEntries if ≤ 0).
+	Entries int
+	// Bytes bounds the Mask.SizeBytes of the masks kept (DefaultCacheBytes
+	// if ≤ 0); a larger mask is returned but not kept.
+	Bytes int64
+	// Memory is charged with the masks kept; when it refuses, a mask is
+	// returned but not kept. nil is unlimited.
+	Memory *budget.Memory
+}
 
 // Cache keeps the masks of regions by region id and image size, so that
 // statistics, histograms and profiles of an unchanged region reuse its
@@ -13,9 +31,10 @@ const DefaultCacheEntries = 64
 // (ErrNoPixels and the like) are cached too. When full, the least
 // recently used entry is dropped. A Cache is safe for concurrent use.
 type Cache struct {
+	lim     CacheLimits // immutable
 	mu      sync.Mutex
-	max     int
-	tick    uint64
+	tick    uint64                   // guarded by mu
+	bytes   int64                    // guarded by mu; SizeBytes of the masks kept, charged to lim.Memory
 	entries map[cacheKey]*cacheEntry // guarded by mu
 }
 
@@ -27,15 +46,22 @@ type cacheEntry struct {
 	mask *Mask
 	err  error
 	used uint64
+	size int64 // mask.SizeBytes(), charged
 }
 
 // NewCache returns a cache of up to maxEntries masks
-// (DefaultCacheEntries if maxEntries ≤ 0).
-func NewCache(maxEntries int) *Cache {
-	if maxEntries <= 0 {
-		maxEntries = DefaultCacheEntries
+// (DefaultCacheEntries if maxEntries ≤ 0) and DefaultCacheBytes.
+func NewCache(maxEntries int) *Cache { return NewCacheLimits(CacheLimits{Entries: maxEntries}) }
+
+// NewCacheLimits returns a cache bounded by l.
+func NewCacheLimits(l CacheLimits) *Cache {
+	if l.Entries <= 0 {
+		l.Entries = DefaultCacheEntries
 	}
-	return &Cache{max: maxEntries, entries: map[cacheKey]*cacheEntry{}}
+	if l.Bytes <= 0 {
+		l.Bytes = DefaultCacheBytes
+	}
+	return &Cache{lim: l, entries: map[cacheKey]*cacheEntry{}}
 }
 
 // Mask returns the mask of region id, described by d, on a width×height
@@ -58,12 +84,33 @@ func (c *Cache) Mask(id int, d Desc, width, height int) (*Mask, error) {
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.tick++
-	c.entries[k] = &cacheEntry{desc: d.clone(), mask: m, err: err, used: c.tick}
-	for len(c.entries) > c.max {
+	c.drop(k)
+	size := int64(0)
+	if m != nil {
+		size = int64(m.SizeBytes())
+	}
+	if size > c.lim.Bytes {
+		return m, err
+	}
+	for len(c.entries) >= c.lim.Entries || c.bytes+size > c.lim.Bytes {
 		c.evictOldest()
 	}
+	if c.lim.Memory.Acquire(size, "region mask") != nil {
+		return m, err // kept by the caller only while it uses it
+	}
+	c.tick++
+	c.bytes += size
+	c.entries[k] = &cacheEntry{desc: d.clone(), mask: m, err: err, used: c.tick, size: size}
 	return m, err
+}
+
+// drop removes entry k, if any, and releases its charge; c.mu is held.
+func (c *Cache) drop(k cacheKey) {
+	if e := c.entries[k]; e != nil {
+		delete(c.entries, k)
+		c.bytes -= e.size
+		c.lim.Memory.Release(e.size)
+	}
 }
 
 // evictOldest drops the least recently used entry; c.mu is held.
@@ -75,7 +122,7 @@ func (c *Cache) evictOldest() {
 			oldest, first = k, false
 		}
 	}
-	delete(c.entries, oldest)
+	c.drop(oldest)
 }
 
 // Invalidate drops every mask of region id, for example when the region
@@ -85,9 +132,25 @@ func (c *Cache) Invalidate(id int) {
 	defer c.mu.Unlock()
 	for k := range c.entries {
 		if k.id == id {
-			delete(c.entries, k)
+			c.drop(k)
 		}
 	}
+}
+
+// Clear drops every mask and releases their charge.
+func (c *Cache) Clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.entries {
+		c.drop(k)
+	}
+}
+
+// Bytes returns the SizeBytes of the cached masks.
+func (c *Cache) Bytes() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bytes
 }
 
 // Len returns the number of cached masks.

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"sync"
 	"testing"
+
+	"cartago/imaging/budget"
 )
 
 func TestCache(t *testing.T) {
@@ -72,4 +74,40 @@ func TestCacheConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+func TestCacheBoundedByBytesAndCharged(t *testing.T) {
+	mem := budget.NewMemory(1 << 20)
+	one, err := rect(50, 50, 80, 80, 0).Mask(100, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := int64(one.SizeBytes())
+	c := NewCacheLimits(CacheLimits{Bytes: 2*size + size/2, Memory: mem})
+	for id := range 3 {
+		if _, err := c.Mask(id, rect(50, 50, 80, 80, 0), 100, 100); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.Len() != 2 || c.Bytes() != 2*size || mem.Stats().Used != 2*size {
+		t.Fatalf("Len %d, Bytes %d, charged %d; want 2 masks of %d bytes", c.Len(), c.Bytes(), mem.Stats().Used, size)
+	}
+	// A mask over the byte bound is returned, not kept.
+	if m, err := NewCacheLimits(CacheLimits{Bytes: size - 1}).Mask(9, rect(50, 50, 80, 80, 0), 100, 100); m == nil || err != nil {
+		t.Fatalf("oversized mask: %v, %v", m, err)
+	}
+	// A budget that refuses: returned, not kept.
+	full := budget.NewMemory(size - 1)
+	tight := NewCacheLimits(CacheLimits{Memory: full})
+	if m, _ := tight.Mask(1, rect(50, 50, 80, 80, 0), 100, 100); m == nil || tight.Len() != 0 || full.Stats().Used != 0 {
+		t.Fatalf("refused charge: mask %v, Len %d, used %d", m, tight.Len(), full.Stats().Used)
+	}
+	c.Invalidate(2)
+	if mem.Stats().Used != size {
+		t.Fatalf("after Invalidate: charged %d, want %d", mem.Stats().Used, size)
+	}
+	c.Clear()
+	if c.Len() != 0 || c.Bytes() != 0 || mem.Stats().Used != 0 {
+		t.Fatalf("after Clear: Len %d, Bytes %d, charged %d", c.Len(), c.Bytes(), mem.Stats().Used)
+	}
 }

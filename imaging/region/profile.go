@@ -56,16 +56,29 @@ func SpectralProfile(ctx context.Context, src Planes, m *Mask, progress Progress
 	if w != m.imgW || h != m.imgH || depth < 0 {
 		return nil, ErrMismatch
 	}
+	r, workers := newPlaneReader(src, m)
+	if workers <= 1 {
+		return r.serial(ctx, depth, progress)
+	}
+	return r.parallel(ctx, depth, workers, progress)
+}
+
+// ProfileScratchBytes is the most memory SpectralProfile holds in plane
+// buffers for src and m, for callers that charge it to a budget first.
+func ProfileScratchBytes(src Planes, m *Mask) int64 {
+	r, workers := newPlaneReader(src, m)
+	return 4 * int64(r.width) * int64(r.rows) * int64(max(workers, 1))
+}
+
+// newPlaneReader reads src's rows that m needs, with this many buffers.
+func newPlaneReader(src Planes, m *Mask) (planeReader, int) {
+	w, h, depth := src.Shape()
 	r := planeReader{src: src, m: m, width: w, y0: 0, rows: h}
 	if rr, ok := src.(RowReader); ok {
 		r.band, r.y0, r.rows = rr, m.box.Min.Y, m.box.Dy()
 	}
 	buf := 4 * r.width * r.rows
-	workers := min(runtime.GOMAXPROCS(0), depth, max(1, maxProfileBuffers/max(buf, 1)))
-	if workers <= 1 {
-		return r.serial(ctx, depth, progress)
-	}
-	return r.parallel(ctx, depth, workers, progress)
+	return r, min(runtime.GOMAXPROCS(0), depth, max(1, maxProfileBuffers/max(buf, 1)))
 }
 
 // planeReader reads the part of a channel a mask needs.

@@ -200,12 +200,24 @@ type cubePass struct {
 }
 
 func newCubePass(src Planes, width, height, depth int) *cubePass {
-	c := &cubePass{src: src, width: width, height: height, size: width * height, depth: depth, workers: 1}
-	if c.size < splitPlanes {
-		c.workers = max(1, imaging.Workers(depth))
-	}
+	c := &cubePass{src: src, width: width, height: height, size: width * height, depth: depth, workers: cubeWorkers(width*height, depth)}
 	c.bufs = make([][]float32, c.workers)
 	return c
+}
+
+// cubeWorkers is the number of planes a cube pass holds at once.
+func cubeWorkers(size, depth int) int {
+	if size < splitPlanes {
+		return max(1, imaging.Workers(depth))
+	}
+	return 1
+}
+
+// CubeScratchBytes is the most memory CubeHistogram holds in plane
+// buffers for a width×height×depth cube, for callers that charge it to
+// a budget first.
+func CubeScratchBytes(width, height, depth int) int64 {
+	return 4 * int64(width) * int64(height) * int64(cubeWorkers(width*height, depth))
 }
 
 // run calls fn for every plane, c.workers planes at a time, and done with

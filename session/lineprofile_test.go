@@ -1,10 +1,8 @@
-package ws
+package session
 
 import (
 	"strings"
 	"testing"
-
-	"github.com/gorilla/websocket"
 
 	"cartago/icd"
 )
@@ -18,7 +16,7 @@ func lineRegion(kind icd.RegionType, pts ...float32) *icd.RegionInfo {
 }
 
 // lineProfileOf reads up to the next SPATIAL_PROFILE_DATA of region id.
-func lineProfileOf(t *testing.T, c *websocket.Conn, id int32) (*icd.SpatialProfileData, []float32) {
+func lineProfileOf(t *testing.T, c *pipe, id int32) (*icd.SpatialProfileData, []float32) {
 	t.Helper()
 	for {
 		var m icd.SpatialProfileData
