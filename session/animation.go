@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
+	"cartago/imaging/budget"
 )
 
 // Flow control: the player runs at most window frames ahead of the last
@@ -201,7 +202,7 @@ func (a *animation) showFrame(ctx context.Context, f *frame, ch, st int) bool {
 	a.mu.Unlock()
 	done := f.work.addWait(job{kind: jobChannel, run: func(jctx context.Context) {
 		// Stopping the animation also stops the frame being sent.
-		jctx, cancel := context.WithCancel(jctx)
+		jctx, cancel := context.WithCancel(budget.WithPriority(jctx, budget.Bulk)) // prefetch
 		defer context.AfterFunc(ctx, cancel)()
 		defer cancel()
 		f.sendContours(jctx)

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
+	"cartago/imaging/budget"
 	"cartago/imaging/contour"
 )
 
@@ -67,6 +68,7 @@ func (f *frame) sendContours(ctx context.Context) {
 		return
 	}
 	defer f.sess.mem.Release(scratch)
+	ctx = budget.WithPriority(ctx, budget.Bulk)
 	field, err := contour.Smooth(ctx, f.plane, contour.Mode(cfg.SmoothingMode), int(cfg.SmoothingFactor))
 	if err != nil {
 		f.reportError(ctx, fmt.Errorf("contours of file %d: %w", f.id, err))
@@ -89,7 +91,7 @@ func (f *frame) sendContours(ctx context.Context) {
 	// Once a level has started it is finished: the frontend appends a
 	// level's chunks until one says progress 1, so a cut-off level would
 	// corrupt the next. Only closing the image stops tracing.
-	if err := contour.Stream(f.work.ctx, field, cfg.Levels, int(cfg.ContourChunkSize), emit); err != nil {
+	if err := contour.Stream(budget.WithPriority(f.work.ctx, budget.Bulk), field, cfg.Levels, int(cfg.ContourChunkSize), emit); err != nil {
 		f.reportError(ctx, fmt.Errorf("contours of file %d: %w", f.id, err))
 	}
 }

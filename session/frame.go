@@ -87,7 +87,7 @@ func openFrame(s *Session, folder *Folder, id int32, dir, name, hdu string) (*fr
 	f.bright = brightnessOf(img.HDU)
 	f.sky = skyStepOf(img.HDU)
 	f.work = startWorker(func(ctx context.Context) { f.recovered(ctx, "image work") })
-	f.spectra = startWorker(func(ctx context.Context) { f.recovered(ctx, "spectral profile") })
+	f.spectra = startWorkerAt(budget.Bulk, func(ctx context.Context) { f.recovered(ctx, "spectral profile") })
 	return f, nil
 }
 

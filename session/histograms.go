@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
+	"cartago/imaging/budget"
 	"cartago/imaging/stats"
 )
 
@@ -211,7 +212,7 @@ func (f *frame) setCubeHistogram(configs []*icd.HistogramConfig) {
 func (f *frame) startCube(cfg *icd.HistogramConfig, st int) {
 	f.stopCube()
 	run := &cubeRun{cfg: cfg, stokes: st, done: make(chan struct{})}
-	ctx, cancel := context.WithCancel(f.work.ctx)
+	ctx, cancel := context.WithCancel(budget.WithPriority(f.work.ctx, budget.Bulk))
 	f.cubeCancel, f.cubeDone, f.cube = cancel, run.done, run
 	go func() {
 		defer close(run.done)

@@ -205,8 +205,16 @@ func (p planesOfStokes) Shape() (int, int, int) {
 }
 
 func (p planesOfStokes) ReadPlane(dst []float32, channel int) error {
+	if testReadHook != nil {
+		testReadHook(channel)
+	}
 	return p.f.px.ReadPlane(dst, channel, p.stokes)
 }
+
+// testReadHook, set only by tests before any image is opened, runs
+// before each read of planesOfStokes: inside the fan-out goroutines of
+// cube histograms and region spectra.
+var testReadHook func(channel int)
 
 // ReadRows lets region spectra read only the region's rows.
 func (p planesOfStokes) ReadRows(dst []float32, channel, y0, rows int) error {

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
+	"cartago/imaging/budget"
 	"cartago/imaging/tiles"
 	"cartago/imaging/zfp"
 )
@@ -271,17 +272,34 @@ func (f *frame) renderTiles(ctx context.Context, req tileRequest, syncID int32, 
 	wg.Wait()
 }
 
+// sendTile renders and encodes t, then sends it.
 func (f *frame) sendTile(ctx context.Context, req tileRequest, enc tileEncoder, syncID int32, t tiles.Tile, buf []float32) []float32 {
+	msg, data := f.encodeTile(ctx, req, enc, t, buf)
+	if msg != nil {
+		msg.SyncId = syncID
+		f.sess.send(ctx, icd.EventType_RASTER_TILE_DATA, msg)
+	}
+	return data
+}
+
+// encodeTile renders and encodes t on a compute slot (budget.Compute),
+// which is released before the tile is sent so that a slow client holds
+// none. It returns nil when there is nothing to send.
+func (f *frame) encodeTile(ctx context.Context, req tileRequest, enc tileEncoder, t tiles.Tile, buf []float32) (*icd.RasterTileData, []float32) {
+	release, _, err := budget.Claim(ctx)
+	if err != nil {
+		return nil, buf
+	}
+	defer release()
 	data, rect, err := tiles.Render(buf, f.plane, t)
 	if err != nil || ctx.Err() != nil {
-		return data
+		return nil, data
 	}
 	td := &icd.TileData{Layer: int32(t.Layer), X: int32(t.X), Y: int32(t.Y), Width: int32(rect.Width), Height: int32(rect.Height)}
 	ctype, quality := enc.encode(td, data, req.quality)
-	f.sess.send(ctx, icd.EventType_RASTER_TILE_DATA, &icd.RasterTileData{
+	return &icd.RasterTileData{
 		FileId: f.id, Channel: int32(req.channel), Stokes: int32(req.stokes),
 		CompressionType: ctype, CompressionQuality: quality,
-		SyncId: syncID, AnimationId: req.animationID, Tiles: []*icd.TileData{td},
-	})
-	return data
+		AnimationId: req.animationID, Tiles: []*icd.TileData{td},
+	}, data
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"sync"
+
+	"cartago/imaging/budget"
 )
 
 // jobKind decides how a new job treats queued and running ones.
@@ -65,6 +67,7 @@ type worker struct {
 	poke   chan struct{} // capacity 1: "the queue changed"
 
 	onPanic func(ctx context.Context) // immutable; deferred around each job
+	prio    budget.Priority           // immutable; compute priority of the jobs
 
 	mu        sync.Mutex
 	queue     []job              // guarded by mu; at most maxQueuedJobs
@@ -75,11 +78,17 @@ type worker struct {
 	dropped   int                // guarded by mu; jobs dropped by the bound
 }
 
-// startWorker starts a worker; onPanic, if set, is deferred around each
-// job and must recover.
+// startWorker starts a worker of interactive jobs; onPanic, if set, is
+// deferred around each job and must recover.
 func startWorker(onPanic func(ctx context.Context)) *worker {
+	return startWorkerAt(budget.Interactive, onPanic)
+}
+
+// startWorkerAt is startWorker for jobs that compute at priority prio
+// (see budget.Compute).
+func startWorkerAt(prio budget.Priority, onPanic func(ctx context.Context)) *worker {
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &worker{ctx: ctx, cancel: cancel, done: make(chan struct{}), poke: make(chan struct{}, 1), onPanic: onPanic}
+	w := &worker{ctx: ctx, cancel: cancel, done: make(chan struct{}), poke: make(chan struct{}, 1), onPanic: onPanic, prio: prio}
 	go w.loop()
 	return w
 }
@@ -236,11 +245,14 @@ func (w *worker) loop() {
 	}
 }
 
-// runJob runs j, turning a panic into onPanic's report.
+// runJob runs j at the worker's priority, turning a panic (also one
+// raised again from a fan-out goroutine) into onPanic's report.
 func (w *worker) runJob(ctx context.Context, j job) {
 	if w.onPanic != nil {
 		defer w.onPanic(ctx)
 	}
+	ctx = budget.WithPriority(ctx, w.prio)
+	budget.NoteInteractive(ctx) // keeps a core from bulk work while a user works
 	j.run(ctx)
 }
 

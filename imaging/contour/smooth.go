@@ -4,9 +4,7 @@ import (
 	"context"
 	"image"
 	"math"
-	"runtime"
 	"slices"
-	"sync"
 
 	"cartago/imaging"
 	"cartago/imaging/tiles"
@@ -243,32 +241,11 @@ func restoreNaN(o, src []float32) {
 	}
 }
 
-// parallelRows runs fn over [0, n) split into contiguous bands, one
-// goroutine per band (at most GOMAXPROCS), and returns ctx.Err() if ctx
-// ended before or during the work (fn is called per band of at most 64
-// rows so that cancellation is noticed quickly).
+// parallelRows runs fn over [0, n) split into bands of at most 64 rows
+// (so that cancellation is noticed quickly) on up to GOMAXPROCS
+// goroutines, and returns ctx.Err() if ctx ended before or during the
+// work.
 func parallelRows(ctx context.Context, n int, fn func(y0, y1 int)) error {
 	const band = 64
-	var next int
-	var mu sync.Mutex
-	take := func() (int, int, bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		if next >= n || ctx.Err() != nil {
-			return 0, 0, false
-		}
-		y0 := next
-		next = min(n, next+band)
-		return y0, next, true
-	}
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), (n+band-1)/band) {
-		wg.Go(func() {
-			for y0, y1, ok := take(); ok; y0, y1, ok = take() {
-				fn(y0, y1)
-			}
-		})
-	}
-	wg.Wait()
-	return ctx.Err()
+	return imaging.ForTasks(ctx, n, band, func(_, _, y0, y1 int) { fn(y0, y1) })
 }

@@ -3,9 +3,10 @@ package contour
 import (
 	"context"
 	"math"
-	"runtime"
 	"sync"
-	"sync/atomic"
+
+	"cartago/imaging"
+	"cartago/imaging/budget"
 )
 
 // Polylines is the contour of one level: Vertices holds x, y pairs in
@@ -78,26 +79,28 @@ func Stream(ctx context.Context, f Field, levels []float64, chunkSize int, emit 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
-		next     atomic.Int64
 		errOnce  sync.Once
 		firstErr error
-		wg       sync.WaitGroup
 	)
 	fail := func(err error) {
 		errOnce.Do(func() { firstErr = err; cancel() })
 	}
-	for range min(runtime.GOMAXPROCS(0), len(levels)) {
-		wg.Go(func() {
-			t := newTracer(f, chunkSize)
-			for l := int(next.Add(1) - 1); l < len(levels); l = int(next.Add(1) - 1) {
-				if err := t.run(ctx, l, levels[l], emit); err != nil {
-					fail(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
+	// One level per task, each goroutine with its own tracer; ForTasks
+	// claims compute slots and raises a tracer's panic here. emit, which
+	// may block on a slow client, runs without the task's slot.
+	tracers := make([]*tracer, imaging.Workers(len(levels)))
+	_ = imaging.ForTasksCtx(ctx, len(levels), 1, func(tctx context.Context, w, l, _, _ int) {
+		if tracers[w] == nil {
+			tracers[w] = newTracer(f, chunkSize)
+		}
+		send := func(c Chunk) (err error) {
+			budget.Unheld(tctx, func() { err = emit(c) })
+			return err
+		}
+		if err := tracers[w].run(ctx, l, levels[l], send); err != nil {
+			fail(err)
+		}
+	})
 	if firstErr != nil {
 		return firstErr
 	}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"sync"
 	"sync/atomic"
 
 	"cartago/imaging"
+	"cartago/imaging/budget"
 	"cartago/imaging/stats"
 )
 
@@ -133,29 +133,47 @@ func (r *planeReader) serial(ctx context.Context, depth int, progress Progress) 
 	return profile, nil
 }
 
-// parallel reads and summarises channels on several goroutines, each
-// channel on one; results are collected here, in completion order.
-func (r *planeReader) parallel(ctx context.Context, depth, workers int, progress Progress) ([]stats.Basic, error) {
-	type result struct {
-		ch  int
-		s   stats.Basic
-		err error
+// channelStats is the summary of one channel, or why it failed.
+type channelStats struct {
+	ch  int
+	s   stats.Basic
+	err error
+}
+
+// channel reads and summarises channel ch on a compute slot; false when
+// there is nothing left to do.
+func (r *planeReader) channel(ctx context.Context, buf []float32, ch, depth int) (channelStats, bool) {
+	if ch >= depth || ctx.Err() != nil {
+		return channelStats{}, false
 	}
+	release, _, err := budget.Claim(ctx)
+	if err != nil {
+		return channelStats{}, false
+	}
+	defer release()
+	res := channelStats{ch: ch, err: r.read(buf, ch)}
+	if res.err == nil {
+		res.s = mergeParts([]stats.Basic{r.m.accumulate(buf, r.width, r.y0, 0, r.m.box.Dy())})
+	}
+	return res, true
+}
+
+// parallel reads and summarises channels on several goroutines, each
+// channel on one compute slot (claimed per channel, released before the
+// result is handed over); results are collected here, in completion
+// order. A panic in a goroutine is raised here once all have stopped.
+func (r *planeReader) parallel(ctx context.Context, depth, workers int, progress Progress) ([]stats.Basic, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	results := make(chan result, workers)
+	results := make(chan channelStats, workers)
 	var next atomic.Int64
-	var wg sync.WaitGroup
+	g := imaging.NewGroup(cancel)
 	for range workers {
-		wg.Go(func() {
+		g.Go(func() {
 			buf := make([]float32, r.width*r.rows)
 			for {
-				ch := int(next.Add(1) - 1)
-				if ch >= depth || ctx.Err() != nil {
+				res, ok := r.channel(ctx, buf, int(next.Add(1)-1), depth)
+				if !ok {
 					return
-				}
-				res := result{ch: ch, err: r.read(buf, ch)}
-				if res.err == nil {
-					res.s = mergeParts([]stats.Basic{r.m.accumulate(buf, r.width, r.y0, 0, r.m.box.Dy())})
 				}
 				select {
 				case results <- res:
@@ -167,7 +185,7 @@ func (r *planeReader) parallel(ctx context.Context, depth, workers int, progress
 	}
 	defer func() { // no worker outlives the call
 		cancel()
-		wg.Wait()
+		g.Wait()
 	}()
 	profile := make([]stats.Basic, depth)
 	for done := 0; done < depth; {

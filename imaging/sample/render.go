@@ -4,8 +4,8 @@ import (
 	"context"
 	"math"
 	"runtime"
-	"sync"
 
+	"cartago/imaging"
 	"cartago/imaging/fits"
 )
 
@@ -22,11 +22,7 @@ func writePlanes(ctx context.Context, e *fits.Encoder, n, size int, render func(
 			return err
 		}
 		k := min(workers, n-start)
-		var wg sync.WaitGroup
-		for j := range k {
-			wg.Go(func() { render(start+j, bufs[j]) })
-		}
-		wg.Wait()
+		_ = imaging.ForTasks(context.Background(), k, 1, func(_, j, _, _ int) { render(start+j, bufs[j]) })
 		for j := range k {
 			if err := e.WriteData(bufs[j]); err != nil {
 				return err

@@ -1,9 +1,10 @@
 package sample
 
 import (
+	"context"
 	"math/rand/v2"
-	"runtime"
-	"sync"
+
+	"cartago/imaging"
 )
 
 // rng returns a PCG generator for one independent stream. Streams are
@@ -50,20 +51,7 @@ func addNoise(dst []float32, w int, sigma float64, seed uint64, keys ...uint64) 
 	parallel(bands, band)
 }
 
-// parallel runs fn(0..n-1) on GOMAXPROCS goroutines.
+// parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines.
 func parallel(n int, fn func(i int)) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Go(func() {
-			for i := range next {
-				fn(i)
-			}
-		})
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	_ = imaging.ForTasks(context.Background(), n, 1, func(_, i, _, _ int) { fn(i) })
 }

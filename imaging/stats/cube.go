@@ -69,7 +69,7 @@ func CubeHistogram(ctx context.Context, src Planes, cfg Config, stats []Basic, p
 	// The first pass needs only the bounds: the counting pass sums the
 	// moments as it bins, which costs less than a full statistics pass.
 	ext := make([]Basic, n)
-	err := c.run(ctx, func(_, i int, data []float32) error {
+	err := c.run(ctx, func(ctx context.Context, _, i int, data []float32) error {
 		var err error
 		ext[i], err = extremaParallel(ctx, data, c.taskLen())
 		return err
@@ -82,7 +82,7 @@ func CubeHistogram(ctx context.Context, src Planes, cfg Config, stats []Basic, p
 		// ±Inf: the bounds come from the finite values, which the
 		// extrema do not give. Rare, so a full statistics pass.
 		full := make([]Basic, n)
-		err := c.run(ctx, func(_, i int, data []float32) error {
+		err := c.run(ctx, func(ctx context.Context, _, i int, data []float32) error {
 			var err error
 			full[i], err = c.compute(ctx, data)
 			return err
@@ -128,7 +128,7 @@ func (c *cubePass) histogram(ctx context.Context, cfg Config, s Basic, sums bool
 		out.Min, out.Max, out.MinIndex, out.MaxIndex = s.Min, s.Max, s.MinIndex, s.MaxIndex
 		return out.finish()
 	}
-	err = c.run(ctx, func(w, i int, data []float32) error {
+	err = c.run(ctx, func(ctx context.Context, w, i int, data []float32) error {
 		var err error
 		moments[i], err = c.fillPlane(ctx, local, w, bn, data, sums)
 		return err
@@ -221,13 +221,14 @@ func CubeScratchBytes(width, height, depth int) int64 {
 }
 
 // run calls fn for every plane, c.workers planes at a time, and done with
-// the number of planes finished after each group.
-func (c *cubePass) run(ctx context.Context, fn func(worker, plane int, data []float32) error, done func(int)) error {
+// the number of planes finished after each group. fn gets the context
+// of its task, which holds a compute slot: it must fan out with that one.
+func (c *cubePass) run(ctx context.Context, fn func(ctx context.Context, worker, plane int, data []float32) error, done func(int)) error {
 	errs := make([]error, c.workers)
 	for first := 0; first < c.depth; first += c.workers {
 		group := min(c.workers, c.depth-first)
 		clear(errs)
-		err := imaging.ForTasks(ctx, group, 1, func(w, t, _, _ int) {
+		err := imaging.ForTasksCtx(ctx, group, 1, func(ctx context.Context, w, t, _, _ int) {
 			if c.bufs[w] == nil {
 				c.bufs[w] = make([]float32, c.size)
 			}
@@ -236,7 +237,7 @@ func (c *cubePass) run(ctx context.Context, fn func(worker, plane int, data []fl
 				errs[t] = fmt.Errorf("cube histogram, plane %d: %w", i, err)
 				return
 			}
-			errs[t] = fn(w, i, c.bufs[w])
+			errs[t] = fn(ctx, w, i, c.bufs[w])
 		})
 		if err != nil {
 			return err
