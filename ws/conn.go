@@ -42,6 +42,7 @@ type testHooks struct {
 	onRead       func(data []byte) // read loop, after each message
 	beforeHandle func(data []byte) // handler goroutine, before each binary message
 	onConn       func(c *conn)     // after the connection is set up
+	onGrow       func(size int64)  // read loop, after a message's buffer grew
 }
 
 // conn is one websocket connection: a read loop (the only reader), a

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -97,7 +98,22 @@ func TestCompressedOversizedMessageStopsAtLimit(t *testing.T) {
 func TestCompressedFloodStaysWithinBudget(t *testing.T) {
 	const conns, limit, total = 24, 4 << 20, 16 << 20
 	mem := budget.NewMemory(total)
-	ts := startServer(t, Config{AuthToken: testToken, MaxMessageSize: limit, Memory: mem})
+	// Each message pauses half-read until all are half-read or the
+	// budget has refused one, so the connections overlap whatever the
+	// scheduling: 24 half-read messages need three times the budget.
+	var arrived atomic.Int32
+	hooks := &testHooks{onGrow: func(size int64) {
+		if size != limit/2 {
+			return
+		}
+		arrived.Add(1)
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			if arrived.Load() == conns || mem.Stats().Refused > 0 {
+				return
+			}
+		}
+	}}
+	ts := startServer(t, Config{AuthToken: testToken, MaxMessageSize: limit, Memory: mem, hooks: hooks})
 	codes := floodCompressed(t, ts, conns, 16<<20)
 	if codes[websocket.CloseTryAgainLater] == 0 {
 		t.Errorf("no connection was refused with 1013 (close codes %v): the budget did not bound the flood", codes)

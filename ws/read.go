@@ -102,6 +102,8 @@ func (c *conn) readMessage() (int, inMsg, error) {
 			buf, err = m.grow(buf, min(2*int64(cap(buf)), c.maxMsg))
 			if err != nil {
 				err = c.refuseBusy(err)
+			} else if c.hooks != nil && c.hooks.onGrow != nil {
+				c.hooks.onGrow(int64(cap(buf)))
 			}
 		}
 	}
