@@ -97,6 +97,9 @@ func openFrame(s *Session, folder *Folder, id int32, dir, name, hdu string) (*fr
 func (f *frame) close() (freedBig bool) {
 	f.spectra.stop()
 	f.work.stop()
+	if n := f.work.droppedJobs() + f.spectra.droppedJobs(); n > 0 {
+		f.log.Warn("image closed; its work queue overflowed", "jobs_dropped", n, "bound", maxQueuedJobs)
+	}
 	f.stopCube()
 	f.file.Close()
 	freedBig = 4*cap(f.plane.Data) >= bigFree || f.file.Compressed()

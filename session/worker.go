@@ -175,6 +175,13 @@ func (w *worker) trim() {
 	}
 }
 
+// droppedJobs reports how many jobs the queue bound dropped so far.
+func (w *worker) droppedJobs() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.dropped
+}
+
 // addWait queues j and returns a channel closed when it has run or was
 // dropped.
 func (w *worker) addWait(j job) <-chan struct{} {
