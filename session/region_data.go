@@ -67,11 +67,11 @@ func (f *frame) regionMask(r *regionState) (*region.Mask, error) {
 // planeFor returns the current channel's plane of a Stokes index: the
 // cached one for the current Stokes. release gives back a plane read for
 // another Stokes. Worker only.
-func (f *frame) planeFor(ch, st, stokes int) (plane imaging.Plane, release func(), err error) {
+func (f *frame) planeFor(ctx context.Context, ch, st, stokes int) (plane imaging.Plane, release func(), err error) {
 	if stokes == st {
-		return f.plane, func() {}, f.loadPlane(ch, st)
+		return f.plane, func() {}, f.loadPlane(ctx, ch, st)
 	}
-	return f.px.Plane(ch, stokes)
+	return f.px.Plane(ctx, ch, stokes)
 }
 
 func (f *frame) sendRegionStats(ctx context.Context, r *regionState) {
@@ -107,7 +107,7 @@ func (f *frame) sendStats(ctx context.Context, id int32, configs []*icd.SetStats
 			f.reportError(ctx, err)
 			continue
 		}
-		p, release, err := f.planeFor(ch, st, stokes)
+		p, release, err := f.planeFor(ctx, ch, st, stokes)
 		if err != nil {
 			f.reportError(ctx, err)
 			continue
@@ -137,7 +137,7 @@ func (f *frame) sendRegionHistograms(ctx context.Context, r *regionState) {
 	}
 	ch, st := f.current()
 	for _, cfg := range r.hists {
-		p, _, err := f.planeFor(ch, st, st) // the frame's own plane: nothing to release
+		p, _, err := f.planeFor(ctx, ch, st, st) // the frame's own plane: nothing to release
 		if err != nil {
 			f.reportError(ctx, err)
 			return

@@ -201,7 +201,7 @@ func (f *frame) sendTiles(ctx context.Context, req tileRequest) {
 	if len(valid) == 0 {
 		return
 	}
-	if err := f.loadPlane(req.channel, req.stokes); err != nil {
+	if err := f.loadPlane(ctx, req.channel, req.stokes); err != nil {
 		f.reportError(ctx, err)
 		return
 	}
