@@ -75,8 +75,8 @@ func main() {
 		o.ns = append(o.ns, n)
 	}
 	names := images(o.dir, slices.Max(o.ns))
-	fmt.Printf("%-5s %4s %8s %8s %10s %10s %10s %10s %9s %10s %6s\n",
-		"case", "N", "wall_s", "p95_s", "peak_rss", "peak_anon", "after_rss", "after_anon", "extra_ms", "extra_MiB", "failed")
+	fmt.Printf("%-5s %4s %8s %8s %7s %10s %10s %10s %10s %9s %10s %6s\n",
+		"case", "N", "wall_s", "p95_s", "cpu_s", "peak_rss", "peak_anon", "after_rss", "after_anon", "extra_ms", "extra_MiB", "failed")
 	results := map[string][]result{}
 	for _, c := range strings.Split(o.cases, ",") {
 		switch c {
@@ -101,10 +101,10 @@ func main() {
 
 // result is one case at one N.
 type result struct {
-	name        string
-	n, failed   int
-	wall, p95   time.Duration
-	peak, after procMem
+	name           string
+	n, failed      int
+	wall, p95, cpu time.Duration // cpu: the server's, user and system
+	peak, after    procMem
 }
 
 func (r result) print(first result) {
@@ -114,7 +114,7 @@ func (r result) print(first result) {
 		extraMs = fmt.Sprintf("%.1f", float64(r.wall-first.wall)/float64(time.Millisecond)/d)
 		extraMiB = fmt.Sprintf("%.1f", float64(r.peak.rss-first.peak.rss)/(1<<20)/d)
 	}
-	fmt.Printf("%-5s %4d %8.3f %8.3f %10s %10s %10s %10s %9s %10s %6d\n", r.name, r.n, r.wall.Seconds(), r.p95.Seconds(),
+	fmt.Printf("%-5s %4d %8.3f %8.3f %7.2f %10s %10s %10s %10s %9s %10s %6d\n", r.name, r.n, r.wall.Seconds(), r.p95.Seconds(), r.cpu.Seconds(),
 		mib(r.peak.rss), mib(r.peak.anon), mib(r.after.rss), mib(r.after.anon), extraMs, extraMiB, r.failed)
 }
 
@@ -153,6 +153,7 @@ func runConcurrent(o options, name string, files []string) result {
 	failed := 0
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	cpu0 := cpuTime(srv.pid)
 	begin := time.Now()
 	for i, f := range files {
 		wg.Go(func() {
@@ -168,12 +169,13 @@ func runConcurrent(o options, name string, files []string) result {
 	}
 	wg.Wait()
 	wall := time.Since(begin)
+	cpu := cpuTime(srv.pid) - cpu0
 	close(stop)
 	peak := <-peaks
 	time.Sleep(o.idle)
 	after := settle(srv.pid, 30*time.Second)
 	slices.Sort(times)
-	return result{name: name, n: len(files), failed: failed, wall: wall,
+	return result{name: name, n: len(files), failed: failed, wall: wall, cpu: cpu,
 		p95: times[(len(times)*95+99)/100-1], peak: peak, after: after}
 }
 
@@ -187,6 +189,7 @@ func runSequence(o options, file string) {
 	go samplePeak(srv.pid, stop, peaks)
 	var one procMem
 	var times []time.Duration
+	cpu0 := cpuTime(srv.pid)
 	begin := time.Now()
 	for i := range o.seq {
 		d, err := session(srv.url, file)
@@ -199,12 +202,13 @@ func runSequence(o options, file string) {
 		}
 	}
 	wall := time.Since(begin)
+	cpu := cpuTime(srv.pid) - cpu0
 	close(stop)
 	peak := <-peaks
 	time.Sleep(o.idle)
 	after := settle(srv.pid, 30*time.Second)
 	slices.Sort(times)
-	fmt.Printf("%-5s %4d %8.3f %8.3f %10s %10s %10s %10s\n", "seq", o.seq, wall.Seconds(), times[(len(times)*95+99)/100-1].Seconds(),
+	fmt.Printf("%-5s %4d %8.3f %8.3f %7.2f %10s %10s %10s %10s\n", "seq", o.seq, wall.Seconds(), times[(len(times)*95+99)/100-1].Seconds(), cpu.Seconds(),
 		mib(peak.rss), mib(peak.anon), mib(after.rss), mib(after.anon))
 	fmt.Printf("seq: peak RSS %s over %d sessions vs %s after the first: %.2f× (goal ≤ %.0f×; reference ~%.0f MiB)\n",
 		mib(peak.rss), o.seq, mib(one.rss), float64(peak.rss)/float64(one.rss), goalSeqOverOne, refSeqPeak)
