@@ -8,9 +8,11 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"cartago/icd"
 	"cartago/imaging"
+	"cartago/imaging/cache"
 	"cartago/imaging/region"
 	"cartago/imaging/stats"
 )
@@ -83,7 +85,7 @@ func (f *frame) sendRegionStats(ctx context.Context, r *regionState) {
 		f.reportError(ctx, err)
 		return
 	}
-	f.sendStats(ctx, r.id, r.stats, func(p imaging.Plane) (stats.Basic, error) { return region.Compute(ctx, p, m) })
+	f.sendStats(ctx, r.id, r.stats, func(p imaging.Plane, _, _ int) (stats.Basic, error) { return region.Compute(ctx, p, m) })
 }
 
 // sendImageStats sends the statistics of the whole current plane.
@@ -92,14 +94,31 @@ func (f *frame) sendImageStats(ctx context.Context) {
 	configs := slices.Clone(f.imgStats)
 	f.mu.Unlock()
 	if len(configs) > 0 {
-		f.sendStats(ctx, regionImage, configs, func(p imaging.Plane) (stats.Basic, error) {
-			return stats.ComputeParallel(ctx, p.Data)
+		f.sendStats(ctx, regionImage, configs, func(p imaging.Plane, ch, stokes int) (stats.Basic, error) {
+			return f.planeStats(ctx, p, ch, stokes)
 		})
 	}
 }
 
+// planeStats returns the statistics of plane, which is (ch, stokes),
+// from the server's cache: computed once for every session showing it.
+func (f *frame) planeStats(ctx context.Context, p imaging.Plane, ch, stokes int) (stats.Basic, error) {
+	ref, err := f.sess.cache.Get(ctx, f.px.key(ch, stokes, "statistics"), cache.Loader{
+		What: "image statistics",
+		Load: func(ctx context.Context) (any, int64, error) {
+			b, err := stats.ComputeParallel(ctx, p.Data)
+			return b, int64(unsafe.Sizeof(b)), err
+		},
+	})
+	if err != nil {
+		return stats.Basic{}, err
+	}
+	defer ref.Release()
+	return ref.Value().(stats.Basic), nil
+}
+
 // sendStats sends one REGION_STATS_DATA per config. Worker only.
-func (f *frame) sendStats(ctx context.Context, id int32, configs []*icd.SetStatsRequirements_StatsConfig, compute func(imaging.Plane) (stats.Basic, error)) {
+func (f *frame) sendStats(ctx context.Context, id int32, configs []*icd.SetStatsRequirements_StatsConfig, compute func(p imaging.Plane, ch, stokes int) (stats.Basic, error)) {
 	ch, st := f.current()
 	for _, cfg := range configs {
 		_, stokes, err := parseCoordinate(cfg.Coordinate, st, f.layout)
@@ -112,7 +131,7 @@ func (f *frame) sendStats(ctx context.Context, id int32, configs []*icd.SetStats
 			f.reportError(ctx, err)
 			continue
 		}
-		b, err := compute(p)
+		b, err := compute(p, ch, stokes)
 		release()
 		if err != nil {
 			f.reportError(ctx, err)
