@@ -94,17 +94,19 @@ func TestSessionsShareOneDecodedPlane(t *testing.T) {
 				t.Error(ack.Message)
 				return
 			}
-			handle(t, c, icd.EventType_ADD_REQUIRED_TILES, 60, &icd.AddRequiredTiles{FileId: 0, Tiles: []int32{0}})
+			handle(t, c, icd.EventType_ADD_REQUIRED_TILES, 60, &icd.AddRequiredTiles{FileId: 0, Tiles: []int32{0},
+				CompressionType: icd.CompressionType_ZFP, CompressionQuality: 11})
 			waitSent(t, rec, icd.EventType_REGION_HISTOGRAM_DATA, 1)
 			waitSent(t, rec, icd.EventType_RASTER_TILE_DATA, 1)
 		})
 	}
 	wg.Wait()
-	// One plane decoded and one histogram computed, for every session.
-	if s := m.cache.Stats(); s.Loads != 2 || s.Opens != 1 {
-		t.Fatalf("cache %+v after %d sessions opened one image; want 2 loads (plane, histogram) and 1 open", s, n)
+	// One plane decoded, one histogram computed, one tile encoded, for
+	// every session.
+	if s := m.cache.Stats(); s.Loads != 3 || s.Opens != 1 {
+		t.Fatalf("cache %+v after %d sessions opened one image; want 3 loads (plane, histogram, tile) and 1 open", s, n)
 	}
-	if used := mem.Stats().Used; used > memPlane+memPlane/8 {
+	if used := mem.Stats().Used; used > memPlane+memPlane/4 { // the plane, its histogram and one encoded tile
 		t.Fatalf("budget used %d by %d sessions of one image, want about one plane (%d)", used, n, memPlane)
 	}
 }
@@ -201,5 +203,47 @@ func TestMemoryPressureEvictsWhatDetachedSessionsHeld(t *testing.T) {
 	// The connected session's data is still there and right.
 	if v, want := cursorValue(t, stay, recStay, 0, 2, 2, 0), stokesValue(2, 2, 0, 1); v != want {
 		t.Fatalf("cursor value %v, want %v", v, want)
+	}
+}
+
+func TestResumedSessionsDecodeEachPlaneOnce(t *testing.T) {
+	root := t.TempDir()
+	writeStokes(t, filepath.Join(root, "stokes.fits"), 0)
+	folder, err := NewFolder(root, "")
+	must(t, err)
+	db := openTestStore(t)
+	cfg := Config{Folder: folder, Store: db, CacheSize: 64 * memPlane, CheckpointInterval: time.Hour,
+		Logger: newTestManager(time.Minute).log}
+	before := NewManager(cfg)
+	const n = 20
+	ids := make([]uint32, n)
+	for i := range ids {
+		c, rec := newRegistered(t, before)
+		if ack := openAck(t, c, rec, 0); !ack.Success {
+			t.Fatal(ack.Message)
+		}
+		ids[i] = c.session.ID
+	}
+	commitNow(t, before)
+	before.Close("restart")
+
+	after := NewManager(cfg)
+	t.Cleanup(func() { after.Close("test over") })
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		rec := &recorder{}
+		c := after.NewClient(rec, "test", nil)
+		wg.Go(func() {
+			handle(t, c, icd.EventType_REGISTER_VIEWER, 1, &icd.RegisterViewer{SessionId: id})
+			// The first request about the image reopens it from the snapshot.
+			handle(t, c, icd.EventType_ADD_REQUIRED_TILES, 2, &icd.AddRequiredTiles{FileId: 0, Tiles: []int32{0},
+				CompressionType: icd.CompressionType_ZFP, CompressionQuality: 11})
+			waitSent(t, rec, icd.EventType_RASTER_TILE_DATA, 1)
+			waitSent(t, rec, icd.EventType_REGION_HISTOGRAM_DATA, 1)
+		})
+	}
+	wg.Wait()
+	if s := after.cache.Stats(); s.Loads != 3 || s.Opens != 1 {
+		t.Fatalf("cache %+v after %d sessions resumed on one image; want 3 loads (plane, histogram, tile) and 1 open", s, n)
 	}
 }
