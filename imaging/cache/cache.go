@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 
 	"cartago/imaging/budget"
@@ -167,23 +168,36 @@ func (c *Cache) lookup(key Key) (e *entry, loader bool) {
 
 // fill loads e, which the caller references.
 func (c *Cache) fill(ctx context.Context, e *entry, l Loader) (*Ref, error) {
-	err := c.charge(l.Reserve, l.What)
-	if err == nil {
-		e.val, e.size, err = l.Load(ctx)
-		err = c.settle(l.Reserve, e.size, l.What, err)
+	if err := c.charge(l.Reserve, l.What); err != nil {
+		return nil, c.fail(e, err)
 	}
-	if err != nil {
-		e.err = err // a refusal names l.What; a load's error names its file
-		e.val, e.size = nil, 0
-		c.mu.Lock()
-		c.drop(e)
-		c.mu.Unlock()
-		close(e.ready)
-		c.release(e)
-		return nil, e.err
+	loaded := false
+	defer func() {
+		if !loaded { // Load panicked: waiters get an error, the panic goes on
+			c.uncharge(l.Reserve)
+			c.fail(e, fmt.Errorf("%s: load failed", l.What))
+		}
+	}()
+	val, size, err := l.Load(ctx)
+	loaded = true
+	if err = c.settle(l.Reserve, size, l.What, err); err != nil {
+		return nil, c.fail(e, err) // a refusal names l.What; a load's error names its file
 	}
+	e.val, e.size = val, size
 	close(e.ready)
 	return &Ref{c: c, e: e}, nil
+}
+
+// fail ends e's load with err: out of the map, its waiters told, the
+// loader's reference dropped.
+func (c *Cache) fail(e *entry, err error) error {
+	e.err = err
+	c.mu.Lock()
+	c.drop(e)
+	c.mu.Unlock()
+	close(e.ready)
+	c.release(e)
+	return err
 }
 
 // settle turns the reserve charged for a load into its real size.

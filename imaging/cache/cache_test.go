@@ -173,6 +173,39 @@ func TestFailedLoadIsNotCached(t *testing.T) {
 	}
 }
 
+func TestAPanickingLoadFailsItsWaiters(t *testing.T) {
+	mem := budget.NewMemory(1 << 20)
+	c := New(Options{Size: 1 << 20, Memory: mem})
+	gate := make(chan struct{})
+	go func() {
+		defer func() { _ = recover() }()
+		_, _ = c.Get(t.Context(), key(0), Loader{Reserve: 100, What: "plane 0", Load: func(context.Context) (any, int64, error) {
+			<-gate
+			panic("decoder bug")
+		}})
+	}()
+	waitFor(t, "the load", func() bool { return c.Has(key(0)) })
+	waited := make(chan error, 1)
+	go func() {
+		loads := 0
+		_, err := c.Get(t.Context(), key(0), value(1, 1, &loads))
+		waited <- err
+	}()
+	waitFor(t, "the waiter", func() bool { return c.Stats().Waits == 1 })
+	close(gate)
+	select {
+	case err := <-waited:
+		if err == nil {
+			t.Fatal("a waiter of a load that panicked got no error")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a waiter of a load that panicked waits for ever")
+	}
+	if s := c.Stats(); s.Entries != 0 || s.Bytes != 0 || mem.Stats().Used != 0 {
+		t.Fatalf("after a panicked load: %+v, budget %+v", s, mem.Stats())
+	}
+}
+
 func TestWaiterLoadsWhenTheLoaderIsCancelled(t *testing.T) {
 	c := New(Options{Size: 1 << 20})
 	ctx, cancel := context.WithCancel(t.Context())
