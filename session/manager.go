@@ -204,11 +204,12 @@ func (m *Manager) find(c *Client, id uint32) (*Session, attachKind, error) {
 // releases the session's memory unless the frontend comes back.
 func (m *Manager) detach(c *Client, s *Session) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	if !s.releaseClient(c) {
+		m.mu.Unlock()
 		return
 	}
 	s.startTimer(m.cfg.IdleTimeout, func() { m.expire(s) })
+	m.mu.Unlock()
 	s.dropPlanes()
 }
 
