@@ -48,6 +48,21 @@ func TestNewBudgetSetsTheSoftLimit(t *testing.T) {
 	}
 }
 
+func TestCacheSizeDefaultsToAQuarterOfTheLimit(t *testing.T) {
+	for _, c := range []struct {
+		flag   string
+		memory int64
+		want   int64
+	}{{"", 8 << 30, 2 << 30}, {"", 0, defaultUnlimitedCache}, {"0", 8 << 30, 0}, {"512MiB", 0, 512 << 20}} {
+		if got, err := cacheSize(c.flag, c.memory); err != nil || got != c.want {
+			t.Errorf("cacheSize(%q, %d) = %d, %v; want %d", c.flag, c.memory, got, err, c.want)
+		}
+	}
+	if _, err := cacheSize("lots", 0); err == nil || !strings.Contains(err.Error(), "--cache-size") {
+		t.Errorf("a bad --cache-size: %v", err)
+	}
+}
+
 // The process-level memory test: a 4000×4000 float32 image (a 61 MiB
 // plane) opened by three sessions at once under --memory-limit 150MiB:
 // they share one decoded plane; a 7000×7000 image (187 MiB) is refused
