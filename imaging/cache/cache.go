@@ -69,9 +69,29 @@ type entry struct {
 	freed bool          // guarded by Cache.mu; evicted or failed: out of the map
 }
 
-// New returns an empty cache.
+// New returns an empty cache. It becomes the reclaimer of
+// opts.Memory: any charge the budget refuses first evicts unused entries.
 func New(opts Options) *Cache {
-	return &Cache{opts: opts, entries: make(map[Key]*entry), unused: list.New(), files: make(map[FileID]*fileEnt)}
+	c := &Cache{opts: opts, entries: make(map[Key]*entry), unused: list.New(), files: make(map[FileID]*fileEnt)}
+	opts.Memory.SetReclaim(c.reclaim)
+	return c
+}
+
+// reclaim evicts unused entries, least recently used first, until need
+// bytes are freed or none is left; it returns the bytes freed.
+func (c *Cache) reclaim(need int64) int64 {
+	var freed int64
+	c.mu.Lock()
+	for freed < need {
+		n := c.evictOldest()
+		if n == 0 {
+			break
+		}
+		freed += n
+	}
+	c.mu.Unlock()
+	c.freed(freed)
+	return freed
 }
 
 // Stats reports the counters.
@@ -217,25 +237,16 @@ func (c *Cache) settle(reserve, size int64, what string, err error) error {
 	return nil
 }
 
-// charge acquires n bytes from the budget, evicting unused entries while
-// it refuses.
+// charge acquires n bytes from the budget, which evicts unused entries
+// (reclaim) when they are needed.
 func (c *Cache) charge(n int64, what string) error {
-	for {
-		err := c.opts.Memory.Acquire(n, what)
-		if err == nil {
-			c.mu.Lock()
-			c.used += n
-			c.mu.Unlock()
-			return nil
-		}
-		c.mu.Lock()
-		freed := c.evictOldest()
-		c.mu.Unlock()
-		if freed == 0 {
-			return err
-		}
-		c.freed(freed)
+	if err := c.opts.Memory.Acquire(n, what); err != nil {
+		return err
 	}
+	c.mu.Lock()
+	c.used += n
+	c.mu.Unlock()
+	return nil
 }
 
 func (c *Cache) uncharge(n int64) {

@@ -159,6 +159,29 @@ func TestBudgetPressureEvictsUnusedOnly(t *testing.T) {
 	}
 }
 
+func TestAnyChargeTheBudgetRefusesEvictsUnusedEntries(t *testing.T) {
+	mem := budget.NewMemory(30)
+	c := New(Options{Size: 1 << 20, Memory: mem})
+	loads := 0
+	for ch := range 2 {
+		ref, err := c.Get(t.Context(), key(ch), Loader{Reserve: 10, What: "plane", Load: func(context.Context) (any, int64, error) {
+			loads++
+			return ch, 10, nil
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref.Release()
+	}
+	// A region mask, a message: anything charged beyond what is free.
+	if err := mem.Acquire(15, "region mask"); err != nil {
+		t.Fatalf("a charge with unused cache entries to evict: %v", err)
+	}
+	if c.Has(key(0)) || !c.Has(key(1)) || mem.Stats().Used != 25 {
+		t.Fatalf("evicted: oldest %v, newest %v; budget used %d", !c.Has(key(0)), !c.Has(key(1)), mem.Stats().Used)
+	}
+}
+
 func TestFailedLoadIsNotCached(t *testing.T) {
 	c := New(Options{Size: 1 << 20})
 	boom := errors.New("boom")
