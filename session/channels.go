@@ -73,7 +73,7 @@ func (f *frame) channelMapBlock(r *icd.IntBounds, st int, req tileRequest) error
 	}
 	f.work.add(job{kind: jobTiles, run: func(ctx context.Context) {
 		for ch := lo; ch <= hi && ctx.Err() == nil; ch++ {
-			if err := f.loadPlane(ch, st); err != nil {
+			if err := f.loadPlane(ctx, ch, st); err != nil {
 				f.reportError(ctx, err)
 				return
 			}

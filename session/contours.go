@@ -56,7 +56,7 @@ func (f *frame) sendContours(ctx context.Context) {
 		return
 	}
 	ch, st := f.current()
-	if err := f.loadPlane(ch, st); err != nil {
+	if err := f.loadPlane(ctx, ch, st); err != nil {
 		f.reportError(ctx, err)
 		return
 	}

@@ -110,7 +110,7 @@ func (f *frame) sendSpatialProfiles(ctx context.Context) {
 // cursor or a point region. Worker only.
 func (f *frame) sendSpatialAt(ctx context.Context, regionID int32, x, y int, configs []*icd.SetSpatialRequirements_SpatialConfig) {
 	ch, st := f.current()
-	if err := f.loadPlane(ch, st); err != nil {
+	if err := f.loadPlane(ctx, ch, st); err != nil {
 		f.reportError(ctx, err)
 		return
 	}
@@ -119,7 +119,7 @@ func (f *frame) sendSpatialAt(ctx context.Context, regionID int32, x, y int, con
 		Channel: int32(ch), Stokes: int32(st), Value: f.plane.At(x, y),
 	}
 	for _, cfg := range configs {
-		p, err := f.spatialProfile(cfg, x, y, ch, st)
+		p, err := f.spatialProfile(ctx, cfg, x, y, ch, st)
 		if err != nil {
 			f.reportError(ctx, err)
 			continue
@@ -129,14 +129,14 @@ func (f *frame) sendSpatialAt(ctx context.Context, regionID int32, x, y int, con
 	f.sess.send(ctx, icd.EventType_SPATIAL_PROFILE_DATA, msg)
 }
 
-func (f *frame) spatialProfile(cfg *icd.SetSpatialRequirements_SpatialConfig, x, y, ch, st int) (*icd.SpatialProfile, error) {
+func (f *frame) spatialProfile(ctx context.Context, cfg *icd.SetSpatialRequirements_SpatialConfig, x, y, ch, st int) (*icd.SpatialProfile, error) {
 	axis, stokes, err := parseCoordinate(cfg.Coordinate, st, f.layout)
 	if err != nil {
 		return nil, err
 	}
 	plane := f.plane
 	if stokes != st {
-		p, release, err := f.px.Plane(ch, stokes)
+		p, release, err := f.px.Plane(ctx, ch, stokes)
 		if err != nil {
 			return nil, err
 		}

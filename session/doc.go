@@ -11,6 +11,14 @@
 // purges and TTL expiry are requests to it, committed together with the
 // pending snapshots.
 //
+// Image data is not a session's: open files, decoded planes (derived
+// polarizations too), histograms, statistics and encoded tiles live in
+// the Manager's cache.Cache, shared by every session and computed once
+// however many ask at a time. A frame keeps only what is the client's
+// (channel, cursor, requirements, regions) and references into the
+// cache: its file and its current plane, which a detached session gives
+// back so that memory pressure evicts its data first.
+//
 // Lock order: Manager.mu, then Session.mu (the attached client). The
 // other Session locks — amu (animation), fmu (frames), rmu (regions) —
 // are never held together, nor across a call that takes another lock;

@@ -9,6 +9,7 @@ import (
 	"cartago/icd"
 	"cartago/imaging"
 	"cartago/imaging/budget"
+	"cartago/imaging/cache"
 	"cartago/imaging/fits"
 	"cartago/imaging/region"
 )
@@ -25,7 +26,7 @@ type frame struct {
 	dir      string          // directory as the client named it
 	name     string          // file name
 	hdu      string          // HDU key opened
-	file     *fits.File
+	file     *cache.File     // shared with every frame showing the same file
 	img      *fits.Image
 	px       pixels // img by the frontend's Stokes numbers, derived polarizations too
 	layout   fits.Layout
@@ -36,7 +37,6 @@ type frame struct {
 	spectra  *worker           // region spectral profiles, which may take long
 	bright   region.Brightness // turns sums into flux densities
 	sky      skyStep           // pixel size on the sky, for line profiles
-	mem      *budget.Charge    // the plane (and gzip bytes), charged at open; released by close
 
 	mu       sync.Mutex
 	channel  int                                           // guarded by mu; the client's current channel
@@ -51,39 +51,39 @@ type frame struct {
 	vector   *icd.SetVectorOverlayParameters               // guarded by mu; nil without a vector overlay
 
 	// Owned by the worker goroutine.
-	plane      imaging.Plane
+	plane      imaging.Plane      // shared through the cache: read only
 	planeKey   [2]int             // channel, Stokes of plane; {-1,-1} when empty
+	planeRef   func()             // releases plane's cache reference; nil when empty
 	cubeCancel context.CancelFunc // running cube histogram, if any
 	cubeDone   chan struct{}
 	cube       *cubeRun // the last cube histogram started, with its result
 }
 
 // openFrame opens dir/name at hdu for file id and starts its worker.
-func openFrame(s *Session, folder *Folder, id int32, dir, name, hdu string) (*frame, error) {
+func openFrame(ctx context.Context, s *Session, folder *Folder, id int32, dir, name, hdu string) (*frame, error) {
 	_, path, err := folder.File(dir, name)
 	if err != nil {
 		return nil, err
 	}
-	file, err := fits.OpenOptions(path, openOptions(s.mem))
+	file, err := s.cache.Open(ctx, path, openOptions(s.mem))
 	if err != nil {
 		return nil, explainOpen(err, s.mem)
 	}
-	img, err := file.Image(hdu)
+	img, err := file.FITS().Image(hdu)
 	if err != nil {
 		file.Close()
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	charge, err := chargeImage(s.mem, file, img, name)
-	if err != nil {
+	px := newPixels(img, s.mem, s.cache, file.ID())
+	if err := checkImageFits(s.mem, s.cache, px, name); err != nil {
 		file.Close()
 		return nil, err
 	}
 	f := &frame{
-		id: id, dir: dir, name: name, hdu: img.Key(), file: file, img: img, layout: img.Layout,
+		id: id, dir: dir, name: name, hdu: img.Key(), file: file, img: img, layout: img.Layout, px: px,
 		sess: s, folder: folder, log: s.log.With("file_id", id, "file", name), planeKey: [2]int{-1, -1},
-		seq: s.seq.Add(1), mem: charge,
+		seq: s.seq.Add(1),
 	}
-	f.px = newPixels(img, s.mem)
 	f.bright = brightnessOf(img.HDU)
 	f.sky = skyStepOf(img.HDU)
 	f.work = startWorker(func(ctx context.Context) { f.recovered(ctx, "image work") })
@@ -91,21 +91,18 @@ func openFrame(s *Session, folder *Folder, id int32, dir, name, hdu string) (*fr
 	return f, nil
 }
 
-// close stops the worker, waits for running work and releases the
-// file, the plane and their charge. It reports whether it freed enough
-// to be worth returning to the OS.
-func (f *frame) close() (freedBig bool) {
+// close stops the worker, waits for running work and releases its
+// references to the file and the plane; the cache frees what nobody
+// else uses beyond its size (and has it returned to the OS).
+func (f *frame) close() {
 	f.spectra.stop()
 	f.work.stop()
 	if n := f.work.droppedJobs() + f.spectra.droppedJobs(); n > 0 {
 		f.log.Warn("image closed; its work queue overflowed", "jobs_dropped", n, "bound", maxQueuedJobs)
 	}
 	f.stopCube()
+	f.dropPlane()
 	f.file.Close()
-	freedBig = 4*cap(f.plane.Data) >= bigFree || f.file.Compressed()
-	f.plane = imaging.Plane{} // a frame still referenced elsewhere keeps no plane
-	f.mem.Release()
-	return freedBig
 }
 
 // brightnessOf reads what turns sums of pixels into flux densities.
@@ -127,22 +124,29 @@ func (f *frame) current() (channel, stokes int) {
 	return f.channel, f.stokes
 }
 
-// loadPlane makes f.plane hold (channel, stokes). Worker only.
-func (f *frame) loadPlane(channel, stokes int) error {
+// loadPlane makes f.plane hold (channel, stokes), a reference into the
+// cache that the frame keeps until another plane replaces it. The old
+// one goes first, so a switch never needs room for both. Worker only.
+func (f *frame) loadPlane(ctx context.Context, channel, stokes int) error {
 	if f.planeKey == [2]int{channel, stokes} {
 		return nil
 	}
-	if cap(f.plane.Data) < f.layout.Width*f.layout.Height {
-		f.plane.Data = make([]float32, f.layout.Width*f.layout.Height)
-	}
-	f.plane.Width, f.plane.Height = f.layout.Width, f.layout.Height
-	f.plane.Data = f.plane.Data[:f.layout.Width*f.layout.Height]
-	f.planeKey = [2]int{-1, -1}
-	if err := f.px.ReadPlane(f.plane.Data, channel, stokes); err != nil {
+	f.dropPlane()
+	p, release, err := f.px.Plane(ctx, channel, stokes)
+	if err != nil {
 		return fmt.Errorf("read channel %d Stokes %d: %w", channel, stokes, err)
 	}
-	f.planeKey = [2]int{channel, stokes}
+	f.plane, f.planeKey, f.planeRef = p, [2]int{channel, stokes}, release
 	return nil
+}
+
+// dropPlane releases the frame's plane. Worker, or close after the
+// worker stopped.
+func (f *frame) dropPlane() {
+	if f.planeRef != nil {
+		f.planeRef()
+	}
+	f.plane, f.planeKey, f.planeRef = imaging.Plane{}, [2]int{-1, -1}, nil
 }
 
 // checkChannel validates a channel/Stokes pair against the image.

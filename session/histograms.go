@@ -10,7 +10,9 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
+	"cartago/imaging"
 	"cartago/imaging/budget"
+	"cartago/imaging/cache"
 	"cartago/imaging/stats"
 )
 
@@ -48,7 +50,7 @@ func statsConfig(c *icd.HistogramConfig) stats.Config {
 // the client asked for. Worker only.
 func (f *frame) sendImageHistograms(ctx context.Context) {
 	ch, st := f.current()
-	if err := f.loadPlane(ch, st); err != nil {
+	if err := f.loadPlane(ctx, ch, st); err != nil {
 		f.reportError(ctx, err)
 		return
 	}
@@ -69,20 +71,41 @@ func (f *frame) sendImageHistogram(ctx context.Context, cfg *icd.HistogramConfig
 		if err := f.checkChannel(int(cfg.Channel), st); err != nil {
 			return err
 		}
-		p, release, err := f.px.Plane(int(cfg.Channel), st)
+		p, release, err := f.px.Plane(ctx, int(cfg.Channel), st)
 		if err != nil {
 			return err
 		}
 		defer release()
 		plane, ch = p, int(cfg.Channel)
 	}
-	h, _, err := stats.PlaneHistogram(ctx, plane, statsConfig(cfg))
+	h, err := f.planeHistogram(ctx, plane, statsConfig(cfg), ch, st)
 	if err != nil {
 		return fmt.Errorf("histogram of file %d channel %d: %w", f.id, ch, err)
 	}
 	f.sess.send(ctx, icd.EventType_REGION_HISTOGRAM_DATA, histogramData(f.id, regionImage, ch, st, h, cfg, 1))
 	return nil
 }
+
+// planeHistogram returns the histogram of plane, which is (ch, st), from
+// the server's cache: every session showing the plane shares it, and
+// concurrent requests compute it once.
+func (f *frame) planeHistogram(ctx context.Context, plane imaging.Plane, cfg stats.Config, ch, st int) (stats.Histogram, error) {
+	ref, err := f.sess.cache.Get(ctx, f.px.key(ch, st, fmt.Sprintf("histogram %+v", cfg)), cache.Loader{
+		What: "image histogram",
+		Load: func(ctx context.Context) (any, int64, error) {
+			h, _, err := stats.PlaneHistogram(ctx, plane, cfg)
+			return h, histogramBytes(h), err
+		},
+	})
+	if err != nil {
+		return stats.Histogram{}, err
+	}
+	defer ref.Release() // the value stays valid; it is never modified
+	return ref.Value().(stats.Histogram), nil
+}
+
+// histogramBytes is what a cached histogram costs.
+func histogramBytes(h stats.Histogram) int64 { return 128 + 4*int64(len(h.Bins)) }
 
 func histogramData(fileID, region int32, ch, st int, h stats.Histogram, cfg *icd.HistogramConfig, progress float32) *icd.RegionHistogramData {
 	return &icd.RegionHistogramData{
@@ -144,7 +167,7 @@ func (f *frame) setImageHistograms(configs []*icd.HistogramConfig) {
 	}
 	f.work.add(job{kind: jobRefresh, key: "histograms image", run: func(ctx context.Context) {
 		ch, st := f.current()
-		if err := f.loadPlane(ch, st); err != nil {
+		if err := f.loadPlane(ctx, ch, st); err != nil {
 			f.reportError(ctx, err)
 			return
 		}
@@ -231,6 +254,29 @@ func (f *frame) stopCube() {
 	}
 }
 
+// cubeHistogram returns the cube histogram of Stokes st from the
+// server's cache, computing it once for every session asking meanwhile;
+// only the session computing it sees progress.
+func (f *frame) cubeHistogram(ctx context.Context, cfg stats.Config, st int, progress stats.Progress) (stats.Histogram, error) {
+	ref, err := f.sess.cache.Get(ctx, f.px.key(channelAll, st, fmt.Sprintf("cube histogram %+v", cfg)), cache.Loader{
+		What: "cube histogram",
+		Load: func(ctx context.Context) (any, int64, error) {
+			scratch := stats.CubeScratchBytes(f.layout.Width, f.layout.Height, f.layout.Depth)
+			if err := f.sess.mem.Acquire(scratch, "cube histogram planes"); err != nil {
+				return nil, 0, err
+			}
+			defer f.sess.mem.Release(scratch)
+			h, _, err := stats.CubeHistogram(ctx, planesOfStokes{f: f, stokes: st}, cfg, nil, progress)
+			return h, histogramBytes(h), err
+		},
+	})
+	if err != nil {
+		return stats.Histogram{}, err
+	}
+	defer ref.Release()
+	return ref.Value().(stats.Histogram), nil
+}
+
 // runCubeHistogram sends the cube histogram, with partial results while
 // it runs; the final message is kept in run.result before it is sent.
 func (f *frame) runCubeHistogram(ctx context.Context, run *cubeRun) {
@@ -245,13 +291,7 @@ func (f *frame) runCubeHistogram(ctx context.Context, run *cubeRun) {
 		part.Bins = slices.Clone(h.Bins)
 		f.sess.send(ctx, icd.EventType_REGION_HISTOGRAM_DATA, histogramData(f.id, regionCube, channelAll, st, part, cfg, float32(done)))
 	}
-	scratch := stats.CubeScratchBytes(f.layout.Width, f.layout.Height, f.layout.Depth)
-	if err := f.sess.mem.Acquire(scratch, "cube histogram planes"); err != nil {
-		f.reportError(ctx, fmt.Errorf("cube histogram of file %d: %w", f.id, err))
-		return
-	}
-	defer f.sess.mem.Release(scratch)
-	h, _, err := stats.CubeHistogram(ctx, planesOfStokes{f: f, stokes: st}, statsConfig(cfg), nil, progress)
+	h, err := f.cubeHistogram(ctx, statsConfig(cfg), st, progress)
 	if err != nil {
 		f.reportError(ctx, fmt.Errorf("cube histogram of file %d: %w", f.id, err))
 		return

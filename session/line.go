@@ -110,7 +110,7 @@ func (f *frame) lineProfile(ctx context.Context, r *regionState, cfg *icd.SetSpa
 	if err != nil {
 		return nil, err
 	}
-	p, release, err := f.planeFor(ch, st, stokes)
+	p, release, err := f.planeFor(ctx, ch, st, stokes)
 	if err != nil {
 		return nil, err
 	}

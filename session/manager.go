@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"cartago/imaging/budget"
+	"cartago/imaging/cache"
 	"cartago/store"
 )
 
@@ -46,6 +47,10 @@ type Config struct {
 	// Memory is the server-wide budget that image planes, derived
 	// planes and region masks are charged to; nil is unlimited.
 	Memory *budget.Memory
+	// CacheSize bounds the image data (decoded planes, histograms) kept
+	// for reuse while no open image uses it; data in use is shared by
+	// every session and counts too. 0 keeps nothing unused.
+	CacheSize int64
 }
 
 // ErrNotOwner means a session id belongs to another access token.
@@ -61,6 +66,7 @@ type Manager struct {
 	stopBG context.CancelFunc
 	reaper chan struct{} // closed when the reaper stopped; nil without a store
 	ret    *osReturn     // returns the memory of closed images to the OS
+	cache  *cache.Cache  // image data of every session, bounded by Config.CacheSize
 
 	mu       sync.Mutex
 	sessions map[uint32]*Session // guarded by mu
@@ -86,6 +92,11 @@ func NewManager(cfg Config) *Manager {
 		cfg.Folder, _ = NewFolder(".", "") // the working directory exists
 	}
 	m := &Manager{cfg: cfg, log: cfg.Logger, folder: cfg.Folder, sessions: make(map[uint32]*Session), ret: &osReturn{}}
+	m.cache = cache.New(cache.Options{Size: cfg.CacheSize, Memory: cfg.Memory, Freed: func(n int64) {
+		if n >= bigFree {
+			m.ret.schedule()
+		}
+	}})
 	if cfg.Store != nil {
 		m.ckpt = startCheckpointer(cfg.Store, cfg.CheckpointInterval, cfg.Logger)
 		var ctx context.Context
@@ -193,11 +204,13 @@ func (m *Manager) find(c *Client, id uint32) (*Session, attachKind, error) {
 // releases the session's memory unless the frontend comes back.
 func (m *Manager) detach(c *Client, s *Session) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	if !s.releaseClient(c) {
+		m.mu.Unlock()
 		return
 	}
 	s.startTimer(m.cfg.IdleTimeout, func() { m.expire(s) })
+	m.mu.Unlock()
+	s.dropPlanes()
 }
 
 // expire releases s if it is still detached; its snapshot stays stored.

@@ -8,21 +8,27 @@ import (
 	"time"
 
 	"cartago/imaging/budget"
+	"cartago/imaging/cache"
 	"cartago/imaging/fits"
 )
 
-// chargeImage charges the budget with what an open image holds for its
-// lifetime: its decoded plane (made on first use) and, for a gzip file,
-// the decompressed bytes. A refusal names the image and --memory-limit.
-func chargeImage(mem *budget.Memory, file *fits.File, img *fits.Image, name string) (*budget.Charge, error) {
-	l := img.Layout
-	n := 4 * int64(l.Width) * int64(l.Height)
-	if file.Compressed() {
-		for _, h := range file.HDUs() {
-			n += h.DataLen()
-		}
+// checkImageFits refuses an image whose plane cannot fit in the budget
+// even once the cache evicted everything unused. Nothing is charged
+// here: the plane is charged by the cache when first decoded, once for
+// every frame sharing it (a gzip file's bytes were charged by the open).
+// A refusal names the image and --memory-limit.
+func checkImageFits(mem *budget.Memory, c *cache.Cache, px pixels, name string) error {
+	st := mem.Stats()
+	if st.Limit == 0 || c.Has(px.key(0, 0, "plane")) {
+		return nil
 	}
-	return mem.Take(n, fmt.Sprintf("image %s (%d×%d plane)", name, l.Width, l.Height))
+	need, free := px.planeBytes(), st.Limit-st.Used+c.Unused()
+	if need <= free {
+		return nil
+	}
+	l := px.img.Layout
+	return fmt.Errorf("%w: image %s (%d×%d plane) needs %s, %s of %s free (--memory-limit)",
+		budget.ErrOverBudget, name, l.Width, l.Height, budget.Bytes(need), budget.Bytes(max(free, 0)), budget.Bytes(st.Limit))
 }
 
 // openOptions bounds a gzip file's decompressed bytes by what the budget

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -67,7 +68,7 @@ func (c *Client) handleOpenFile(r request) error {
 	if err := decode(r, &msg); err != nil {
 		return err
 	}
-	f, ack, err := c.openFile(&msg)
+	f, ack, err := c.openFile(r.ctx, &msg)
 	if err != nil {
 		ack = &icd.OpenFileAck{FileId: msg.FileId, Message: c.mgr.folder.Redact(err.Error())}
 	}
@@ -81,14 +82,14 @@ func (c *Client) handleOpenFile(r request) error {
 	return nil
 }
 
-func (c *Client) openFile(msg *icd.OpenFile) (*frame, *icd.OpenFileAck, error) {
+func (c *Client) openFile(ctx context.Context, msg *icd.OpenFile) (*frame, *icd.OpenFileAck, error) {
 	if msg.LelExpr {
 		return nil, nil, fmt.Errorf("image expressions (LEL) are %w", ErrUnsupported)
 	}
-	f, err := openFrame(c.session, c.mgr.folder, msg.FileId, msg.Directory, msg.File, msg.Hdu)
+	f, err := openFrame(ctx, c.session, c.mgr.folder, msg.FileId, msg.Directory, msg.File, msg.Hdu)
 	if errors.Is(err, budget.ErrOverBudget) && c.session.closeFrame(msg.FileId) {
 		// The image it replaces goes anyway; its memory counts for this one.
-		f, err = openFrame(c.session, c.mgr.folder, msg.FileId, msg.Directory, msg.File, msg.Hdu)
+		f, err = openFrame(ctx, c.session, c.mgr.folder, msg.FileId, msg.Directory, msg.File, msg.Hdu)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -96,7 +97,7 @@ func (c *Client) openFile(msg *icd.OpenFile) (*frame, *icd.OpenFileAck, error) {
 	f.aipsBeam = msg.SupportAipsBeam
 	c.session.putFrame(f)
 	h := f.img.HDU
-	size, mtime := statFile(f.file.Path())
+	size, mtime := statFile(f.file.FITS().Path())
 	ack := &icd.OpenFileAck{
 		Success:          true,
 		FileId:           msg.FileId,

@@ -1,10 +1,12 @@
 package session
 
 import (
+	"context"
 	"fmt"
 
 	"cartago/imaging"
 	"cartago/imaging/budget"
+	"cartago/imaging/cache"
 	"cartago/imaging/fits"
 )
 
@@ -16,10 +18,23 @@ type pixels struct {
 	img  *fits.Image
 	iquv [4]int         // plane index of Stokes I, Q, U, V; -1 if absent
 	mem  *budget.Memory // charged with the planes made here while they live
+	// Whole planes are shared through the server's cache, by file.
+	cache *cache.Cache
+	file  cache.FileID
 }
 
-func newPixels(img *fits.Image, mem *budget.Memory) pixels {
-	return pixels{img: img, iquv: iquvOf(img.Layout), mem: mem}
+func newPixels(img *fits.Image, mem *budget.Memory, c *cache.Cache, file cache.FileID) pixels {
+	return pixels{img: img, iquv: iquvOf(img.Layout), mem: mem, cache: c, file: file}
+}
+
+// key names a value computed from plane (channel, stokes) in the cache.
+func (p pixels) key(channel, stokes int, what string) cache.Key {
+	return cache.Key{File: p.file, HDU: p.img.Key(), Channel: channel, Stokes: stokes, What: what}
+}
+
+// planeBytes is what one decoded plane costs.
+func (p pixels) planeBytes() int64 {
+	return 4 * int64(p.img.Layout.Width) * int64(p.img.Layout.Height)
 }
 
 // iquvOf finds the planes of Stokes I, Q, U and V (FITS codes 1 to 4).
@@ -108,19 +123,25 @@ func (p pixels) ReadPlane(dst []float32, channel, stokes int) error {
 	return p.read(dst, stokes, func(st int, buf []float32) error { return p.img.ReadPlane(buf, channel, st) })
 }
 
-// Plane reads a plane into a new buffer, charged to the budget until
-// release is called (once the plane is garbage).
-func (p pixels) Plane(channel, stokes int) (plane imaging.Plane, release func(), err error) {
+// Plane returns a plane from the server's cache, decoding it there once
+// for every session that asks meanwhile. It must not be modified; release
+// gives back the reference once the caller is done with it.
+func (p pixels) Plane(ctx context.Context, channel, stokes int) (plane imaging.Plane, release func(), err error) {
 	l := p.img.Layout
-	data, release, err := p.floats(l.Width*l.Height, fmt.Sprintf("plane %d×%d", l.Width, l.Height))
+	ref, err := p.cache.Get(ctx, p.key(channel, stokes, "plane"), cache.Loader{
+		Reserve: p.planeBytes(), What: fmt.Sprintf("plane %d×%d", l.Width, l.Height),
+		Load: func(context.Context) (any, int64, error) {
+			data := make([]float32, l.Width*l.Height)
+			if err := p.ReadPlane(data, channel, stokes); err != nil {
+				return nil, 0, err
+			}
+			return imaging.Plane{Width: l.Width, Height: l.Height, Data: data}, p.planeBytes(), nil
+		},
+	})
 	if err != nil {
 		return imaging.Plane{}, nil, err
 	}
-	if err := p.ReadPlane(data, channel, stokes); err != nil {
-		release()
-		return imaging.Plane{}, nil, err
-	}
-	return imaging.Plane{Width: l.Width, Height: l.Height, Data: data}, release, nil
+	return ref.Value().(imaging.Plane), ref.Release, nil
 }
 
 func (p pixels) ReadRows(dst []float32, channel, stokes, y0, rows int) error {

@@ -8,9 +8,11 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"cartago/icd"
 	"cartago/imaging"
+	"cartago/imaging/cache"
 	"cartago/imaging/region"
 	"cartago/imaging/stats"
 )
@@ -67,11 +69,11 @@ func (f *frame) regionMask(r *regionState) (*region.Mask, error) {
 // planeFor returns the current channel's plane of a Stokes index: the
 // cached one for the current Stokes. release gives back a plane read for
 // another Stokes. Worker only.
-func (f *frame) planeFor(ch, st, stokes int) (plane imaging.Plane, release func(), err error) {
+func (f *frame) planeFor(ctx context.Context, ch, st, stokes int) (plane imaging.Plane, release func(), err error) {
 	if stokes == st {
-		return f.plane, func() {}, f.loadPlane(ch, st)
+		return f.plane, func() {}, f.loadPlane(ctx, ch, st)
 	}
-	return f.px.Plane(ch, stokes)
+	return f.px.Plane(ctx, ch, stokes)
 }
 
 func (f *frame) sendRegionStats(ctx context.Context, r *regionState) {
@@ -83,7 +85,7 @@ func (f *frame) sendRegionStats(ctx context.Context, r *regionState) {
 		f.reportError(ctx, err)
 		return
 	}
-	f.sendStats(ctx, r.id, r.stats, func(p imaging.Plane) (stats.Basic, error) { return region.Compute(ctx, p, m) })
+	f.sendStats(ctx, r.id, r.stats, func(p imaging.Plane, _, _ int) (stats.Basic, error) { return region.Compute(ctx, p, m) })
 }
 
 // sendImageStats sends the statistics of the whole current plane.
@@ -92,14 +94,31 @@ func (f *frame) sendImageStats(ctx context.Context) {
 	configs := slices.Clone(f.imgStats)
 	f.mu.Unlock()
 	if len(configs) > 0 {
-		f.sendStats(ctx, regionImage, configs, func(p imaging.Plane) (stats.Basic, error) {
-			return stats.ComputeParallel(ctx, p.Data)
+		f.sendStats(ctx, regionImage, configs, func(p imaging.Plane, ch, stokes int) (stats.Basic, error) {
+			return f.planeStats(ctx, p, ch, stokes)
 		})
 	}
 }
 
+// planeStats returns the statistics of plane, which is (ch, stokes),
+// from the server's cache: computed once for every session showing it.
+func (f *frame) planeStats(ctx context.Context, p imaging.Plane, ch, stokes int) (stats.Basic, error) {
+	ref, err := f.sess.cache.Get(ctx, f.px.key(ch, stokes, "statistics"), cache.Loader{
+		What: "image statistics",
+		Load: func(ctx context.Context) (any, int64, error) {
+			b, err := stats.ComputeParallel(ctx, p.Data)
+			return b, int64(unsafe.Sizeof(b)), err
+		},
+	})
+	if err != nil {
+		return stats.Basic{}, err
+	}
+	defer ref.Release()
+	return ref.Value().(stats.Basic), nil
+}
+
 // sendStats sends one REGION_STATS_DATA per config. Worker only.
-func (f *frame) sendStats(ctx context.Context, id int32, configs []*icd.SetStatsRequirements_StatsConfig, compute func(imaging.Plane) (stats.Basic, error)) {
+func (f *frame) sendStats(ctx context.Context, id int32, configs []*icd.SetStatsRequirements_StatsConfig, compute func(p imaging.Plane, ch, stokes int) (stats.Basic, error)) {
 	ch, st := f.current()
 	for _, cfg := range configs {
 		_, stokes, err := parseCoordinate(cfg.Coordinate, st, f.layout)
@@ -107,12 +126,12 @@ func (f *frame) sendStats(ctx context.Context, id int32, configs []*icd.SetStats
 			f.reportError(ctx, err)
 			continue
 		}
-		p, release, err := f.planeFor(ch, st, stokes)
+		p, release, err := f.planeFor(ctx, ch, st, stokes)
 		if err != nil {
 			f.reportError(ctx, err)
 			continue
 		}
-		b, err := compute(p)
+		b, err := compute(p, ch, stokes)
 		release()
 		if err != nil {
 			f.reportError(ctx, err)
@@ -137,7 +156,7 @@ func (f *frame) sendRegionHistograms(ctx context.Context, r *regionState) {
 	}
 	ch, st := f.current()
 	for _, cfg := range r.hists {
-		p, _, err := f.planeFor(ch, st, st) // the frame's own plane: nothing to release
+		p, _, err := f.planeFor(ctx, ch, st, st) // the frame's own plane: nothing to release
 		if err != nil {
 			f.reportError(ctx, err)
 			return

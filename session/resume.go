@@ -195,7 +195,7 @@ func mergeHeld(want, held *store.Image) {
 // that state calls for. A channel out of range falls back to 0 and is
 // added to problems (when not nil).
 func (c *Client) restoreFrame(img *store.Image, problems *[]string) (*frame, error) {
-	f, err := openFrame(c.session, c.mgr.folder, img.FileId, img.Directory, img.File, img.Hdu)
+	f, err := openFrame(context.Background(), c.session, c.mgr.folder, img.FileId, img.Directory, img.File, img.Hdu)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"cartago/icd"
 	"cartago/imaging/budget"
+	"cartago/imaging/cache"
 	"cartago/imaging/region"
 	"cartago/store"
 )
@@ -27,6 +28,7 @@ type Session struct {
 	rawTiles bool           // never compress tiles (Config.RawTiles)
 	mem      *budget.Memory // Config.Memory; nil is unlimited
 	ret      *osReturn      // the manager's: returns freed memory to the OS
+	cache    *cache.Cache   // the manager's: image data shared by every session
 
 	lastActive atomic.Int64 // Unix ms of the last message
 	purged     atomic.Bool  // its snapshot was deleted for good; set by the checkpointer only
@@ -53,7 +55,7 @@ type Session struct {
 
 func newSession(id uint32, owner []byte, m *Manager) *Session {
 	s := &Session{ID: id, Created: time.Now(), owner: owner, log: m.log.With("session", id), ckpt: m.ckpt,
-		rawTiles: m.cfg.RawTiles, mem: m.cfg.Memory, ret: m.ret, frames: make(map[int32]*frame),
+		rawTiles: m.cfg.RawTiles, mem: m.cfg.Memory, ret: m.ret, cache: m.cache, frames: make(map[int32]*frame),
 		regions: make(map[int32]*regionState), masks: region.NewCacheLimits(region.CacheLimits{Memory: m.cfg.Memory})}
 	s.touch()
 	return s
@@ -134,6 +136,18 @@ func (s *Session) release() {
 	s.masks.Clear()
 }
 
+// dropPlanes makes every frame release its plane once its queued work
+// ran: a detached session holds only its files, so the cache can evict
+// what no connected session uses first. Reconnecting loads them again,
+// from the cache while they are still there.
+func (s *Session) dropPlanes() {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	for _, f := range s.frames {
+		f.work.add(job{kind: jobData, run: func(context.Context) { f.dropPlane() }})
+	}
+}
+
 // closeFramesExcept closes every image whose id is not in keep.
 func (s *Session) closeFramesExcept(keep map[int32]bool) {
 	s.closeFramesWhere(func(id int32) bool { return !keep[id] })
@@ -164,13 +178,9 @@ func (s *Session) closeFramesWhere(match func(id int32) bool) int {
 		}
 	}
 	s.fmu.Unlock()
-	freedBig := false
 	for _, f := range closing {
-		freedBig = f.close() || freedBig
+		f.close() // the cache has what it frees returned to the OS
 		s.dropRegionsOn(f.id)
-	}
-	if freedBig { // once all are closed, so one collection frees them all
-		s.ret.schedule()
 	}
 	return len(closing)
 }

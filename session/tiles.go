@@ -1,7 +1,10 @@
 package session
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"math"
 	"runtime"
 	"slices"
@@ -11,6 +14,7 @@ import (
 
 	"cartago/icd"
 	"cartago/imaging/budget"
+	"cartago/imaging/cache"
 	"cartago/imaging/tiles"
 	"cartago/imaging/zfp"
 )
@@ -202,7 +206,7 @@ func (f *frame) sendTiles(ctx context.Context, req tileRequest) {
 	if len(valid) == 0 {
 		return
 	}
-	if err := f.loadPlane(req.channel, req.stokes); err != nil {
+	if err := f.loadPlane(ctx, req.channel, req.stokes); err != nil {
 		f.reportError(ctx, err)
 		return
 	}
@@ -258,7 +262,7 @@ func (f *frame) renderTiles(ctx context.Context, req tileRequest, syncID int32, 
 			}
 			enc := newTileEncoder(ct)
 			for t := range next {
-				buf = f.sendTile(ctx, req, enc, syncID, t, buf)
+				buf = f.sendTile(ctx, req, ct, enc, syncID, t, buf)
 			}
 		}()
 	}
@@ -272,34 +276,73 @@ func (f *frame) renderTiles(ctx context.Context, req tileRequest, syncID int32, 
 	wg.Wait()
 }
 
-// sendTile renders and encodes t, then sends it.
-func (f *frame) sendTile(ctx context.Context, req tileRequest, enc tileEncoder, syncID int32, t tiles.Tile, buf []float32) []float32 {
-	msg, data := f.encodeTile(ctx, req, enc, t, buf)
-	if msg != nil {
-		msg.SyncId = syncID
-		f.sess.send(ctx, icd.EventType_RASTER_TILE_DATA, msg)
+func (f *frame) sendTile(ctx context.Context, req tileRequest, ct icd.CompressionType, enc tileEncoder, syncID int32, t tiles.Tile, buf []float32) []float32 {
+	e, buf, err := f.encodedTile(ctx, req, ct, enc, t, buf)
+	if err != nil || ctx.Err() != nil {
+		return buf
 	}
-	return data
+	td := &icd.TileData{Layer: int32(t.Layer), X: int32(t.X), Y: int32(t.Y), Width: e.width, Height: e.height,
+		ImageData: e.data, NanEncodings: e.nans}
+	f.sess.send(ctx, icd.EventType_RASTER_TILE_DATA, &icd.RasterTileData{
+		FileId: f.id, Channel: int32(req.channel), Stokes: int32(req.stokes),
+		CompressionType: e.ctype, CompressionQuality: e.quality,
+		SyncId: syncID, AnimationId: req.animationID, Tiles: []*icd.TileData{td},
+	})
+	return buf
 }
 
-// encodeTile renders and encodes t on a compute slot (budget.Compute),
-// which is released before the tile is sent so that a slow client holds
-// none. It returns nil when there is nothing to send.
-func (f *frame) encodeTile(ctx context.Context, req tileRequest, enc tileEncoder, t tiles.Tile, buf []float32) (*icd.RasterTileData, []float32) {
+// encodedTile is a tile as sent, shared through the server's cache:
+// sessions showing the same plane send the same bytes without cutting
+// and encoding them again. Never modified.
+type encodedTile struct {
+	width, height int32
+	data, nans    []byte
+	ctype         icd.CompressionType
+	quality       float32
+}
+
+// encodedTile returns tile t of f.plane encoded as ct at req.quality,
+// made with enc and buf (returned for reuse). ZFP tiles come from the
+// cache; raw ones are as large as the pixels they copy, and a tile the
+// budget cannot keep is sent all the same. Worker's tile goroutines only.
+func (f *frame) encodedTile(ctx context.Context, req tileRequest, ct icd.CompressionType, enc tileEncoder, t tiles.Tile, buf []float32) (encodedTile, []float32, error) {
+	if ct == icd.CompressionType_ZFP {
+		what := fmt.Sprintf("tile %d ZFP %g", t.Encode(), req.quality)
+		ref, err := f.sess.cache.Get(ctx, f.px.key(req.channel, req.stokes, what), cache.Loader{
+			What: "encoded tile",
+			Load: func(context.Context) (any, int64, error) {
+				var e encodedTile
+				var err error
+				e, buf, err = f.encodeTile(ctx, req, enc, t, buf)
+				return e, int64(len(e.data) + len(e.nans) + 128), err
+			},
+		})
+		if err == nil {
+			defer ref.Release() // the bytes stay valid; they are never modified
+			return ref.Value().(encodedTile), buf, nil
+		}
+		if !errors.Is(err, budget.ErrOverBudget) {
+			return encodedTile{}, buf, err
+		}
+	}
+	return f.encodeTile(ctx, req, enc, t, buf)
+}
+
+// encodeTile cuts and encodes tile t of f.plane into new byte slices on
+// a compute slot (budget.Compute), released before the tile is sent so
+// that a slow client holds none.
+func (f *frame) encodeTile(ctx context.Context, req tileRequest, enc tileEncoder, t tiles.Tile, buf []float32) (encodedTile, []float32, error) {
 	release, _, err := budget.Claim(ctx)
 	if err != nil {
-		return nil, buf
+		return encodedTile{}, buf, err
 	}
 	defer release()
 	data, rect, err := tiles.Render(buf, f.plane, t)
-	if err != nil || ctx.Err() != nil {
-		return nil, data
+	if err != nil {
+		return encodedTile{}, data, err
 	}
-	td := &icd.TileData{Layer: int32(t.Layer), X: int32(t.X), Y: int32(t.Y), Width: int32(rect.Width), Height: int32(rect.Height)}
+	td := &icd.TileData{Width: int32(rect.Width), Height: int32(rect.Height)}
 	ctype, quality := enc.encode(td, data, req.quality)
-	return &icd.RasterTileData{
-		FileId: f.id, Channel: int32(req.channel), Stokes: int32(req.stokes),
-		CompressionType: ctype, CompressionQuality: quality,
-		AnimationId: req.animationID, Tiles: []*icd.TileData{td},
-	}, data
+	return encodedTile{width: td.Width, height: td.Height, data: bytes.Clone(td.ImageData), nans: bytes.Clone(td.NanEncodings),
+		ctype: ctype, quality: quality}, data, nil
 }

@@ -104,7 +104,7 @@ func (f *frame) sendVectorOverlay(ctx context.Context) {
 		return
 	}
 	ch, st := f.current()
-	p, err := f.planVectors(v, ch, st)
+	p, err := f.planVectors(ctx, v, ch, st)
 	if err != nil {
 		f.reportError(ctx, fmt.Errorf("vector overlay of file %d: %w", f.id, err))
 		return
@@ -143,7 +143,7 @@ func (f *frame) sendVectorOverlay(ctx context.Context) {
 
 // planVectors works out what the settings need and reads those planes.
 // Worker only.
-func (f *frame) planVectors(v *icd.SetVectorOverlayParameters, ch, st int) (*vectorPlan, error) {
+func (f *frame) planVectors(ctx context.Context, v *icd.SetVectorOverlayParameters, ch, st int) (*vectorPlan, error) {
 	hasStokes := f.layout.StokesValues != nil
 	p := &vectorPlan{
 		v: v, mip: int(v.SmoothingFactor), threshold: v.Threshold,
@@ -157,7 +157,7 @@ func (f *frame) planVectors(v *icd.SetVectorOverlayParameters, ch, st int) (*vec
 	}
 	p.needI = (p.calcPI || p.calcPA) && (v.Fractional || !math.IsNaN(v.Threshold))
 	if p.curAsPI || p.curAsPA {
-		if err := f.loadPlane(ch, st); err != nil {
+		if err := f.loadPlane(ctx, ch, st); err != nil {
 			return nil, err
 		}
 		p.cur = f.plane
@@ -170,7 +170,7 @@ func (f *frame) planVectors(v *icd.SetVectorOverlayParameters, ch, st int) (*vec
 		if err != nil {
 			return imaging.Plane{}, fmt.Errorf("polarization vectors need Stokes %s: %w", name, err)
 		}
-		pl, release, err := f.px.Plane(ch, idx)
+		pl, release, err := f.px.Plane(ctx, ch, idx)
 		if err == nil {
 			p.release = append(p.release, release)
 		}

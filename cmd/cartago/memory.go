@@ -51,6 +51,24 @@ func memoryLimit(flag string) (int64, error) {
 	return n, nil
 }
 
+// defaultUnlimitedCache is the default --cache-size without a memory limit.
+const defaultUnlimitedCache = 1 << 30
+
+// cacheSize parses --cache-size ("" = a quarter of the memory limit).
+func cacheSize(flag string, memory int64) (int64, error) {
+	if flag == "" {
+		if memory <= 0 {
+			return defaultUnlimitedCache, nil
+		}
+		return memory / 4, nil
+	}
+	n, err := parseSize(flag)
+	if err != nil {
+		return 0, fmt.Errorf("--cache-size %w", err)
+	}
+	return n, nil
+}
+
 // newBudget makes the server's memory budget and sets the Go runtime's
 // soft limit above it. The budget counts only the large allocations
 // (planes, caches, big messages); the soft limit leaves an eighth more

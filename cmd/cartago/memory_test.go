@@ -48,11 +48,27 @@ func TestNewBudgetSetsTheSoftLimit(t *testing.T) {
 	}
 }
 
+func TestCacheSizeDefaultsToAQuarterOfTheLimit(t *testing.T) {
+	for _, c := range []struct {
+		flag   string
+		memory int64
+		want   int64
+	}{{"", 8 << 30, 2 << 30}, {"", 0, defaultUnlimitedCache}, {"0", 8 << 30, 0}, {"512MiB", 0, 512 << 20}} {
+		if got, err := cacheSize(c.flag, c.memory); err != nil || got != c.want {
+			t.Errorf("cacheSize(%q, %d) = %d, %v; want %d", c.flag, c.memory, got, err, c.want)
+		}
+	}
+	if _, err := cacheSize("lots", 0); err == nil || !strings.Contains(err.Error(), "--cache-size") {
+		t.Errorf("a bad --cache-size: %v", err)
+	}
+}
+
 // The process-level memory test: a 4000×4000 float32 image (a 61 MiB
 // plane) opened by three sessions at once under --memory-limit 150MiB:
-// two fit, the third is refused naming the flag. Once every socket has
-// closed and the idle timeout has passed, RssAnon must come back to
-// within 10% of the idle baseline plus memSlack.
+// they share one decoded plane; a 7000×7000 image (187 MiB) is refused
+// naming the flag. Once every socket has closed and the idle timeout has
+// passed, RssAnon must come back to within 10% of the idle baseline plus
+// memSlack (--cache-size 0 keeps nothing nobody uses).
 //
 // memSlack is what the Go runtime keeps for good after its heap has
 // grown: arena and page-allocator metadata, free spans below a page,
@@ -70,17 +86,18 @@ const (
 func TestProcessGivesMemoryBackAfterIdleTimeout(t *testing.T) {
 	dir := t.TempDir()
 	writeSparseFITS(t, filepath.Join(dir, "big.fits"), memImage, memImage)
+	writeSparseFITS(t, filepath.Join(dir, "huge.fits"), 7000, 7000)
 	s := startProcess(t, "--no-auth", "--no-frontend", "--root", dir, "--db", filepath.Join(dir, "s.db"),
-		"--idle-timeout", "200ms", "--memory-limit", "150MiB")
+		"--idle-timeout", "200ms", "--memory-limit", "150MiB", "--cache-size", "0")
 	pid := s.cmd.Process.Pid
 	base := rssAnon(t, pid)
 
 	var opened int
 	var clients []*wsClient
-	for range 3 {
+	for _, name := range []string{"big.fits", "big.fits", "big.fits", "huge.fits"} {
 		c := dialServer(t, s.url)
 		c.register(0)
-		c.send(icd.EventType_OPEN_FILE, &icd.OpenFile{Directory: ".", File: "big.fits", FileId: 0})
+		c.send(icd.EventType_OPEN_FILE, &icd.OpenFile{Directory: ".", File: name, FileId: 0})
 		var ack icd.OpenFileAck
 		c.await(icd.EventType_OPEN_FILE_ACK, &ack)
 		switch {
@@ -94,8 +111,8 @@ func TestProcessGivesMemoryBackAfterIdleTimeout(t *testing.T) {
 	}
 	plane := int64(4 * memImage * memImage)
 	held := rssAnon(t, pid)
-	if opened != 2 || held < base+2*plane*9/10 {
-		t.Fatalf("%d images opened, RssAnon %d MiB over a baseline of %d MiB; want 2 planes held",
+	if opened != 3 || held < base+plane*9/10 || held > base+plane*3/2 {
+		t.Fatalf("%d images opened, RssAnon %d MiB over a baseline of %d MiB; want 3 sharing 1 plane",
 			opened, held>>20, base>>20)
 	}
 	for _, c := range clients {
@@ -107,7 +124,7 @@ func TestProcessGivesMemoryBackAfterIdleTimeout(t *testing.T) {
 	for {
 		now := rssAnon(t, pid)
 		if now <= limit {
-			t.Logf("RssAnon: baseline %d MiB, with 2 images %d MiB, after the idle timeout %d MiB",
+			t.Logf("RssAnon: baseline %d MiB, with 3 images of one file %d MiB, after the idle timeout %d MiB",
 				base>>20, held>>20, now>>20)
 			return
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"cartago/imaging/budget"
 	"cartago/session"
 	"cartago/store"
 	"cartago/ws"
@@ -55,6 +56,8 @@ func serveFlags() []cli.Flag {
 		&cli.Int64Flag{Name: "max-message-size", Value: ws.DefaultMaxMessageSize, Usage: "largest incoming message in bytes, after decompression; larger closes the connection", EnvVars: envVar("MAX_MESSAGE_SIZE")},
 		&cli.StringFlag{Name: "memory-limit", Usage: "memory for images, caches and large messages, as 8GiB, 512MiB or bytes; 0 = unlimited (default " +
 			defaultLimitText() + ")", EnvVars: envVar("MEMORY_LIMIT")},
+		&cli.StringFlag{Name: "cache-size", Usage: "image data kept for reuse once no session uses it, as 2GiB or bytes; 0 = none (default a quarter of --memory-limit, " +
+			budget.Bytes(defaultUnlimitedCache) + " when unlimited)", EnvVars: envVar("CACHE_SIZE")},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: envVar("LOG_LEVEL")},
 	}
 }
@@ -96,6 +99,7 @@ type serveOptions struct {
 	maxMessage int64
 	rawTiles   bool
 	memory     int64 // --memory-limit in bytes; 0 = unlimited
+	cacheSize  int64 // --cache-size in bytes
 	log        *slog.Logger
 }
 
@@ -122,6 +126,9 @@ func optionsFromCLI(c *cli.Context) (serveOptions, error) {
 		log:        log,
 	}
 	if o.memory, err = memoryLimit(c.String("memory-limit")); err != nil {
+		return o, err
+	}
+	if o.cacheSize, err = cacheSize(c.String("cache-size"), o.memory); err != nil {
 		return o, err
 	}
 	if !c.Bool("no-frontend") {
@@ -181,6 +188,7 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 	mem := newBudget(o.memory)
 	sessions := session.NewManager(session.Config{
 		Memory:             mem,
+		CacheSize:          o.cacheSize,
 		Store:              db,
 		CheckpointInterval: o.checkpoint,
 		SessionTTL:         o.ttl,
@@ -213,7 +221,7 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	o.log.Info("serving", "addr", l.Addr().String(), "root", o.folder.Root(), "base", o.folder.Base(),
-		"frontend", o.frontend, "db", db.Path(), "memory_limit", limitText(o.memory))
+		"frontend", o.frontend, "db", db.Path(), "memory_limit", limitText(o.memory), "cache_size", budget.Bytes(o.cacheSize))
 	fmt.Fprintf(stdout, "cartago %s is ready; open %s\n", versionString(), pageURL(l.Addr(), o.token))
 
 	errc := make(chan error, 1)

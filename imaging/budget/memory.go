@@ -14,10 +14,26 @@ var ErrOverBudget = errors.New("server memory budget exceeded")
 // releases the same n bytes once the memory is garbage. Safe for
 // concurrent use; a nil *Memory never refuses.
 type Memory struct {
-	limit int64
-	used  atomic.Int64
-	peak  atomic.Int64
-	fails atomic.Int64
+	limit   int64
+	used    atomic.Int64
+	peak    atomic.Int64
+	fails   atomic.Int64
+	reclaim atomic.Pointer[func(need int64) int64] // see SetReclaim
+}
+
+// SetReclaim makes a refused Acquire first ask fn to free need bytes,
+// what it lacked (a cache dropping what nobody uses), and try once more. fn returns the
+// bytes it released; it must not call Acquire. One per budget: the last
+// set wins; nil removes it.
+func (m *Memory) SetReclaim(fn func(need int64) int64) {
+	if m == nil {
+		return
+	}
+	if fn == nil {
+		m.reclaim.Store(nil)
+		return
+	}
+	m.reclaim.Store(&fn)
 }
 
 // NewMemory returns a budget of limit bytes; limit <= 0 means unlimited.
@@ -35,16 +51,28 @@ func (m *Memory) Acquire(n int64, what string) error {
 	if m == nil || n <= 0 {
 		return nil
 	}
+	if m.take(n) {
+		return nil
+	}
+	if fn := m.reclaim.Load(); fn != nil && (*fn)(m.used.Load()+n-m.limit) > 0 && m.take(n) {
+		return nil
+	}
+	m.fails.Add(1)
+	used := m.used.Load()
+	return fmt.Errorf("%w: %s needs %s, %s of %s free (--memory-limit)",
+		ErrOverBudget, what, Bytes(n), Bytes(max(m.limit-used, 0)), Bytes(m.limit))
+}
+
+// take charges n bytes if they fit.
+func (m *Memory) take(n int64) bool {
 	for {
 		used := m.used.Load()
 		if used+n > m.limit {
-			m.fails.Add(1)
-			return fmt.Errorf("%w: %s needs %s, %s of %s free (--memory-limit)",
-				ErrOverBudget, what, Bytes(n), Bytes(max(m.limit-used, 0)), Bytes(m.limit))
+			return false
 		}
 		if m.used.CompareAndSwap(used, used+n) {
 			m.notePeak(used + n)
-			return nil
+			return true
 		}
 	}
 }

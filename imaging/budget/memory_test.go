@@ -26,6 +26,26 @@ func TestMemoryRefusesOverLimit(t *testing.T) {
 	}
 }
 
+func TestRefusalAsksTheReclaimerFirst(t *testing.T) {
+	m := NewMemory(100)
+	if err := m.Acquire(80, "cached"); err != nil {
+		t.Fatal(err)
+	}
+	asked := int64(0)
+	m.SetReclaim(func(need int64) int64 {
+		asked = need
+		m.Release(80)
+		return 80
+	})
+	if err := m.Acquire(50, "plane"); err != nil || asked != 30 || m.Stats().Used != 50 {
+		t.Fatalf("acquire with a reclaimer: %v, asked %d, used %d", err, asked, m.Stats().Used)
+	}
+	m.SetReclaim(func(int64) int64 { return 0 })
+	if err := m.Acquire(60, "more"); !errors.Is(err, ErrOverBudget) {
+		t.Fatalf("nothing reclaimed: %v", err)
+	}
+}
+
 func TestMemoryConcurrentChargesNeverExceedLimit(t *testing.T) {
 	m := NewMemory(1000)
 	var wg sync.WaitGroup

@@ -20,7 +20,8 @@ type Options struct {
 type File struct {
 	// Immutable after Open.
 	path       string
-	size       int64 // on-disk size
+	size       int64       // on-disk size
+	info       os.FileInfo // of the file opened, for its identity
 	compressed bool
 	hdus       []*HDU
 
@@ -65,7 +66,7 @@ func load(path string, opts Options) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &File{path: path, size: st.Size(), unmap: func() error { return nil }}
+	f := &File{path: path, size: st.Size(), info: st, unmap: func() error { return nil }}
 	if f.compressed, err = isGzip(osf); err != nil {
 		return nil, err
 	}
@@ -144,6 +145,10 @@ func (f *File) Path() string { return f.path }
 
 // Size returns the size of the file on disk.
 func (f *File) Size() int64 { return f.size }
+
+// Info returns what stat said of the file that was opened (not of
+// whatever the path names now): its identity for caches.
+func (f *File) Info() os.FileInfo { return f.info }
 
 // Compressed reports whether the file was gzip-compressed.
 func (f *File) Compressed() bool { return f.compressed }

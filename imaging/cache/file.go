@@ -1,0 +1,143 @@
+package cache
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+
+	"cartago/imaging/fits"
+)
+
+// fileEnt is one open file shared by every user of its identity.
+// ready is closed once f or err is set.
+type fileEnt struct {
+	id     FileID
+	ready  chan struct{}
+	f      *fits.File
+	err    error
+	refs   int   // guarded by Cache.mu
+	charge int64 // bytes charged: the inflated data of a gzip file
+}
+
+// File is a reference to a shared open FITS file.
+type File struct {
+	c    *Cache
+	e    *fileEnt
+	once sync.Once
+}
+
+// FITS returns the open file; it stays open until every reference is
+// closed.
+func (f *File) FITS() *fits.File { return f.e.f }
+
+// ID returns the file's identity, the File of every Key about it.
+func (f *File) ID() FileID { return f.e.id }
+
+// Close gives the reference back; the last one closes the file. Later
+// calls do nothing.
+func (f *File) Close() {
+	f.once.Do(func() { f.c.closeFile(f.e) })
+}
+
+// Open returns a reference to the open file at path: the one already
+// open for the same identity, or a new one opened with opts. A gzip
+// file's inflated bytes are charged to the budget.
+func (c *Cache) Open(ctx context.Context, path string, opts fits.Options) (*File, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("fits: open %s: %w", path, err)
+	}
+	id := idOf(fi)
+	for {
+		e, opener := c.lookupFile(id)
+		if opener {
+			return c.openNew(e, path, opts)
+		}
+		select {
+		case <-e.ready:
+		case <-ctx.Done():
+			c.closeFile(e)
+			return nil, ctx.Err()
+		}
+		if e.err == nil {
+			return &File{c: c, e: e}, nil
+		}
+		c.closeFile(e)
+		return nil, e.err
+	}
+}
+
+func (c *Cache) lookupFile(id FileID) (*fileEnt, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.files[id]; e != nil {
+		e.refs++
+		return e, false
+	}
+	e := &fileEnt{id: id, ready: make(chan struct{}), refs: 1}
+	c.files[id] = e
+	c.stats.Opens++
+	return e, true
+}
+
+// openNew opens e's file. The file opened may differ from the one
+// stat saw (replaced in between); it is then keyed by its own identity.
+func (c *Cache) openNew(e *fileEnt, path string, opts fits.Options) (*File, error) {
+	f, err := fits.OpenOptions(path, opts)
+	if err == nil && f.Compressed() {
+		err = c.chargeFile(e, f)
+	}
+	if err != nil {
+		if f != nil {
+			f.Close()
+		}
+		e.err = err
+		c.mu.Lock()
+		delete(c.files, e.id)
+		c.mu.Unlock()
+		close(e.ready)
+		return nil, err
+	}
+	e.f = f
+	if id := idOf(f.Info()); id != e.id {
+		c.mu.Lock()
+		if c.files[id] == nil { // else stays keyed by the stale id until closed
+			delete(c.files, e.id)
+			e.id = id
+			c.files[id] = e
+		}
+		c.mu.Unlock()
+	}
+	close(e.ready)
+	return &File{c: c, e: e}, nil
+}
+
+// chargeFile charges the inflated bytes of a gzip file.
+func (c *Cache) chargeFile(e *fileEnt, f *fits.File) error {
+	var n int64
+	for _, h := range f.HDUs() {
+		n += h.DataLen()
+	}
+	if err := c.charge(n, fmt.Sprintf("inflated %s", f.Path())); err != nil {
+		return err
+	}
+	e.charge = n
+	return nil
+}
+
+// closeFile drops a reference to e; the last closes the file.
+func (c *Cache) closeFile(e *fileEnt) {
+	c.mu.Lock()
+	e.refs--
+	last := e.refs == 0 && e.f != nil
+	if last && c.files[e.id] == e {
+		delete(c.files, e.id)
+	}
+	c.mu.Unlock()
+	if last {
+		e.f.Close()
+		c.uncharge(e.charge)
+		c.freed(e.charge)
+	}
+}
