@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -88,7 +89,20 @@ func BenchmarkOpenToLastTile(b *testing.B) {
 // already read: ADD_REQUIRED_TILES to the end RASTER_TILE_SYNC (perf.md
 // (e) #5). Compare with BenchmarkViewportTilesInProcess.
 func BenchmarkViewportTiles(b *testing.B) {
-	cl := benchClient(b)
+	benchViewport(b, benchClient(b))
+}
+
+// BenchmarkViewportTilesDeflate is BenchmarkViewportTiles with
+// permessage-deflate negotiated, as every browser does (perf.md (g)):
+// what the per-message compression rule (compress.go) is for.
+func BenchmarkViewportTilesDeflate(b *testing.B) {
+	benchViewport(b, benchClientDial(b, sampleDir(b), deflateDialer))
+}
+
+// deflateDialer offers permessage-deflate, as browsers do.
+var deflateDialer = &websocket.Dialer{EnableCompression: true}
+
+func benchViewport(b *testing.B, cl *wsBench) {
 	cl.openFile(bench.Image, 0)
 	cl.readUntil(icd.EventType_REGION_HISTOGRAM_DATA, &icd.RegionHistogramData{})
 	for _, v := range benchViews {
@@ -288,7 +302,13 @@ type wsBench struct {
 // both go away with b.
 func benchClient(b *testing.B) *wsBench {
 	b.Helper()
-	dir := sampleDir(b)
+	return benchClientDial(b, sampleDir(b), websocket.DefaultDialer)
+}
+
+// benchClientDial is benchClient on folder dir through dialer; with a
+// dialer offering permessage-deflate it fails unless the server agreed.
+func benchClientDial(b *testing.B, dir string, dialer *websocket.Dialer) *wsBench {
+	b.Helper()
 	folder, err := session.NewFolder(dir, "")
 	if err != nil {
 		b.Fatal(err)
@@ -306,9 +326,12 @@ func benchClient(b *testing.B) *wsBench {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
-	c, _, err := websocket.DefaultDialer.Dial("ws://"+l.Addr().String()+"/?token="+testToken, nil)
+	c, resp, err := dialer.Dial("ws://"+l.Addr().String()+"/?token="+testToken, nil)
 	if err != nil {
 		b.Fatal(err)
+	}
+	if ext := resp.Header.Get("Sec-WebSocket-Extensions"); dialer.EnableCompression && !strings.Contains(ext, "permessage-deflate") {
+		b.Fatalf("permessage-deflate offered, not negotiated (%q)", ext)
 	}
 	b.Cleanup(func() {
 		c.Close()
