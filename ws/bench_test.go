@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -113,6 +114,7 @@ func benchViewport(b *testing.B, cl *wsBench) {
 			cl.checkTiles(ts) // warm-up, and the tiles are the right ones
 			var first, last []time.Duration
 			var sent int
+			wire, cpu := cl.wire.Load(), processCPU()
 			for b.Loop() {
 				start := time.Now()
 				cl.send(icd.EventType_ADD_REQUIRED_TILES, tileRequest(0, ids))
@@ -121,10 +123,15 @@ func benchViewport(b *testing.B, cl *wsBench) {
 				last = append(last, g.end.Sub(start))
 				sent = g.bytes
 			}
+			views := float64(b.N)
 			reportMedian(b, first, "ms-to-first-tile")
 			reportMedian(b, last, "ms-to-last-tile")
 			b.ReportMetric(float64(len(ids)), "tiles")
 			b.ReportMetric(float64(sent)/1e6, "MB/view")
+			b.ReportMetric(float64(cl.wire.Load()-wire)/1e6/views, "wire-MB/view")
+			// Server and client together, both in this process: less
+			// sensitive to other load on the machine than wall time.
+			b.ReportMetric(float64(processCPU()-cpu)/float64(time.Millisecond)/views, "cpu-ms/view")
 		})
 	}
 }
@@ -296,6 +303,21 @@ type wsBench struct {
 	c   *websocket.Conn
 	req uint32
 	buf bytes.Buffer // last message read
+	// wire counts bytes read off the socket: messages as sent, deflated
+	// or not, with websocket framing.
+	wire *atomic.Int64
+}
+
+// countingConn counts the bytes read through it.
+type countingConn struct {
+	net.Conn
+	read *atomic.Int64
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.read.Add(int64(n))
+	return n, err
 }
 
 // benchClient starts a server on the sample data and registers a client;
@@ -326,7 +348,13 @@ func benchClientDial(b *testing.B, dir string, dialer *websocket.Dialer) *wsBenc
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
-	c, resp, err := dialer.Dial("ws://"+l.Addr().String()+"/?token="+testToken, nil)
+	var wire atomic.Int64
+	counting := *dialer
+	counting.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		return &countingConn{Conn: c, read: &wire}, err
+	}
+	c, resp, err := counting.Dial("ws://"+l.Addr().String()+"/?token="+testToken, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -345,7 +373,7 @@ func benchClientDial(b *testing.B, dir string, dialer *websocket.Dialer) *wsBenc
 			b.Errorf("serve returned %v", err)
 		}
 	})
-	cl := &wsBench{tb: b, dir: dir, c: c}
+	cl := &wsBench{tb: b, dir: dir, c: c, wire: &wire}
 	cl.send(icd.EventType_REGISTER_VIEWER, &icd.RegisterViewer{ClientFeatureFlags: 5})
 	cl.readUntil(icd.EventType_REGISTER_VIEWER_ACK, &icd.RegisterViewerAck{})
 	return cl
