@@ -35,7 +35,8 @@ import (
 //	FILE_LIST_RESPONSE 1000 FITS files    68.0 kB   0.130 (0.094)    452 (65)      deflate
 //	FILE_INFO_RESPONSE (FITS header)       2.0 kB   0.685 (0.666)     56 (47)      deflate
 //	OPEN_FILE_ACK                          2.0 kB   0.688 (0.671)     41 (29)      deflate
-//	REGION_STATS_DATA (7 statistics)        102 B   1.059 (0.873)     17 (8)       raw (size)
+//	FILE_LIST_RESPONSE 3 FITS files         217 B   0.535 (0.502)     39 (19)      deflate
+//	REGION_STATS_DATA (7 statistics)        102 B   1.059 (0.873)     22 (10)      raw
 //	RASTER_TILE_SYNC                         19 B   1.316 (1.000)      8 (1)       raw (size)
 //	SET_REGION_ACK                           15 B   1.400 (1.133)     13 (2)       raw (size)
 //
@@ -44,15 +45,16 @@ import (
 //
 // Hence the rule (compressWorthIt): binary payloads that are compressed
 // or noise go raw whatever their size: tiles (raster and vector, ZFP or
-// float32), zstd contours, profiles, PV previews. Everything else
-// (lists, headers, acks, histograms, catalogs, float32 contours) is
-// deflated when at least compressMinBytes long: below that deflate
-// saves nothing (messages under ~100 B grow) and costs a fixed ~5–30 µs.
+// float32), zstd contours, profiles, statistics, PV previews. Everything
+// else (lists, headers, acks, histograms, catalogs, float32 contours) is
+// deflated when at least compressMinBytes long: a 217-byte file list
+// still halves, but messages under ~100 B grow, and each deflate costs
+// a fixed ~5 µs.
 // The level is gorilla's default, 1 (BestSpeed): level 6 saves at most
 // 4% of the raw size more on file lists for 7× the time.
 
 // compressMinBytes is the smallest message worth deflating.
-const compressMinBytes = 256
+const compressMinBytes = 128
 
 // zstdMagic starts every zstd frame (contour coordinates at a
 // compression level ≥ 1).
@@ -66,7 +68,7 @@ func compressWorthIt(t icd.EventType, m proto.Message, n int) bool {
 	}
 	switch t {
 	case icd.EventType_RASTER_TILE_DATA, icd.EventType_VECTOR_OVERLAY_TILE_DATA, icd.EventType_PV_PREVIEW_DATA,
-		icd.EventType_SPATIAL_PROFILE_DATA, icd.EventType_SPECTRAL_PROFILE_DATA:
+		icd.EventType_SPATIAL_PROFILE_DATA, icd.EventType_SPECTRAL_PROFILE_DATA, icd.EventType_REGION_STATS_DATA:
 		return false
 	case icd.EventType_CONTOUR_IMAGE_DATA:
 		return !zstdContours(m)

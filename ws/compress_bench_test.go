@@ -124,6 +124,7 @@ func captureMessages(b *testing.B) []capture {
 	add("SPECTRAL_PROFILE_DATA-200ch", spec[len(spec)-1:])
 
 	add("FILE_LIST_RESPONSE-1000", captureFileList(b, 1000))
+	add("FILE_LIST_RESPONSE-3", captureFileList(b, 3)) // where the size threshold sits
 	return out
 }
 

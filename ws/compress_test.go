@@ -155,8 +155,8 @@ func (c *rawClient) frame() (byte, []byte) {
 }
 
 // expect reads messages up to the first of type want, decodes it into m
-// and returns whether it came deflated.
-func (c *rawClient) expect(want icd.EventType, m proto.Message) bool {
+// and returns it as received.
+func (c *rawClient) expect(want icd.EventType, m proto.Message) rawMsg {
 	c.t.Helper()
 	for {
 		got := c.next()
@@ -169,7 +169,7 @@ func (c *rawClient) expect(want icd.EventType, m proto.Message) bool {
 			continue
 		}
 		must(c.t, proto.Unmarshal(got.payload, m))
-		return got.deflated
+		return got
 	}
 }
 
@@ -190,13 +190,14 @@ func TestDeflatePerMessage(t *testing.T) {
 	c := dialDeflate(t, ts.addr)
 
 	c.send(icd.EventType_REGISTER_VIEWER, 1, &icd.RegisterViewer{ClientFeatureFlags: 5})
-	if c.expect(icd.EventType_REGISTER_VIEWER_ACK, &icd.RegisterViewerAck{}) {
-		t.Error("REGISTER_VIEWER_ACK deflated; small messages should go raw")
+	if ack := c.expect(icd.EventType_REGISTER_VIEWER_ACK, &icd.RegisterViewerAck{}); ack.deflated != (len(ack.payload)+icd.HeaderSize >= compressMinBytes) {
+		t.Errorf("REGISTER_VIEWER_ACK of %d bytes deflated %v; only those of at least %d should be",
+			len(ack.payload)+icd.HeaderSize, ack.deflated, compressMinBytes)
 	}
 
 	c.send(icd.EventType_FILE_LIST_REQUEST, 2, &icd.FileListRequest{Directory: "."})
 	var list icd.FileListResponse
-	if !c.expect(icd.EventType_FILE_LIST_RESPONSE, &list) {
+	if !c.expect(icd.EventType_FILE_LIST_RESPONSE, &list).deflated {
 		t.Error("FILE_LIST_RESPONSE sent raw; file lists should be deflated")
 	}
 	if !list.Success || len(list.Files) != files+1 {
@@ -210,7 +211,7 @@ func TestDeflatePerMessage(t *testing.T) {
 		t.Fatalf("open: %s", ack.Message)
 	}
 	var hist icd.RegionHistogramData
-	if !c.expect(icd.EventType_REGION_HISTOGRAM_DATA, &hist) {
+	if !c.expect(icd.EventType_REGION_HISTOGRAM_DATA, &hist).deflated {
 		t.Error("REGION_HISTOGRAM_DATA sent raw; histograms should be deflated")
 	}
 	checkImageHistogram(t, &hist, 0, 0)
@@ -223,7 +224,7 @@ func TestDeflatePerMessage(t *testing.T) {
 		c.send(icd.EventType_ADD_REQUIRED_TILES, 4, &icd.AddRequiredTiles{FileId: 0, Tiles: []int32{first.Encode()},
 			CompressionType: ct, CompressionQuality: 11})
 		var td icd.RasterTileData
-		if c.expect(icd.EventType_RASTER_TILE_DATA, &td) {
+		if c.expect(icd.EventType_RASTER_TILE_DATA, &td).deflated {
 			t.Errorf("%s tile deflated; tiles should go raw", ct)
 		}
 		tile := td.Tiles[0]
@@ -235,7 +236,7 @@ func TestDeflatePerMessage(t *testing.T) {
 			checkCubeTile(t, floats(tile.ImageData), r.Width, r.Height)
 		}
 		var end icd.RasterTileSync
-		if c.expect(icd.EventType_RASTER_TILE_SYNC, &end) || !end.EndSync {
+		if c.expect(icd.EventType_RASTER_TILE_SYNC, &end).deflated || !end.EndSync {
 			t.Errorf("end sync %+v (deflated or not the end)", &end)
 		}
 	}
@@ -283,6 +284,7 @@ func TestCompressWorthIt(t *testing.T) {
 		{icd.EventType_VECTOR_OVERLAY_TILE_DATA, &icd.VectorOverlayTileData{}, 1 << 20, false},
 		{icd.EventType_SPATIAL_PROFILE_DATA, &icd.SpatialProfileData{}, 1 << 16, false},
 		{icd.EventType_SPECTRAL_PROFILE_DATA, &icd.SpectralProfileData{}, 1 << 16, false},
+		{icd.EventType_REGION_STATS_DATA, &icd.RegionStatsData{}, 1 << 10, false},
 		{icd.EventType_CONTOUR_IMAGE_DATA, contours(8), big, false},
 		{icd.EventType_CONTOUR_IMAGE_DATA, contours(0), big, true},
 		{icd.EventType_FILE_LIST_RESPONSE, &icd.FileListResponse{}, big, true},
