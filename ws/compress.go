@@ -42,6 +42,14 @@ import (
 //
 // [1] noise does not compress; the frontend asks for ZFP anyway.
 // [2] 7% saved pays only below ~20 MB/s, and the cursor is latency-bound.
+// Vector overlay tiles and PV previews were not measured: they carry the
+// same ZFP or float32 encodings as raster tiles.
+//
+// Over a whole view (BenchmarkViewportTilesDeflate, medians of 5 runs,
+// CPU of server and client together): deflating the 48 ZFP tiles of a
+// full-resolution 1920×1080 view cost 9 ms of CPU (42 → 33 ms) and 4 ms
+// of wall time (22.0 → 17.7 ms, as without the extension) for nothing
+// on the wire (3.24 MB either way); the fit view's 16 tiles 2 ms of CPU.
 //
 // Hence the rule (compressWorthIt): binary payloads that are compressed
 // or noise go raw whatever their size: tiles (raster and vector, ZFP or
