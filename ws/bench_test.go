@@ -9,10 +9,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
@@ -86,7 +89,20 @@ func BenchmarkOpenToLastTile(b *testing.B) {
 // already read: ADD_REQUIRED_TILES to the end RASTER_TILE_SYNC (perf.md
 // (e) #5). Compare with BenchmarkViewportTilesInProcess.
 func BenchmarkViewportTiles(b *testing.B) {
-	cl := benchClient(b)
+	benchViewport(b, benchClient(b))
+}
+
+// BenchmarkViewportTilesDeflate is BenchmarkViewportTiles with
+// permessage-deflate negotiated, as every browser does (perf.md (g)):
+// what the per-message compression rule (compress.go) is for.
+func BenchmarkViewportTilesDeflate(b *testing.B) {
+	benchViewport(b, benchClientDial(b, sampleDir(b), deflateDialer))
+}
+
+// deflateDialer offers permessage-deflate, as browsers do.
+var deflateDialer = &websocket.Dialer{EnableCompression: true}
+
+func benchViewport(b *testing.B, cl *wsBench) {
 	cl.openFile(bench.Image, 0)
 	cl.readUntil(icd.EventType_REGION_HISTOGRAM_DATA, &icd.RegionHistogramData{})
 	for _, v := range benchViews {
@@ -97,6 +113,7 @@ func BenchmarkViewportTiles(b *testing.B) {
 			cl.checkTiles(ts) // warm-up, and the tiles are the right ones
 			var first, last []time.Duration
 			var sent int
+			wire, cpu := cl.wire.Load(), processCPU()
 			for b.Loop() {
 				start := time.Now()
 				cl.send(icd.EventType_ADD_REQUIRED_TILES, tileRequest(0, ids))
@@ -105,10 +122,15 @@ func BenchmarkViewportTiles(b *testing.B) {
 				last = append(last, g.end.Sub(start))
 				sent = g.bytes
 			}
+			views := float64(b.N)
 			reportMedian(b, first, "ms-to-first-tile")
 			reportMedian(b, last, "ms-to-last-tile")
 			b.ReportMetric(float64(len(ids)), "tiles")
 			b.ReportMetric(float64(sent)/1e6, "MB/view")
+			b.ReportMetric(float64(cl.wire.Load()-wire)/1e6/views, "wire-MB/view")
+			// Server and client together, both in this process: less
+			// sensitive to other load on the machine than wall time.
+			b.ReportMetric(float64(processCPU()-cpu)/float64(time.Millisecond)/views, "cpu-ms/view")
 		})
 	}
 }
@@ -277,13 +299,34 @@ func sampleDir(b *testing.B) string {
 type wsBench struct {
 	*wstest.T
 	dir string
+	// wire counts bytes read off the socket: messages as sent, deflated
+	// or not, with websocket framing.
+	wire *atomic.Int64
+}
+
+// countingConn counts the bytes read through it.
+type countingConn struct {
+	net.Conn
+	read *atomic.Int64
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.read.Add(int64(n))
+	return n, err
 }
 
 // benchClient starts a server on the sample data and registers a client;
 // both go away with b.
 func benchClient(b *testing.B) *wsBench {
 	b.Helper()
-	dir := sampleDir(b)
+	return benchClientDial(b, sampleDir(b), websocket.DefaultDialer)
+}
+
+// benchClientDial is benchClient on folder dir through dialer; with a
+// dialer offering permessage-deflate it fails unless the server agreed.
+func benchClientDial(b *testing.B, dir string, dialer *websocket.Dialer) *wsBench {
+	b.Helper()
 	folder, err := session.NewFolder(dir, "")
 	if err != nil {
 		b.Fatal(err)
@@ -301,6 +344,19 @@ func benchClient(b *testing.B) *wsBench {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
+	var wire atomic.Int64
+	counting := *dialer
+	counting.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		return &countingConn{Conn: c, read: &wire}, err
+	}
+	c, resp, err := counting.Dial("ws://"+l.Addr().String()+"/?token="+testToken, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if ext := resp.Header.Get("Sec-WebSocket-Extensions"); dialer.EnableCompression && !strings.Contains(ext, "permessage-deflate") {
+		b.Fatalf("permessage-deflate offered, not negotiated (%q)", ext)
+	}
 	b.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -312,9 +368,10 @@ func benchClient(b *testing.B) *wsBench {
 			b.Errorf("serve returned %v", err)
 		}
 	})
-	// Without permessage-deflate, so that the figures stay comparable
-	// with those recorded in perf.md before the clients were unified.
-	cl := &wsBench{T: wstest.DialT(b, l.Addr().String(), wstest.Options{Token: testToken, NoCompression: true}), dir: dir}
+	// websocket.DefaultDialer offers no permessage-deflate, so the
+	// figures stay comparable with those recorded in perf.md; the
+	// deflate variants pass a dialer that offers it.
+	cl := &wsBench{T: wstest.WrapT(b, c), dir: dir, wire: &wire}
 	cl.Timeout = 30 * time.Second
 	cl.Register(0)
 	return cl

@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"compress/flate"
 	"context"
 	"fmt"
 	"log/slog"
@@ -65,6 +66,8 @@ type conn struct {
 }
 
 func newConn(ws *websocket.Conn, log *slog.Logger, cfg Config) *conn {
+	// Level 1 (gorilla's default, said here on purpose): see compress.go.
+	ws.SetCompressionLevel(flate.BestSpeed)
 	return &conn{
 		ws: ws, log: log, maxMsg: cfg.MaxMessageSize, mem: cfg.Memory, hooks: cfg.hooks,
 		// The inbox holds up to MaxMessageSize (or one message), so a

@@ -6,5 +6,6 @@
 // in order, fed by a bounded inbox) and the write loop (the only writer,
 // fed by an outbox bounded in count and bytes with a drop policy per
 // message class, outbox.go). Incoming and queued bytes are charged to the
-// server's memory budget.
+// server's memory budget. With permessage-deflate negotiated, only the
+// messages that shrink are deflated (compress.go).
 package ws

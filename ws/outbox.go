@@ -57,6 +57,9 @@ type outFrame struct {
 	kind   int             // websocket.BinaryMessage or websocket.TextMessage
 	data   []byte
 	charge *budget.Charge // global memory charged for data; nil if none
+	// compress deflates data if the peer negotiated permessage-deflate
+	// (compress.go says when that pays).
+	compress bool
 
 	class     string // policy class, see the table above
 	key       string // supersession key; "" = never superseded
@@ -354,7 +357,7 @@ func frameFor(t icd.EventType, requestID uint32, m proto.Message) (*outFrame, er
 	if err != nil {
 		return nil, fmt.Errorf("marshal %s: %w", t, err)
 	}
-	f := &outFrame{kind: websocket.BinaryMessage, data: frame}
+	f := &outFrame{kind: websocket.BinaryMessage, data: frame, compress: compressWorthIt(t, m, len(frame))}
 	classify(f, t, requestID, m)
 	return f, nil
 }

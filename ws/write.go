@@ -58,6 +58,7 @@ func (c *conn) writeQueued() error {
 
 func (c *conn) write(f *outFrame) error {
 	c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+	c.ws.EnableWriteCompression(f.compress) // no-op unless negotiated
 	return c.ws.WriteMessage(f.kind, f.data)
 }
 
