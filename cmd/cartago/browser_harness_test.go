@@ -92,6 +92,7 @@ type browser struct {
 	artifacts string
 	srv       *serverProc   // the server the page talks to
 	servers   []*serverProc // every server it talked to, for the log
+	fitted    bool          // the first image drawn was fitted again (fitFirstImage)
 }
 
 // startBrowser starts Chromium for a test against srv.
