@@ -34,6 +34,7 @@ import (
 	"cartago/icd"
 	"cartago/imaging/fits"
 	"cartago/internal/procstat"
+	"cartago/ws/wstest"
 )
 
 func main() {
@@ -187,10 +188,7 @@ func (c *client) open(name string, id int32) bool {
 
 func (c *client) send(et icd.EventType, m proto.Message) {
 	c.req++
-	body, err := proto.Marshal(m)
-	check(err)
-	frame := append(icd.AppendHeader(nil, icd.Header{Type: et, Version: icd.Version, RequestID: c.req}), body...)
-	check(c.conn.WriteMessage(websocket.BinaryMessage, frame))
+	check(wstest.Wrap(c.conn).Send(et, c.req, m))
 }
 
 func (c *client) await(et icd.EventType, m proto.Message) {
