@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +12,7 @@ import (
 	"cartago/icd"
 	"cartago/imaging/budget"
 	"cartago/imaging/fits"
+	"cartago/internal/procstat"
 )
 
 func TestParseSize(t *testing.T) {
@@ -184,21 +182,13 @@ func (h *holeWriter) Write(p []byte) (int, error) {
 // rssAnon reads the anonymous resident memory of process pid, in bytes.
 func rssAnon(t *testing.T, pid int) int64 {
 	t.Helper()
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	st, err := procstat.Status(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "RssAnon:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
+	n, ok := st["RssAnon"]
+	if !ok {
+		t.Fatalf("no RssAnon in /proc/%d/status", pid)
 	}
-	t.Fatalf("no RssAnon in /proc/%d/status", pid)
-	return 0
+	return n
 }

@@ -23,9 +23,7 @@ import (
 	"io"
 	"log"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +33,8 @@ import (
 
 	"cartago/icd"
 	"cartago/imaging/fits"
+	"cartago/internal/procstat"
+	"cartago/ws/wstest"
 )
 
 func main() {
@@ -84,99 +84,31 @@ func run(name, bin, dir, limit string, idle time.Duration, work func(*client) in
 	if limit != "" {
 		args = append(args, "--memory-limit", limit)
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Stderr = io.Discard
-	out, err := cmd.StdoutPipe()
+	cmd, url, err := procstat.StartServe(bin, args...)
 	check(err)
-	check(cmd.Start())
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	url := serverURL(out)
 	pid := cmd.Process.Pid
 
 	time.Sleep(time.Second) // let start-up garbage settle
-	base := status(pid)
-	stop := make(chan struct{})
-	peaks := make(chan [2]int64)
-	go samplePeak(pid, stop, peaks)
+	base, err := procstat.ReadMem(pid)
+	check(err)
+	sampler := procstat.StartPeak(pid)
 
 	c := dial(url)
 	opened := work(c)
 	c.conn.Close()
-	close(stop)
-	peak := <-peaks
+	peak, err := sampler.Stop()
+	check(err)
 
 	// Past the idle timeout, then until RssAnon stops falling (at most 30 s).
 	time.Sleep(idle)
-	after := settle(pid, 30*time.Second)
+	after, err := procstat.Settle(pid, 30*time.Second)
+	check(err)
 	if showMaps {
 		printAnonMaps(pid)
 	}
-	fmt.Printf("%-8s %10s %10s %10s %8d %12s %12s\n", name, mib(base["RssAnon"]), mib(peak[0]), mib(peak[1]),
-		opened, mib(after["RssAnon"]), mib(after["VmRSS"]))
-}
-
-// settle polls until RssAnon has not fallen for 3 s, or the deadline.
-func settle(pid int, within time.Duration) map[string]int64 {
-	deadline := time.Now().Add(within)
-	last := status(pid)
-	stable := time.Now()
-	for time.Now().Before(deadline) && time.Since(stable) < 3*time.Second {
-		time.Sleep(200 * time.Millisecond)
-		s := status(pid)
-		if s["RssAnon"] < last["RssAnon"]-1<<20 {
-			stable = time.Now()
-		}
-		last = s
-	}
-	return last
-}
-
-func samplePeak(pid int, stop chan struct{}, out chan [2]int64) {
-	var peak [2]int64
-	for {
-		s := status(pid)
-		peak[0], peak[1] = max(peak[0], s["VmRSS"]), max(peak[1], s["RssAnon"])
-		select {
-		case <-stop:
-			out <- peak
-			return
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
-// status reads the kB fields of /proc/PID/status, in bytes.
-func status(pid int) map[string]int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	check(err)
-	defer f.Close()
-	m := map[string]int64{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		fields := strings.Fields(v)
-		if ok && len(fields) == 2 && fields[1] == "kB" {
-			n, _ := strconv.ParseInt(fields[0], 10, 64)
-			m[k] = n << 10
-		}
-	}
-	return m
-}
-
-func mib(n int64) string { return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20)) }
-
-var urlRe = regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
-
-func serverURL(r io.Reader) string {
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		if u := urlRe.FindString(sc.Text()); u != "" {
-			go func() { _, _ = io.Copy(io.Discard, r) }()
-			return "ws" + strings.TrimPrefix(u, "http")
-		}
-	}
-	log.Fatal("server printed no URL")
-	return ""
+	fmt.Printf("%-8s %10s %10s %10s %8d %12s %12s\n", name, procstat.MiB(base.Anon), procstat.MiB(peak.RSS), procstat.MiB(peak.Anon),
+		opened, procstat.MiB(after.Anon), procstat.MiB(after.RSS))
 }
 
 // writeImage writes a float32 w×h image; sparse leaves the data unit a
@@ -256,10 +188,7 @@ func (c *client) open(name string, id int32) bool {
 
 func (c *client) send(et icd.EventType, m proto.Message) {
 	c.req++
-	body, err := proto.Marshal(m)
-	check(err)
-	frame := append(icd.AppendHeader(nil, icd.Header{Type: et, Version: icd.Version, RequestID: c.req}), body...)
-	check(c.conn.WriteMessage(websocket.BinaryMessage, frame))
+	check(wstest.Wrap(c.conn).Send(et, c.req, m))
 }
 
 func (c *client) await(et icd.EventType, m proto.Message) {

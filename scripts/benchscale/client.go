@@ -14,6 +14,7 @@ import (
 	"cartago/icd"
 	"cartago/imaging/fits"
 	"cartago/imaging/tiles"
+	"cartago/ws/wstest"
 )
 
 // fitTiles are the 16 tiles of the fit view of a 4096² image: layer 2
@@ -66,10 +67,7 @@ type client struct {
 
 func (c *client) send(et icd.EventType, m proto.Message) {
 	c.req++
-	body, err := proto.Marshal(m)
-	check(err)
-	frame := append(icd.AppendHeader(nil, icd.Header{Type: et, Version: icd.Version, RequestID: c.req}), body...)
-	check(c.conn.WriteMessage(websocket.BinaryMessage, frame))
+	check(wstest.Wrap(c.conn).Send(et, c.req, m))
 }
 
 // next reads one message.

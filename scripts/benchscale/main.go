@@ -21,7 +21,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"io"
 	"log"
 	"os"
 	"os/exec"
@@ -31,6 +30,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"cartago/internal/procstat"
 )
 
 // Reference backend figures on this machine kind, from issue 10.
@@ -104,7 +105,7 @@ type result struct {
 	name           string
 	n, failed      int
 	wall, p95, cpu time.Duration // cpu: the server's, user and system
-	peak, after    procMem
+	peak, after    procstat.Mem
 }
 
 func (r result) print(first result) {
@@ -112,10 +113,10 @@ func (r result) print(first result) {
 	if r.n > first.n {
 		d := float64(r.n - first.n)
 		extraMs = fmt.Sprintf("%.1f", float64(r.wall-first.wall)/float64(time.Millisecond)/d)
-		extraMiB = fmt.Sprintf("%.1f", float64(r.peak.rss-first.peak.rss)/(1<<20)/d)
+		extraMiB = fmt.Sprintf("%.1f", float64(r.peak.RSS-first.peak.RSS)/(1<<20)/d)
 	}
 	fmt.Printf("%-5s %4d %8.3f %8.3f %7.2f %10s %10s %10s %10s %9s %10s %6d\n", r.name, r.n, r.wall.Seconds(), r.p95.Seconds(), r.cpu.Seconds(),
-		mib(r.peak.rss), mib(r.peak.anon), mib(r.after.rss), mib(r.after.anon), extraMs, extraMiB, r.failed)
+		procstat.MiB(r.peak.RSS), procstat.MiB(r.peak.Anon), procstat.MiB(r.after.RSS), procstat.MiB(r.after.Anon), extraMs, extraMiB, r.failed)
 }
 
 // summary compares the same-image runs with the reference's figures.
@@ -131,13 +132,13 @@ func summary(results map[string][]result) {
 			continue
 		}
 		fmt.Printf("same image, 20 sessions: wall %.2f× the reference's (goal ≤ %.2f), peak RSS %.2f× (goal ≤ %.2f)\n",
-			r.wall.Seconds()/refSame20Wall, goalSameWall, float64(r.peak.rss)/(1<<20)/refSame20Peak, goalSamePeak)
+			r.wall.Seconds()/refSame20Wall, goalSameWall, float64(r.peak.RSS)/(1<<20)/refSame20Peak, goalSamePeak)
 	}
 	if last := same[len(same)-1]; last.n > same[0].n {
 		d := float64(last.n - same[0].n)
 		fmt.Printf("same image, each session beyond the first (N=%d): %.1f ms (goal ≤ %.0f), %.1f MiB (goal ≤ %.0f; reference ~%.0f)\n",
 			last.n, float64(last.wall-same[0].wall)/float64(time.Millisecond)/d, goalExtraMs,
-			float64(last.peak.rss-same[0].peak.rss)/(1<<20)/d, goalExtraMiB, refPerSession)
+			float64(last.peak.RSS-same[0].peak.RSS)/(1<<20)/d, goalExtraMiB, refPerSession)
 	}
 }
 
@@ -146,9 +147,7 @@ func summary(results map[string][]result) {
 func runConcurrent(o options, name string, files []string) result {
 	srv := start(o)
 	defer srv.stop()
-	stop := make(chan struct{})
-	peaks := make(chan procMem)
-	go samplePeak(srv.pid, stop, peaks)
+	sampler := procstat.StartPeak(srv.pid)
 	times := make([]time.Duration, len(files))
 	failed := 0
 	var mu sync.Mutex
@@ -170,10 +169,7 @@ func runConcurrent(o options, name string, files []string) result {
 	wg.Wait()
 	wall := time.Since(begin)
 	cpu := cpuTime(srv.pid) - cpu0
-	close(stop)
-	peak := <-peaks
-	time.Sleep(o.idle)
-	after := settle(srv.pid, 30*time.Second)
+	peak, after := srv.settle(sampler, o.idle)
 	slices.Sort(times)
 	return result{name: name, n: len(files), failed: failed, wall: wall, cpu: cpu,
 		p95: times[(len(times)*95+99)/100-1], peak: peak, after: after}
@@ -184,10 +180,8 @@ func runConcurrent(o options, name string, files []string) result {
 func runSequence(o options, file string) {
 	srv := start(o)
 	defer srv.stop()
-	stop := make(chan struct{})
-	peaks := make(chan procMem)
-	go samplePeak(srv.pid, stop, peaks)
-	var one procMem
+	sampler := procstat.StartPeak(srv.pid)
+	var one procstat.Mem
 	var times []time.Duration
 	cpu0 := cpuTime(srv.pid)
 	begin := time.Now()
@@ -198,20 +192,19 @@ func runSequence(o options, file string) {
 		}
 		times = append(times, d)
 		if i == 0 {
-			one = status(srv.pid)
+			var err error
+			one, err = procstat.ReadMem(srv.pid)
+			check(err)
 		}
 	}
 	wall := time.Since(begin)
 	cpu := cpuTime(srv.pid) - cpu0
-	close(stop)
-	peak := <-peaks
-	time.Sleep(o.idle)
-	after := settle(srv.pid, 30*time.Second)
+	peak, after := srv.settle(sampler, o.idle)
 	slices.Sort(times)
 	fmt.Printf("%-5s %4d %8.3f %8.3f %7.2f %10s %10s %10s %10s\n", "seq", o.seq, wall.Seconds(), times[(len(times)*95+99)/100-1].Seconds(), cpu.Seconds(),
-		mib(peak.rss), mib(peak.anon), mib(after.rss), mib(after.anon))
+		procstat.MiB(peak.RSS), procstat.MiB(peak.Anon), procstat.MiB(after.RSS), procstat.MiB(after.Anon))
 	fmt.Printf("seq: peak RSS %s over %d sessions vs %s after the first: %.2f× (goal ≤ %.0f×; reference ~%.0f MiB)\n",
-		mib(peak.rss), o.seq, mib(one.rss), float64(peak.rss)/float64(one.rss), goalSeqOverOne, refSeqPeak)
+		procstat.MiB(peak.RSS), o.seq, procstat.MiB(one.RSS), float64(peak.RSS)/float64(one.RSS), goalSeqOverOne, refSeqPeak)
 }
 
 type server struct {
@@ -230,14 +223,22 @@ func start(o options) *server {
 		args = append(args, "--memory-limit", o.limit)
 	}
 	_ = os.Remove(filepath.Join(o.dir, "bench.db"))
-	cmd := exec.Command(o.bin, args...)
-	cmd.Stderr = io.Discard
-	out, err := cmd.StdoutPipe()
+	cmd, url, err := procstat.StartServe(o.bin, args...)
 	check(err)
-	check(cmd.Start())
-	s := &server{cmd: cmd, pid: cmd.Process.Pid, url: serverURL(out)}
+	s := &server{cmd: cmd, pid: cmd.Process.Pid, url: url}
 	time.Sleep(500 * time.Millisecond) // start-up garbage settles
 	return s
+}
+
+// settle stops sampler, waits past the idle timeout and until RssAnon
+// stops falling (at most 30 s), and returns the peak and what is left.
+func (s *server) settle(sampler *procstat.Peak, idle time.Duration) (peak, after procstat.Mem) {
+	peak, err := sampler.Stop()
+	check(err)
+	time.Sleep(idle)
+	after, err = procstat.Settle(s.pid, 30*time.Second)
+	check(err)
+	return peak, after
 }
 
 func (s *server) stop() {

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"cartago/internal/procstat"
 )
 
 // report is what a run measured and what it concludes.
@@ -26,8 +28,6 @@ type report struct {
 func (r *report) fail(format string, args ...any) {
 	r.failures = append(r.failures, fmt.Sprintf(format, args...))
 }
-
-func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
 
 // phase returns the samples of phase p.
 func (r *report) phase(p string) []sample {
@@ -111,20 +111,20 @@ func (r *report) printMemory(w io.Writer) {
 	thrA, thrB := maxOf(load, third-2, third+3, thr), maxOf(load, n-5, n, thr)
 	fmt.Fprintln(w, "\nserver process (/proc/PID/status, sampled every second):")
 	fmt.Fprintf(w, "  %-28s %12s %8s\n", "", "RSS", "threads")
-	fmt.Fprintf(w, "  %-28s %12s %8d\n", "idle baseline", mib(b.rss), b.thr)
-	fmt.Fprintf(w, "  %-28s %12s %8d\n", "peak (VmHWM / max)", mib(maxOf(r.samples, 0, len(r.samples), hwm)), maxOf(r.samples, 0, len(r.samples), thr))
-	fmt.Fprintf(w, "  %-28s %12s %8d\n", "2/3 into load", mib(rssA), thrA)
-	fmt.Fprintf(w, "  %-28s %12s %8d\n", "end of load + hostile tail", mib(rssB), thrB)
-	fmt.Fprintf(w, "  %-28s %12s %8d\n", fmt.Sprintf("final (idle %v later)", (f.at-load[n-1].at).Round(time.Second)), mib(f.rss), f.thr)
+	fmt.Fprintf(w, "  %-28s %12s %8d\n", "idle baseline", procstat.MiB(b.rss), b.thr)
+	fmt.Fprintf(w, "  %-28s %12s %8d\n", "peak (VmHWM / max)", procstat.MiB(maxOf(r.samples, 0, len(r.samples), hwm)), maxOf(r.samples, 0, len(r.samples), thr))
+	fmt.Fprintf(w, "  %-28s %12s %8d\n", "2/3 into load", procstat.MiB(rssA), thrA)
+	fmt.Fprintf(w, "  %-28s %12s %8d\n", "end of load + hostile tail", procstat.MiB(rssB), thrB)
+	fmt.Fprintf(w, "  %-28s %12s %8d\n", fmt.Sprintf("final (idle %v later)", (f.at-load[n-1].at).Round(time.Second)), procstat.MiB(f.rss), f.thr)
 	r.printTimeline(w, load)
 	if rssB > rssA*6/5+64<<20 {
-		r.fail("RSS still growing in the last third of the load: %s → %s", mib(rssA), mib(rssB))
+		r.fail("RSS still growing in the last third of the load: %s → %s", procstat.MiB(rssA), procstat.MiB(rssB))
 	}
 	if thrB > thrA+max(4, thrA/10) {
 		r.fail("threads still growing in the last third of the load: %d → %d", thrA, thrB)
 	}
 	if limit := b.rss*11/10 + int64(r.cfg.rssSlack)<<20; f.rss > limit {
-		r.fail("final RSS %s not back near the baseline %s (limit %s)", mib(f.rss), mib(b.rss), mib(limit))
+		r.fail("final RSS %s not back near the baseline %s (limit %s)", procstat.MiB(f.rss), procstat.MiB(b.rss), procstat.MiB(limit))
 	}
 }
 
@@ -134,7 +134,7 @@ func (r *report) printTimeline(w io.Writer, load []sample) {
 	var parts []string
 	for i := 0; i < len(load); i += step {
 		s := load[i]
-		parts = append(parts, fmt.Sprintf("%ds %s/%d", int(s.at.Seconds()), strings.TrimSuffix(mib(s.rss), " MiB"), s.thr))
+		parts = append(parts, fmt.Sprintf("%ds %s/%d", int(s.at.Seconds()), strings.TrimSuffix(procstat.MiB(s.rss), " MiB"), s.thr))
 	}
 	fmt.Fprintf(w, "  timeline (s MiB/threads): %s\n", strings.Join(parts, ", "))
 }

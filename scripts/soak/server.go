@@ -10,13 +10,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"cartago/imaging/bench"
+	"cartago/internal/procstat"
 )
 
 // fifoName is the FIFO in the root, named like an image.
@@ -164,34 +164,6 @@ type sample struct {
 	phase         string        // "baseline", "load" or "idle"
 }
 
-// readStatus reads VmRSS, VmHWM and Threads of pid.
-func readStatus(pid int) (rss, hwm, threads int64, err error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	for line := range strings.Lines(string(b)) {
-		k, v, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		f := strings.Fields(v)
-		if len(f) == 0 {
-			continue
-		}
-		n, _ := strconv.ParseInt(f[0], 10, 64)
-		switch k {
-		case "VmRSS":
-			rss = n << 10
-		case "VmHWM":
-			hwm = n << 10
-		case "Threads":
-			threads = n
-		}
-	}
-	return rss, hwm, threads, nil
-}
-
 // sampler reads the server's status every second into its samples; the
 // run's length bounds them.
 type sampler struct {
@@ -218,9 +190,10 @@ func (sm *sampler) run(ctx context.Context, abortAt int64, over func()) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
-		if rss, hwm, thr, err := readStatus(sm.pid); err == nil {
+		if st, err := procstat.Status(sm.pid); err == nil {
+			rss := st["VmRSS"]
 			sm.mu.Lock()
-			sm.samples = append(sm.samples, sample{at: time.Since(sm.start), rss: rss, hwm: hwm, thr: thr, phase: sm.phase})
+			sm.samples = append(sm.samples, sample{at: time.Since(sm.start), rss: rss, hwm: st["VmHWM"], thr: st["Threads"], phase: sm.phase})
 			sm.mu.Unlock()
 			if rss > abortAt && over != nil {
 				over()
