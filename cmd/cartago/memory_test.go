@@ -12,7 +12,7 @@ import (
 	"cartago/icd"
 	"cartago/imaging/budget"
 	"cartago/imaging/fits"
-	"cartago/internal/procstat"
+	"cartago/scripts/procstat"
 )
 
 func TestParseSize(t *testing.T) {

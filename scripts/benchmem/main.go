@@ -33,7 +33,7 @@ import (
 
 	"cartago/icd"
 	"cartago/imaging/fits"
-	"cartago/internal/procstat"
+	"cartago/scripts/procstat"
 	"cartago/ws/wstest"
 )
 

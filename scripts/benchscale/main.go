@@ -31,7 +31,7 @@ import (
 	"sync"
 	"time"
 
-	"cartago/internal/procstat"
+	"cartago/scripts/procstat"
 )
 
 // Reference backend figures on this machine kind, from issue 10.

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"cartago/internal/procstat"
+	"cartago/scripts/procstat"
 )
 
 // report is what a run measured and what it concludes.

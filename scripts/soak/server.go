@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"cartago/imaging/bench"
-	"cartago/internal/procstat"
+	"cartago/scripts/procstat"
 )
 
 // fifoName is the FIFO in the root, named like an image.
