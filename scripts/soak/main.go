@@ -45,6 +45,7 @@ type config struct {
 	deflateMiB int           // inflated size of each compressed message
 	oversize   int           // MiB of the oversized message
 	rssSlack   int           // MiB the final RSS may exceed 1.1 × baseline by
+	cacheMiB   int           // the server's --cache-size; kept data the final RSS may hold
 	rssAbort   int           // MiB of RSS at which the run is stopped
 	maxFailPct float64       // of any session request kind
 	keep       bool          // keep the work directory
@@ -63,6 +64,7 @@ func main() {
 	flag.IntVar(&c.deflateMiB, "deflate-mib", 250, "MiB of zeros in each compressed message")
 	flag.IntVar(&c.oversize, "oversize-mib", 300, "MiB of the oversized uncompressed message")
 	flag.IntVar(&c.rssSlack, "rss-slack-mib", 64, "MiB the final RSS may exceed 1.1 × the idle baseline by")
+	flag.IntVar(&c.cacheMiB, "cache-mib", 256, "the server's --cache-size in MiB: image data it keeps once the sessions are gone, allowed in the final RSS")
 	flag.IntVar(&c.rssAbort, "rss-abort-mib", 8192, "stop the run when the server's RSS passes this many MiB")
 	flag.Float64Var(&c.maxFailPct, "max-fail-pct", 1, "fail when more than this percentage of a session request kind failed")
 	flag.BoolVar(&c.keep, "keep", false, "keep the work directory (root, database, server log)")

@@ -90,7 +90,7 @@ func startServer(ctx context.Context, c config, root, db, logPath string) (*serv
 	}
 	s := &server{log: logPath, done: make(chan struct{})}
 	s.cmd = exec.Command(c.bin, "serve", "--host", "127.0.0.1", "--port", "0", "--root", root, "--db", db,
-		"--no-frontend", "--idle-timeout", c.idle.String(), "--log-level", "warn")
+		"--no-frontend", "--idle-timeout", c.idle.String(), "--cache-size", fmt.Sprint(c.cacheMiB<<20), "--log-level", "warn")
 	pr, pw := io.Pipe()
 	s.cmd.Stdout, s.cmd.Stderr = io.MultiWriter(logf, pw), logf
 	if err := s.cmd.Start(); err != nil {
