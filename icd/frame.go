@@ -9,8 +9,20 @@ import (
 	"fmt"
 )
 
-// Version is the ICD version this server writes into every header.
+// Version is the ICD version this server speaks. Headers carry it until a
+// client registers with another accepted version (see Accepts).
 const Version = 30
+
+// MinVersion is the oldest ICD version accepted from clients. ICD 28 and 29
+// differ from 30 only by fields and one message added in 30, so their
+// frames decode alike.
+const MinVersion = 28
+
+// Accepts reports whether a client registering with version v is served.
+// The reference accepts only its own version ("Invalid ICD version number.
+// Expected 30, got 29"); we also serve 28 and 29, and answer each client
+// in the version it registered with.
+func Accepts(v uint16) bool { return v >= MinVersion && v <= Version }
 
 // HeaderSize is the length of the frame header in bytes.
 const HeaderSize = 8

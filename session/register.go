@@ -7,19 +7,15 @@ import (
 	"cartago/icd"
 )
 
-// Oldest ICD version accepted from clients. ICD 28 and 29 differ from 30
-// only by fields and one message added in 30, so their frames decode alike.
-const minClientICD = 28
-
 func (c *Client) handleRegisterViewer(r request) error {
 	var msg icd.RegisterViewer
 	if err := decode(r, &msg); err != nil {
 		return err
 	}
 	ack := &icd.RegisterViewerAck{SessionId: msg.SessionId}
-	if v := r.hdr.Version; v < minClientICD || v > icd.Version {
+	if v := r.hdr.Version; !icd.Accepts(v) {
 		ack.Message = fmt.Sprintf("client speaks ICD version %d; this server speaks ICD %d (accepts %d to %d)",
-			v, icd.Version, minClientICD, icd.Version)
+			v, icd.Version, icd.MinVersion, icd.Version)
 		c.send(r.ctx, icd.EventType_REGISTER_VIEWER_ACK, r.hdr.RequestID, ack)
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -59,6 +60,13 @@ type conn struct {
 	out    *outbox
 	hooks  *testHooks
 
+	// version is the ICD version headers carry: the one the client
+	// registered with, icd.Version before that (0 stands for it). Every
+	// message goes out through this connection, background data
+	// included, so a resumed or taken-over session answers in the
+	// version of the client now attached.
+	version atomic.Uint32
+
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close; stops producers and the write loop
 	mu        sync.Mutex
@@ -82,11 +90,19 @@ func newConn(ws *websocket.Conn, log *slog.Logger, cfg Config) *conn {
 // Send frames m behind an ICD header and queues it under the outgoing
 // policy (outbox.go). Safe for concurrent use.
 func (c *conn) Send(ctx context.Context, t icd.EventType, requestID uint32, m proto.Message) error {
-	f, err := frameFor(t, requestID, m)
+	f, err := frameFor(t, c.icdVersion(), requestID, m)
 	if err != nil {
 		return err
 	}
 	return c.enqueue(ctx, f)
+}
+
+// icdVersion returns the version to write into headers.
+func (c *conn) icdVersion() uint16 {
+	if v := c.version.Load(); v != 0 {
+		return uint16(v)
+	}
+	return icd.Version
 }
 
 func (c *conn) enqueue(ctx context.Context, f *outFrame) error {
@@ -202,6 +218,11 @@ func (c *conn) handleBinary(ctx context.Context, client *session.Client, data []
 		return
 	}
 	c.log.Debug("received", "event", hdr.Type.String(), "request", hdr.RequestID, "bytes", len(payload))
+	if hdr.Type == icd.EventType_REGISTER_VIEWER && icd.Accepts(hdr.Version) {
+		// Before the handler runs, so the ack carries it too. A refused
+		// version is answered in ours: we cannot speak it.
+		c.version.Store(uint32(hdr.Version))
+	}
 	client.Handle(ctx, hdr, payload)
 }
 

@@ -350,9 +350,9 @@ func (q *outbox) snapshot(every time.Duration) (outStats, bool) {
 	return s, due
 }
 
-// frameFor encodes m behind an ICD header.
-func frameFor(t icd.EventType, requestID uint32, m proto.Message) (*outFrame, error) {
-	frame := icd.AppendHeader(make([]byte, 0, icd.HeaderSize+proto.Size(m)), icd.Header{Type: t, Version: icd.Version, RequestID: requestID})
+// frameFor encodes m behind an ICD header carrying version.
+func frameFor(t icd.EventType, version uint16, requestID uint32, m proto.Message) (*outFrame, error) {
+	frame := icd.AppendHeader(make([]byte, 0, icd.HeaderSize+proto.Size(m)), icd.Header{Type: t, Version: version, RequestID: requestID})
 	frame, err := proto.MarshalOptions{}.MarshalAppend(frame, m)
 	if err != nil {
 		return nil, fmt.Errorf("marshal %s: %w", t, err)

@@ -12,7 +12,7 @@ import (
 
 func mustFrame(t *testing.T, et icd.EventType, req uint32, m proto.Message) *outFrame {
 	t.Helper()
-	f, err := frameFor(et, req, m)
+	f, err := frameFor(et, icd.Version, req, m)
 	must(t, err)
 	return f
 }

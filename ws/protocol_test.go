@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"cartago/icd"
+	"cartago/ws/wstest"
 )
 
 func TestRegisterViewer(t *testing.T) {
@@ -35,11 +36,9 @@ func TestRegisterICDVersions(t *testing.T) {
 	ts := startServer(t, Config{AuthToken: testToken})
 	for _, v := range []uint16{28, 29, 30} {
 		c := ts.dial(t, testToken)
-		sendMsg(t, c, icd.EventType_REGISTER_VIEWER, v, 1, &icd.RegisterViewer{})
-		var ack icd.RegisterViewerAck
-		recv(t, c, icd.EventType_REGISTER_VIEWER_ACK, 1, &ack)
-		if !ack.Success {
-			t.Errorf("ICD %d refused: %s", v, ack.Message)
+		ack := registerAs(t, wstest.WrapT(t, c), v, 0) // fails unless accepted in v
+		if ack.SessionType != icd.SessionType_NEW {
+			t.Errorf("ICD %d: %+v", v, ack)
 		}
 	}
 	for _, v := range []uint16{0, 27, 31} {
