@@ -18,6 +18,13 @@ type listing struct {
 	rel     string // relative to the root, "" for the top
 	images  []*icd.FileInfo
 	subdirs []*icd.DirectoryInfo
+	others  []plainFile // regular files that are not images
+}
+
+// plainFile is a regular file of a listing that is not an image.
+type plainFile struct {
+	name, path string
+	fi         os.FileInfo
 }
 
 // listDirectory reads a directory the client named. Hidden entries are
@@ -54,6 +61,8 @@ func (c *Client) listDirectory(dir string) (*listing, error) {
 			l.subdirs = append(l.subdirs, &icd.DirectoryInfo{Name: e.Name(), ItemCount: countItems(path), Date: fi.ModTime().Unix()})
 		case fi.Mode().IsRegular() && fileType(path) == icd.FileType_FITS:
 			l.images = append(l.images, &icd.FileInfo{Name: e.Name(), Type: icd.FileType_FITS, Size: fi.Size(), HDUList: []string{""}, Date: fi.ModTime().Unix()})
+		case fi.Mode().IsRegular():
+			l.others = append(l.others, plainFile{e.Name(), path, fi})
 		}
 	}
 	slices.SortFunc(l.images, func(a, b *icd.FileInfo) int { return cmp.Compare(a.Name, b.Name) })
@@ -125,23 +134,6 @@ func (c *Client) handleFileList(r request) error {
 		resp.Subdirectories = l.subdirs
 	}
 	c.send(r.ctx, icd.EventType_FILE_LIST_RESPONSE, r.hdr.RequestID, resp)
-	return nil
-}
-
-// handleRegionList lists folders for the region import dialog. Region
-// files are not listed: importing them is not supported yet.
-func (c *Client) handleRegionList(r request) error {
-	var msg icd.RegionListRequest
-	if err := decode(r, &msg); err != nil {
-		return err
-	}
-	resp := &icd.RegionListResponse{}
-	if l, err := c.listDirectory(msg.Directory); err != nil {
-		resp.Message, resp.Directory = err.Error(), msg.Directory
-	} else {
-		resp.Success, resp.Directory, resp.Parent, resp.Subdirectories = true, displayPath(l.rel), parentPath(l.rel), l.subdirs
-	}
-	c.send(r.ctx, icd.EventType_REGION_LIST_RESPONSE, r.hdr.RequestID, resp)
 	return nil
 }
 

@@ -19,6 +19,7 @@ func init() {
 	handlers[icd.EventType_RESUME_SESSION] = handler{fn: (*Client).handleResumeSession, needsSession: true, changes: true}
 	handlers[icd.EventType_FILE_LIST_REQUEST] = handler{fn: (*Client).handleFileList, needsSession: true}
 	handlers[icd.EventType_REGION_LIST_REQUEST] = handler{fn: (*Client).handleRegionList, needsSession: true}
+	handlers[icd.EventType_REGION_FILE_INFO_REQUEST] = handler{fn: (*Client).handleRegionFileInfo, needsSession: true}
 	handlers[icd.EventType_CATALOG_LIST_REQUEST] = handler{fn: (*Client).handleCatalogList, needsSession: true}
 	handlers[icd.EventType_FILE_INFO_REQUEST] = handler{fn: (*Client).handleFileInfo, needsSession: true}
 	handlers[icd.EventType_OPEN_FILE] = handler{fn: (*Client).handleOpenFile, needsSession: true, changes: true}

@@ -22,7 +22,6 @@ type response struct {
 }
 
 var pendingRequests = map[icd.EventType]response{
-	icd.EventType_REGION_FILE_INFO_REQUEST:  {icd.EventType_REGION_FILE_INFO_RESPONSE, &icd.RegionFileInfoResponse{}},
 	icd.EventType_IMPORT_REGION:             {icd.EventType_IMPORT_REGION_ACK, &icd.ImportRegionAck{}},
 	icd.EventType_EXPORT_REGION:             {icd.EventType_EXPORT_REGION_ACK, &icd.ExportRegionAck{}},
 	icd.EventType_CATALOG_FILE_INFO_REQUEST: {icd.EventType_CATALOG_FILE_INFO_RESPONSE, &icd.CatalogFileInfoResponse{}},
