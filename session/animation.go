@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"cartago/icd"
 	"cartago/imaging/budget"
 )
@@ -31,14 +29,23 @@ type animation struct {
 	fileID   int32
 	interval time.Duration
 	window   int
+	matched  map[int32][]float32 // spectrally matched files: channel per frame offset
 	cancel   context.CancelFunc
 	done     chan struct{}
 
 	mu     sync.Mutex
-	tiles  []int32       // guarded by mu; the view's tiles, updated while playing
-	shown  int           // guarded by mu; frames the frontend reported
-	poke   chan struct{} // capacity 1: a flow report arrived
-	player player        // owned by the goroutine
+	views  map[int32]tileView // guarded by mu; per file (active, matched), at most one each
+	shown  int                // guarded by mu; frames the frontend reported
+	poke   chan struct{}      // capacity 1: a flow report arrived
+	player player             // owned by the goroutine
+}
+
+// tileView is what a file's view needs with each frame, as the latest
+// ADD_REQUIRED_TILES said (the reference's animation view settings).
+type tileView struct {
+	ids         []int32
+	compression icd.CompressionType
+	quality     float32
 }
 
 func (c *Client) handleStartAnimation(r request) error {
@@ -104,12 +111,16 @@ func (s *Session) startAnimation(c *Client, msg *icd.StartAnimation) (*animation
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &animation{
 		id: s.animID.Add(1), fileID: f.id, interval: time.Second / time.Duration(p.rate),
-		window: max(1, p.rate/flowWindowDivisor), cancel: cancel, done: make(chan struct{}),
-		poke: make(chan struct{}, 1), player: p,
+		window: max(1, p.rate/flowWindowDivisor), matched: map[int32][]float32{}, cancel: cancel,
+		done: make(chan struct{}), views: map[int32]tileView{}, poke: make(chan struct{}, 1), player: p,
+	}
+	for id, list := range msg.MatchedFrames {
+		if id != f.id {
+			a.matched[id] = list.FrameNumbers
+		}
 	}
 	if rt := msg.RequiredTiles; rt != nil {
-		a.tiles = slices.Clone(rt.Tiles)
-		a.player.quality, a.player.compression = rt.CompressionQuality, rt.CompressionType
+		a.views[f.id] = tileView{ids: f.tileIDs(rt.Tiles), compression: rt.CompressionType, quality: rt.CompressionQuality}
 	}
 	s.amu.Lock()
 	s.anim = a
@@ -130,17 +141,23 @@ func (s *Session) stopAnimation() {
 	}
 }
 
-// animationTiles gives tile requests to a running animation of file id;
-// it reports false when none runs.
-func (s *Session) animationTiles(id int32, tiles []int32, quality float32) bool {
+// animationTiles keeps the tiles a running animation should send with
+// each frame of file id (the animated file or a matched one), as the
+// reference does while an animation runs (OnMessageTask.tcc:18,
+// Session::OnAddRequiredTiles skip_data); it reports false when the
+// tiles are not the animation's to send.
+func (s *Session) animationTiles(id int32, set *tileSet) bool {
 	s.amu.Lock()
 	a := s.anim
 	s.amu.Unlock()
-	if a == nil || a.fileID != id {
+	if a == nil {
+		return false
+	}
+	if _, ok := a.matched[id]; !ok && a.fileID != id {
 		return false
 	}
 	a.mu.Lock()
-	a.tiles = append(a.tiles[:0], tiles...)
+	a.views[id] = tileView{ids: slices.Clone(set.ids), compression: set.compression, quality: set.quality}
 	a.mu.Unlock()
 	return true
 }
@@ -149,16 +166,20 @@ func (a *animation) run(ctx context.Context, f *frame) {
 	defer close(a.done)
 	defer f.recovered(ctx, "animation")
 	next := time.Now()
-	for sent := 0; ; sent++ {
+	for sent := 0; ; {
 		if !a.waitTurn(ctx, sent, next) {
 			return
 		}
 		next = time.Now().Add(a.interval)
-		ch, st := a.player.advance()
-		if !a.showFrame(ctx, f, ch, st) {
+		ch, st := a.player.tick()
+		changed, ok := a.showFrame(ctx, f, ch, st)
+		if !ok {
 			return
 		}
-		if a.player.finished() {
+		if changed {
+			sent++ // only frames with data are reported back
+		}
+		if a.player.done {
 			return
 		}
 	}
@@ -192,15 +213,39 @@ func (a *animation) waitTurn(ctx context.Context, sent int, at time.Time) bool {
 }
 
 // showFrame moves the file to (ch, st) and sends the frame's data with
-// the animation id, waiting until it is out.
-func (a *animation) showFrame(ctx context.Context, f *frame, ch, st int) bool {
+// the animation id, waiting until it is out; changed is false for a frame
+// the file already shows, which sends nothing, as in the reference
+// (Frame::SetImageChannels is false for an unchanged channel and Stokes,
+// Frame.cc:342, so Session::ExecuteAnimationFrameInner sends nothing,
+// Session.cc:2151). ok false means stopped.
+func (a *animation) showFrame(ctx context.Context, f *frame, ch, st int) (changed, ok bool) {
 	f.mu.Lock()
+	oldCh, oldSt := f.channel, f.stokes
 	f.channel, f.stokes = ch, st
 	f.mu.Unlock()
+	if ch == oldCh && st == oldSt {
+		return false, ctx.Err() == nil
+	}
+	done := []<-chan struct{}{a.sendFrame(ctx, f, ch, st)}
+	if ch != oldCh {
+		done = append(done, a.moveMatched(ctx, f.sess, ch)...)
+	}
+	// Wait even when stopped, so nothing of this animation is sent after
+	// stopAnimation returns. Each closes when its job ran or was dropped,
+	// also when its file closes.
+	for _, d := range done {
+		<-d
+	}
+	return true, ctx.Err() == nil
+}
+
+// sendFrame queues the data of one frame of f on f's worker: contours,
+// vectors, histograms, profiles, region data and the view's tiles.
+func (a *animation) sendFrame(ctx context.Context, f *frame, ch, st int) <-chan struct{} {
 	a.mu.Lock()
-	tiles := slices.Clone(a.tiles)
+	view := a.views[f.id]
 	a.mu.Unlock()
-	done := f.work.addWait(job{kind: jobChannel, run: func(jctx context.Context) {
+	return f.work.addWait(job{kind: jobChannel, run: func(jctx context.Context) {
 		// Stopping the animation also stops the frame being sent.
 		jctx, cancel := context.WithCancel(budget.WithPriority(jctx, budget.Bulk)) // prefetch
 		defer context.AfterFunc(ctx, cancel)()
@@ -210,31 +255,59 @@ func (a *animation) showFrame(ctx context.Context, f *frame, ch, st int) bool {
 		f.sendImageHistograms(jctx)
 		f.sendCursorProfiles(jctx, false)
 		f.sendRegionData(jctx)
-		f.sendTiles(jctx, tileRequest{channel: ch, stokes: st, ids: tiles, compression: a.player.compression, quality: a.player.quality, animationID: a.id})
+		f.sendTiles(jctx, tileRequest{channel: ch, stokes: st, ids: view.ids, compression: view.compression, quality: view.quality, animationID: a.id})
 	}})
-	a.player.moveMatched(f.sess, ch)
-	// Wait even when stopped, so nothing of this animation is sent after
-	// stopAnimation returns. done closes when the job ran or was dropped,
-	// also when the file closes.
-	<-done
-	return ctx.Err() == nil
 }
 
-// player steps through channels (or Stokes) between the first and last
-// frame, wrapping or bouncing.
+// moveMatched puts each spectrally matched file on its channel for the
+// active file's channel ch and sends its frame, as the reference does
+// (Session.cc:2081-2149): the list is indexed by the offset from the
+// first frame; a missing or non-finite entry leaves the file alone; a
+// value is clamped to the file's channels and rounded; an unchanged
+// channel sends nothing.
+func (a *animation) moveMatched(ctx context.Context, s *Session, ch int) []<-chan struct{} {
+	offset := ch - a.player.first[0]
+	if offset < 0 {
+		return nil
+	}
+	var done []<-chan struct{}
+	for id, list := range a.matched {
+		g := s.frame(id)
+		if g == nil || offset >= len(list) || !isFinite(list[offset]) {
+			continue
+		}
+		z := int(math.Round(math.Max(0, math.Min(float64(list[offset]), float64(g.layout.Depth-1)))))
+		g.mu.Lock()
+		old, st := g.channel, g.stokes
+		g.channel = z
+		g.mu.Unlock()
+		if z != old {
+			done = append(done, a.sendFrame(ctx, g, z, st))
+		}
+	}
+	return done
+}
+
+func isFinite(v float32) bool {
+	return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0)
+}
+
+// player steps through the frames between the first and last as the
+// reference does (Session::ExecuteAnimationFrame, Session.cc:2232-2274).
+// A frame is a channel and a position in the Stokes list.
 type player struct {
-	first, last, delta *icd.AnimationFrame
-	cur                [2]int // channel, Stokes index position
-	stokesList         []int  // Stokes planes to step through
-	stokesPos          int
+	first, last, delta [2]int // channel, Stokes position
+	next               [2]int // the frame the next tick shows
+	stokesList         []int  // Stokes (or polarization) number at each position
 	forward            bool
 	looping, bounce    bool
 	rate               int
-	compression        icd.CompressionType
-	quality            float32
-	matched            map[int32][]float32
-	done               bool
+	done               bool // the last frame was shown
 }
+
+// defaultStokesList is the reference's list when the client sends none
+// (AnimationObject.h: I, Q, U, V).
+var defaultStokesList = []int{0, 1, 2, 3}
 
 func newPlayer(f *frame, msg *icd.StartAnimation) (player, error) {
 	if msg.FirstFrame == nil || msg.LastFrame == nil || msg.StartFrame == nil || msg.DeltaFrame == nil {
@@ -243,92 +316,72 @@ func newPlayer(f *frame, msg *icd.StartAnimation) (player, error) {
 	if msg.FrameRate <= 0 || msg.FrameRate > 100 {
 		return player{}, fmt.Errorf("frame rate %d outside 1..100", msg.FrameRate)
 	}
-	for _, fr := range []*icd.AnimationFrame{msg.FirstFrame, msg.LastFrame, msg.StartFrame} {
-		if err := f.checkChannel(int(fr.Channel), int(fr.Stokes)); err != nil {
-			return player{}, err
+	pos := func(fr *icd.AnimationFrame) [2]int { return [2]int{int(fr.Channel), int(fr.Stokes)} }
+	p := player{
+		first: pos(msg.FirstFrame), last: pos(msg.LastFrame), delta: pos(msg.DeltaFrame), next: pos(msg.StartFrame),
+		stokesList: defaultStokesList, forward: true, looping: msg.Looping, bounce: msg.Reverse, rate: int(msg.FrameRate),
+	}
+	if len(msg.StokesIndices) > 0 {
+		p.stokesList = make([]int, len(msg.StokesIndices))
+		for i, s := range msg.StokesIndices {
+			p.stokesList[i] = int(s)
 		}
 	}
-	p := player{
-		first: msg.FirstFrame, last: msg.LastFrame, delta: proto.CloneOf(msg.DeltaFrame),
-		cur: [2]int{int(msg.StartFrame.Channel), int(msg.StartFrame.Stokes)}, forward: true,
-		looping: msg.Looping, bounce: msg.Reverse, rate: int(msg.FrameRate), quality: 9,
-		matched: map[int32][]float32{},
+	if p.delta[0] < 0 || p.delta[1] < 0 { // AnimationObject.h: negative deltas play backwards
+		p.delta, p.forward = [2]int{-p.delta[0], -p.delta[1]}, false
 	}
-	if p.delta.Channel < 0 || p.delta.Stokes < 0 {
-		p.delta.Channel, p.delta.Stokes, p.forward = -p.delta.Channel, -p.delta.Stokes, false
-	}
-	if p.delta.Channel == 0 && p.delta.Stokes == 0 {
+	// The reference would replay one frame for ever; we refuse.
+	if p.delta == [2]int{} {
 		return player{}, fmt.Errorf("animation step is zero")
 	}
-	for _, s := range msg.StokesIndices {
-		if f.px.check(int(s)) == nil { // derived polarizations too
-			p.stokesList = append(p.stokesList, int(s))
-		}
-	}
-	if len(p.stokesList) == 0 {
-		for s := range f.layout.Stokes {
-			p.stokesList = append(p.stokesList, s)
-		}
-	}
-	p.stokesPos = max(0, slices.Index(p.stokesList, p.cur[1]))
-	for id, list := range msg.MatchedFrames {
-		p.matched[id] = list.FrameNumbers
-	}
-	return p, nil
+	return p, p.check(f)
 }
 
-// advance returns the frame to show and steps to the next.
-func (p *player) advance() (channel, stokes int) {
-	channel, stokes = p.cur[0], p.cur[1]
-	if p.delta.Channel != 0 {
-		p.cur[0] = p.step(p.cur[0], int(p.delta.Channel), int(p.first.Channel), int(p.last.Channel))
-	} else {
-		p.stokesPos = p.step(p.stokesPos, int(p.delta.Stokes), 0, len(p.stokesList)-1)
-		p.cur[1] = p.stokesList[p.stokesPos]
+// check refuses frames the image does not have. The reference accepts
+// them and reports an error for each frame it cannot show.
+func (p *player) check(f *frame) error {
+	for _, fr := range [][2]int{p.first, p.last, p.next} {
+		if fr[1] < 0 || fr[1] >= len(p.stokesList) {
+			return fmt.Errorf("file %d: Stokes position %d outside the %d of the animation", f.id, fr[1], len(p.stokesList))
+		}
+		if err := f.checkChannel(fr[0], p.stokesList[fr[1]]); err != nil {
+			return err
+		}
 	}
-	return channel, stokes
+	for i := p.first[1]; i <= p.last[1]; i++ {
+		if err := f.checkChannel(p.first[0], p.stokesList[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// step moves v by d within [lo, hi]: wrapping, bouncing or ending.
-func (p *player) step(v, d, lo, hi int) int {
+// tick returns the frame to show now (channel, Stokes number) and moves
+// to the next: one delta on, or at either end of the range a turn
+// (bouncing: the next tick shows the same frame again, which sends
+// nothing), a jump to the other end (looping), or the end.
+func (p *player) tick() (channel, stokes int) {
+	cur := p.next
+	d := p.delta
 	if !p.forward {
-		d = -d
+		d = [2]int{-d[0], -d[1]}
 	}
-	n := v + d
-	if n >= lo && n <= hi {
-		return n
+	n := [2]int{cur[0] + d[0], cur[1] + d[1]}
+	out := n[0] > p.last[0] || n[1] > p.last[1]
+	if !p.forward {
+		out = n[0] < p.first[0] || n[1] < p.first[1]
 	}
 	switch {
+	case !out:
+		p.next = n
 	case p.bounce:
 		p.forward = !p.forward
-		return max(lo, min(hi, v-d))
-	case p.looping && n > hi:
-		return lo
+	case p.looping && p.forward:
+		p.next = p.first
 	case p.looping:
-		return hi
+		p.next = p.last
+	default:
+		p.done = true
 	}
-	p.done = true
-	return v
-}
-
-func (p *player) finished() bool { return p.done }
-
-// moveMatched puts spectrally matched files on the channel matching the
-// active file's channel and sends their image histograms.
-func (p *player) moveMatched(s *Session, channel int) {
-	for id, list := range p.matched {
-		f := s.frame(id)
-		if f == nil || channel >= len(list) || math.IsNaN(float64(list[channel])) {
-			continue
-		}
-		ch := int(math.Round(float64(list[channel])))
-		_, st := f.current()
-		if f.checkChannel(ch, st) != nil {
-			continue
-		}
-		f.mu.Lock()
-		f.channel = ch
-		f.mu.Unlock()
-		f.work.add(job{kind: jobChannel, run: f.sendImageHistograms})
-	}
+	return cur[0], p.stokesList[cur[1]]
 }

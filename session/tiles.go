@@ -160,7 +160,7 @@ func (c *Client) handleAddRequiredTiles(r request) error {
 	if len(set.ids) == 0 {
 		return nil
 	}
-	if c.session.animationTiles(f.id, set.ids, msg.CompressionQuality) {
+	if c.session.animationTiles(f.id, set) {
 		return nil // the animation sends them with its next frame
 	}
 	// Tiles are cut at run time for whatever channel is current then.

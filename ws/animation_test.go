@@ -12,6 +12,12 @@ import (
 	"cartago/ws/wstest"
 )
 
+// STOP_ANIMATION ends the animation: the reference sets _stop_called
+// (Session::StopAnimation, CARTAvis/carta-backend src/Session/Session.cc:2280-2292),
+// which ExecuteAnimationFrame checks before every frame (Session.cc:2215,
+// 2228) and ExecuteAnimationFrameInner before every message (2127-2181).
+// Unlike the reference we stop whatever file id the message names: a
+// stop that leaves the animation running would play on unseen.
 func TestAnimationPlaysLoopsAndStops(t *testing.T) {
 	c := imageClient(t)
 	openCube(t, c, 0)
