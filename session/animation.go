@@ -58,7 +58,7 @@ func (c *Client) handleStartAnimation(r request) error {
 	if err != nil {
 		ack.Message = err.Error()
 	} else {
-		ack.Success, ack.AnimationId = true, a.id
+		ack.Success, ack.AnimationId, ack.Message = true, a.id, "Starting animation" // the reference's text
 	}
 	c.send(r.ctx, icd.EventType_START_ANIMATION_ACK, r.hdr.RequestID, ack)
 	return nil
@@ -69,6 +69,9 @@ func (c *Client) handleStopAnimation(r request) error {
 	if err := decode(r, &msg); err != nil {
 		return err
 	}
+	// Whatever file id msg names: the reference ignores a stop for another
+	// file (Session.cc:2285), which would leave the animation playing
+	// unseen if the frontend's active image changed meanwhile.
 	c.session.stopAnimation()
 	// The frontend follows with SET_IMAGE_CHANNELS for the end frame;
 	// until then the file stays where the animation stopped.
