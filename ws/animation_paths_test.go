@@ -16,7 +16,8 @@ import (
 // The animation tests follow the reference's frame logic,
 // CARTAvis/carta-backend src/Session/Session.cc (Session::
 // ExecuteAnimationFrame, 2203-2278, and ExecuteAnimationFrameInner,
-// 2056-2201) and src/Session/AnimationObject.h.
+// 2056-2201) and src/Session/AnimationObject.h; line numbers are those of
+// commit 66c7d752 of the reference.
 
 // animD channels of 16×8 pixels in I, Q, U, V; a pixel holds
 // 100·Stokes + channel.

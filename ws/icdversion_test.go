@@ -71,7 +71,7 @@ func (vc *versionChecker) await(et icd.EventType) {
 // version back in every header: acks, tiles, histograms, errors and
 // background data (streamed spectral profiles, animation frames), also
 // after it resumes on a new connection and after another connection takes
-// the session over.
+// the session over. Line numbers: reference commit 66c7d752.
 func TestRepliesCarryTheRegisteredICDVersion(t *testing.T) {
 	for _, v := range []uint16{28, 29, 30} {
 		t.Run(itoa(v), func(t *testing.T) {

@@ -74,7 +74,7 @@ func typedNames(files []*icd.FileInfo) []string {
 // src/Util/File.cc:110-142 GuessRegionType, src/Util/String.h:22
 // HasSuffix case-insensitive). Extension mode looks at names only;
 // AllFiles lists every regular file. A FIFO is never listed
-// (isRegular) nor opened.
+// (isRegular) nor opened. Line numbers: reference commit 66c7d752.
 func TestRegionListListsRegionFiles(t *testing.T) {
 	c := regionServer(t)
 	cases := []struct {
