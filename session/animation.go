@@ -32,6 +32,7 @@ type animation struct {
 	matched  map[int32][]float32 // spectrally matched files: channel per frame offset
 	cancel   context.CancelFunc
 	done     chan struct{}
+	acked    chan struct{} // closed once START_ANIMATION_ACK is queued
 
 	mu     sync.Mutex
 	views  map[int32]tileView // guarded by mu; per file (active, matched), at most one each
@@ -61,6 +62,9 @@ func (c *Client) handleStartAnimation(r request) error {
 		ack.Success, ack.AnimationId, ack.Message = true, a.id, "Starting animation" // the reference's text
 	}
 	c.send(r.ctx, icd.EventType_START_ANIMATION_ACK, r.hdr.RequestID, ack)
+	if a != nil {
+		close(a.acked) // frames follow the ack, as in the reference (Session.cc:2049)
+	}
 	return nil
 }
 
@@ -115,7 +119,7 @@ func (s *Session) startAnimation(c *Client, msg *icd.StartAnimation) (*animation
 	a := &animation{
 		id: s.animID.Add(1), fileID: f.id, interval: time.Second / time.Duration(p.rate),
 		window: max(1, p.rate/flowWindowDivisor), matched: map[int32][]float32{}, cancel: cancel,
-		done: make(chan struct{}), views: map[int32]tileView{}, poke: make(chan struct{}, 1), player: p,
+		done: make(chan struct{}), acked: make(chan struct{}), views: map[int32]tileView{}, poke: make(chan struct{}, 1), player: p,
 	}
 	for id, list := range msg.MatchedFrames {
 		if id != f.id {
@@ -168,6 +172,11 @@ func (s *Session) animationTiles(id int32, set *tileSet) bool {
 func (a *animation) run(ctx context.Context, f *frame) {
 	defer close(a.done)
 	defer f.recovered(ctx, "animation")
+	select {
+	case <-ctx.Done():
+		return
+	case <-a.acked:
+	}
 	next := time.Now()
 	for sent := 0; ; {
 		if !a.waitTurn(ctx, sent, next) {
