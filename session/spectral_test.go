@@ -15,7 +15,9 @@ import (
 func TestLongSpectrumStreamsPartialResults(t *testing.T) {
 	const depth = 1050
 	spectrumChunk, spectrumUpdateEvery = 100, 0
-	defer func() { spectrumChunk, spectrumUpdateEvery = 512, 500*time.Millisecond }()
+	// A cleanup, not a defer: registered before the pipe's, it runs after
+	// the session's workers (which read these) have stopped.
+	t.Cleanup(func() { spectrumChunk, spectrumUpdateEvery = 512, 500*time.Millisecond })
 
 	root := t.TempDir()
 	data := make([]float32, 2*2*depth)
