@@ -80,6 +80,10 @@ func (f *frame) sendRegionStats(ctx context.Context, r *regionState) {
 		return
 	}
 	m, err := f.regionMask(r)
+	if noPixels(err) {
+		f.sendEmptyStats(ctx, r)
+		return
+	}
 	if err != nil {
 		f.reportError(ctx, "stats", err)
 		return
@@ -149,6 +153,10 @@ func (f *frame) sendRegionHistograms(ctx context.Context, r *regionState) {
 		return
 	}
 	m, err := f.regionMask(r)
+	if noPixels(err) {
+		f.sendEmptyHistograms(ctx, r)
+		return
+	}
 	if err != nil {
 		f.reportError(ctx, "histogram", err)
 		return
@@ -250,6 +258,10 @@ func (f *frame) sendRegionSpectra(ctx context.Context, r *regionState) {
 		return
 	}
 	m, err := f.regionMask(r)
+	if noPixels(err) {
+		f.sendEmptySpectra(ctx, r)
+		return
+	}
 	if err != nil {
 		f.reportError(ctx, "spectral", err)
 		return
