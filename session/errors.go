@@ -159,6 +159,24 @@ func errFileAccess(folder *Folder, dir, name string, err error) error {
 	return &refError{text: text, severity: icd.ErrorSeverity_ERROR, cause: err}
 }
 
+// errListDirectory gives a failure to list directory dir (as the client
+// named it) the reference's FILE_LIST_RESPONSE message
+// (FileListHandler::GetFileList).
+func errListDirectory(dir string, err error) error {
+	text := ""
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		text = "File list failed: Directory " + dir + " does not exist."
+	case errors.Is(err, ErrOutsideRoot):
+		text = "Forbidden path."
+	case errors.Is(err, ErrNotDirectory):
+		text = "File list failed: requested path " + dir + " is not a directory."
+	default:
+		return err
+	}
+	return &refError{text: text, severity: icd.ErrorSeverity_ERROR, cause: err}
+}
+
 // errInvalidChannel is the reference's text for SET_IMAGE_CHANNELS
 // outside the image (Frame::SetImageChannels).
 func errInvalidChannel(channel, stokes int, cause error) error {
