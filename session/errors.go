@@ -34,14 +34,23 @@ import (
 //     ["cartago", TYPE] for what the reference only logs on the server
 //     (undecodable or unknown messages, messages before REGISTER_VIEWER,
 //     panics).
-//     Severity: the refError's; WARNING for ErrUnsupported; else ERROR.
-//     A message for a file id that is not open is DEBUG: the frontend
-//     sends them routinely while it closes a file.
+//     Messages and features the reference lacks (unsupported commands,
+//     tiles) get ["cartago", TYPE] or their own feature name.
+//     Severity: the refError's; WARNING for ErrUnsupported and for failed
+//     contour, vector field and histogram work (featureSeverity); else
+//     ERROR. A message for a file id that is not open is DEBUG: the
+//     frontend sends them routinely while it closes a file.
 //
-// We deliberately differ in one field: ERROR_DATA answering a message
-// carries that message's request id (the reference always sends 0);
-// clients that follow the reference treat ERROR_DATA as a stream and
-// ignore it, and it ties an error to its cause in logs and tests.
+// Deliberate differences: ERROR_DATA answering a message carries that
+// message's request id (the reference always sends 0; clients treat
+// ERROR_DATA as a stream, and the id ties an error to its cause in logs
+// and tests). Requests we do not serve (moments, PV, fitting, import,
+// export, catalogs, ...) get their reply with success=false even for a
+// file that is not open, where the reference only sends a DEBUG "File id
+// N not found": a frontend waiting for the reply must not hang.
+// RESUME_SESSION reports what it could not restore in WARNING
+// ERROR_DATA besides its ack (see resume.go); the reference has only the
+// ack.
 
 // Errors returned by handlers; Client.Handle turns them into ERROR_DATA.
 var (
