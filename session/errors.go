@@ -33,7 +33,8 @@ import (
 //     type (featureTags; background work names its feature itself);
 //     ["cartago", TYPE] for what the reference only logs on the server
 //     (undecodable or unknown messages, messages before REGISTER_VIEWER,
-//     panics).
+//     panics; ["cartago", "image"] for a panic in background work, see
+//     frame.recovered).
 //     Messages and features the reference lacks (unsupported commands,
 //     tiles) get ["cartago", TYPE] or their own feature name.
 //     Severity: the refError's; WARNING for ErrUnsupported and for failed
