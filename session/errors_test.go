@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"cartago/icd"
 )
@@ -98,5 +99,21 @@ func TestFileNotFoundIsRecognised(t *testing.T) {
 	other := errInvalidRequirements(icd.EventType_SET_STATS_REQUIREMENTS, 1)
 	if err := silentIfNotOpen(other); err != other {
 		t.Errorf("other error: %v, want it back", err)
+	}
+}
+
+// TestRegisterFailureIsAFailedAck: REGISTER_VIEWER is always answered
+// with its ack, as in the reference (carta-backend
+// src/Session/Session.cc:339-402, Session::OnRegisterViewer), also when
+// the session cannot be attached; the frontend waits for the ack.
+func TestRegisterFailureIsAFailedAck(t *testing.T) {
+	m := NewManager(Config{Logger: newTestManager(time.Minute).log, IdleTimeout: time.Minute})
+	p := &pipe{t: t, wake: make(chan struct{}, 1)}
+	p.client = m.NewClient(p, "pipe", nil)
+	m.Close("test over")
+	sendMsg(t, p, icd.EventType_REGISTER_VIEWER, icd.Version, 1, &icd.RegisterViewer{})
+	ack := expect(t, p, icd.EventType_REGISTER_VIEWER_ACK, &icd.RegisterViewerAck{})
+	if ack.Success || ack.Message != "server is shutting down" {
+		t.Fatalf("register during shutdown: %v", ack)
 	}
 }
