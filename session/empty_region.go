@@ -13,13 +13,20 @@ import (
 // centres, or a region wholly outside the image — has data all the same:
 // the reference answers as for a region it cannot apply to the image
 // (src/Region/RegionHandler.cc: GetRegionStatsData, GetRegionSpectralData,
-// GetRegionHistogramData), never with an error, and clients wait for it.
+// GetRegionHistogramData), never with an error, and clients wait for it;
+// a point region off the image likewise gets NaN spectra.
 // The reference fills a placeholder histogram but then drops it (the
 // `continue` before emplace_back); we deliberately send it, so that a
 // client waiting for each histogram it asked for gets one.
 
 // noPixels reports whether err says a region contains no pixel centre.
 func noPixels(err error) bool { return errors.Is(err, region.ErrNoPixels) }
+
+// outside reports whether pixel (x, y) is off the image: a point region
+// there has no pixel either.
+func (f *frame) outside(x, y int) bool {
+	return x < 0 || y < 0 || x >= f.layout.Width || y >= f.layout.Height
+}
 
 // sendEmptyStats sends r's statistics as those of no pixel: NumPixels 0,
 // NaN for every other statistic. Worker only.

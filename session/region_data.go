@@ -251,7 +251,11 @@ func (p planesOfStokes) ReadRows(dst []float32, channel, y0, rows int) error {
 // about every second. Runs on the frame's spectra worker.
 func (f *frame) sendRegionSpectra(ctx context.Context, r *regionState) {
 	if x, y, ok := pointOf(r); ok {
-		f.sendSpectraAt(ctx, r.id, x, y, r.spectral)
+		if f.outside(x, y) {
+			f.sendEmptySpectra(ctx, r)
+		} else {
+			f.sendSpectraAt(ctx, r.id, x, y, r.spectral)
+		}
 		return
 	}
 	if !r.hasMask() {

@@ -109,3 +109,26 @@ func TestRegionWithoutPixelCentre(t *testing.T) {
 	}
 	noErrorsToPong(t, c)
 }
+
+// TestPointRegionOffTheImage: a point region off the image gets spectral
+// profiles of NaN, complete at once, as a region the reference cannot
+// apply to the image (carta-backend src/Region/RegionHandler.cc:1886-1891).
+func TestPointRegionOffTheImage(t *testing.T) {
+	c := emptyCubeClient(t)
+	off := &icd.RegionInfo{RegionType: icd.RegionType_POINT, ControlPoints: []*icd.Point{{X: -50, Y: 20}}}
+	if ack := setRegion(t, c, 3, 0, -1, off); !ack.Success {
+		t.Fatalf("set region: %+v", ack)
+	}
+	sendMsg(t, c, icd.EventType_SET_SPECTRAL_REQUIREMENTS, 30, 4, &icd.SetSpectralRequirements{FileId: 0, RegionId: 1,
+		SpectralProfiles: []*icd.SetSpectralRequirements_SpectralConfig{{Coordinate: "z", StatsTypes: []icd.StatsType{icd.StatsType_Sum}}}})
+	sp := expect(t, c, icd.EventType_SPECTRAL_PROFILE_DATA, &icd.SpectralProfileData{})
+	if sp.RegionId != 1 || sp.Progress != 1 || len(sp.Profiles) != 1 || len(sp.Profiles[0].RawValuesFp64) != 3*8 {
+		t.Fatalf("spectral profile %+v", sp)
+	}
+	for ch := range 3 {
+		if v := math.Float64frombits(binary.LittleEndian.Uint64(sp.Profiles[0].RawValuesFp64[8*ch:])); !math.IsNaN(v) {
+			t.Errorf("channel %d = %g, want NaN", ch, v)
+		}
+	}
+	noErrorsToPong(t, c)
+}
