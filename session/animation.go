@@ -56,7 +56,9 @@ func (c *Client) handleStartAnimation(r request) error {
 	}
 	ack := &icd.StartAnimationAck{}
 	a, err := c.session.startAnimation(c, &msg)
-	if err != nil {
+	if isNotOpen(err) {
+		ack.Message = "Incorrect file ID" // the reference's text (Session::BuildAnimationObject)
+	} else if err != nil {
 		ack.Message = err.Error()
 	} else {
 		ack.Success, ack.AnimationId, ack.Message = true, a.id, "Starting animation" // the reference's text

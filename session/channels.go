@@ -22,7 +22,7 @@ func (c *Client) handleSetImageChannels(r request) error {
 	}
 	ch, st := int(msg.Channel), int(msg.Stokes)
 	if err := f.checkChannel(ch, st); err != nil {
-		return err
+		return errInvalidChannel(ch, st, err)
 	}
 	f.mu.Lock()
 	stokesChanged := f.stokes != st
@@ -74,11 +74,11 @@ func (f *frame) channelMapBlock(r *icd.IntBounds, st int, req tileRequest) error
 	f.work.add(job{kind: jobTiles, run: func(ctx context.Context) {
 		for ch := lo; ch <= hi && ctx.Err() == nil; ch++ {
 			if err := f.loadPlane(ctx, ch, st); err != nil {
-				f.reportError(ctx, err)
+				f.reportError(ctx, "channels", err)
 				return
 			}
 			if err := f.sendImageHistogram(ctx, defaultHistogramConfig(), ch, st); err != nil {
-				f.reportError(ctx, err)
+				f.reportError(ctx, "channels", err)
 			}
 			req.channel, req.stokes = ch, st
 			f.sendTiles(ctx, req)

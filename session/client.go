@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -70,7 +69,7 @@ func (c *Client) dispatch(r request) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.log.Error("handler panic", "event", r.hdr.Type.String(), "panic", p, "stack", string(debug.Stack()))
-			err = fmt.Errorf("internal error handling %s", r.hdr.Type)
+			err = fmt.Errorf("%w handling %s", errInternal, r.hdr.Type)
 		}
 	}()
 	h, ok := handlers[r.hdr.Type]
@@ -93,18 +92,15 @@ func (c *Client) dispatch(r request) (err error) {
 	return h.fn(c, r)
 }
 
-// reportError is the one place where handler errors become ERROR_DATA.
+// reportError is the one place where handler errors become ERROR_DATA,
+// by the rule in errors.go.
 func (c *Client) reportError(ctx context.Context, hdr icd.Header, err error) {
-	severity := icd.ErrorSeverity_ERROR
-	if errors.Is(err, ErrUnsupported) {
-		severity = icd.ErrorSeverity_WARNING
+	msg := errorData(hdr.Type, "", err, c.mgr.folder.Redact)
+	level := slog.LevelWarn
+	if msg.Severity == icd.ErrorSeverity_DEBUG {
+		level = slog.LevelDebug // routine, e.g. a message for a file just closed
 	}
-	c.log.Warn("request failed", "event", hdr.Type.String(), "request", hdr.RequestID, "session", c.SessionID(), "err", err)
-	msg := &icd.ErrorData{
-		Severity: severity,
-		Tags:     []string{"cartago", hdr.Type.String()},
-		Message:  c.mgr.folder.Redact(err.Error()),
-	}
+	c.log.Log(ctx, level, "request failed", "event", hdr.Type.String(), "request", hdr.RequestID, "session", c.SessionID(), "err", err)
 	c.send(ctx, icd.EventType_ERROR_DATA, hdr.RequestID, msg)
 }
 

@@ -22,7 +22,7 @@ func (c *Client) handleSetContourParameters(r request) error {
 	}
 	f, err := c.frameFor(int32(msg.FileId))
 	if err != nil {
-		return err
+		return silentIfNotOpen(err) // as the reference: nothing to draw on
 	}
 	if msg.ReferenceFileId != 0 && msg.ReferenceFileId != msg.FileId {
 		return fmt.Errorf("contours of file %d from file %d: matched contours are %w", msg.FileId, msg.ReferenceFileId, ErrUnsupported)
@@ -57,21 +57,21 @@ func (f *frame) sendContours(ctx context.Context) {
 	}
 	ch, st := f.current()
 	if err := f.loadPlane(ctx, ch, st); err != nil {
-		f.reportError(ctx, err)
+		f.reportError(ctx, "contours", err)
 		return
 	}
 	// Smoothing holds up to two planes (a pass and the result); tracing
 	// a bit per pixel besides.
 	scratch := 8*int64(len(f.plane.Data)) + int64(len(f.plane.Data))/8
 	if err := f.sess.mem.Acquire(scratch, "contour smoothing"); err != nil {
-		f.reportError(ctx, fmt.Errorf("contours of file %d: %w", f.id, err))
+		f.reportError(ctx, "contours", fmt.Errorf("contours of file %d: %w", f.id, err))
 		return
 	}
 	defer f.sess.mem.Release(scratch)
 	ctx = budget.WithPriority(ctx, budget.Bulk)
 	field, err := contour.Smooth(ctx, f.plane, contour.Mode(cfg.SmoothingMode), int(cfg.SmoothingFactor))
 	if err != nil {
-		f.reportError(ctx, fmt.Errorf("contours of file %d: %w", f.id, err))
+		f.reportError(ctx, "contours", fmt.Errorf("contours of file %d: %w", f.id, err))
 		return
 	}
 	bounds := &icd.ImageBounds{XMax: int32(f.layout.Width), YMax: int32(f.layout.Height)}
@@ -92,6 +92,6 @@ func (f *frame) sendContours(ctx context.Context) {
 	// level's chunks until one says progress 1, so a cut-off level would
 	// corrupt the next. Only closing the image stops tracing.
 	if err := contour.Stream(budget.WithPriority(f.work.ctx, budget.Bulk), field, cfg.Levels, int(cfg.ContourChunkSize), emit); err != nil {
-		f.reportError(ctx, fmt.Errorf("contours of file %d: %w", f.id, err))
+		f.reportError(ctx, "contours", fmt.Errorf("contours of file %d: %w", f.id, err))
 	}
 }

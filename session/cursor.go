@@ -51,13 +51,10 @@ func (c *Client) handleSetSpatialRequirements(r request) error {
 		return nil // a region still being created: its requirements come again under its id
 	}
 	if msg.RegionId != cursorRegion {
-		r, err := c.session.updateRegion(f.id, msg.RegionId, func(r *regionState) {
+		r, err := c.session.setRequirements(icd.EventType_SET_SPATIAL_REQUIREMENTS, f.id, msg.RegionId, len(msg.SpatialProfiles), func(r *regionState) {
 			r.spatial = msg.SpatialProfiles
 		})
-		if clearsGoneRegion(err, len(msg.SpatialProfiles)) {
-			return nil
-		}
-		if err != nil {
+		if r == nil || err != nil {
 			return err
 		}
 		f.queueRegionSpatial(r)
@@ -111,7 +108,7 @@ func (f *frame) sendSpatialProfiles(ctx context.Context) {
 func (f *frame) sendSpatialAt(ctx context.Context, regionID int32, x, y int, configs []*icd.SetSpatialRequirements_SpatialConfig) {
 	ch, st := f.current()
 	if err := f.loadPlane(ctx, ch, st); err != nil {
-		f.reportError(ctx, err)
+		f.reportError(ctx, "spatial", err)
 		return
 	}
 	msg := &icd.SpatialProfileData{
@@ -121,7 +118,7 @@ func (f *frame) sendSpatialAt(ctx context.Context, regionID int32, x, y int, con
 	for _, cfg := range configs {
 		p, err := f.spatialProfile(ctx, cfg, x, y, ch, st)
 		if err != nil {
-			f.reportError(ctx, err)
+			f.reportError(ctx, "spatial", err)
 			continue
 		}
 		msg.Profiles = append(msg.Profiles, p)

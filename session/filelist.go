@@ -124,7 +124,7 @@ func (c *Client) handleFileList(r request) error {
 	resp := &icd.FileListResponse{}
 	l, err := c.listDirectory(msg.Directory)
 	if err != nil {
-		resp.Message = err.Error()
+		resp.Message = clientText(errListDirectory(msg.Directory, err), c.mgr.folder.Redact)
 		resp.Directory = msg.Directory
 	} else {
 		resp.Success = true

@@ -63,11 +63,11 @@ type frame struct {
 func openFrame(ctx context.Context, s *Session, folder *Folder, id int32, dir, name, hdu string) (*frame, error) {
 	_, path, err := folder.File(dir, name)
 	if err != nil {
-		return nil, err
+		return nil, errFileAccess(folder, dir, name, err)
 	}
 	file, err := s.cache.Open(ctx, path, openOptions(s.mem))
 	if err != nil {
-		return nil, explainOpen(err, s.mem)
+		return nil, errFileAccess(folder, dir, name, explainOpen(err, s.mem))
 	}
 	img, err := file.FITS().Image(hdu)
 	if err != nil {
@@ -158,15 +158,4 @@ func (f *frame) checkChannel(channel, stokes int) error {
 		return fmt.Errorf("file %d: %w", f.id, err)
 	}
 	return nil
-}
-
-// reportError sends a stream ERROR_DATA about this frame's background work.
-func (f *frame) reportError(ctx context.Context, err error) {
-	if ctx.Err() != nil {
-		return // cancelled work is not an error
-	}
-	f.log.Warn("image work failed", "err", err)
-	f.sess.send(ctx, icd.EventType_ERROR_DATA, &icd.ErrorData{
-		Severity: icd.ErrorSeverity_ERROR, Tags: []string{"cartago", "image"}, Message: f.folder.Redact(err.Error()),
-	})
 }

@@ -50,6 +50,9 @@ func init() {
 	for _, t := range pendingCommands {
 		handlers[t] = handler{fn: refuseCommand, needsSession: true}
 	}
+	for _, t := range stopCommands {
+		handlers[t] = handler{fn: ignore, needsSession: true}
+	}
 	for _, t := range serverEvents {
 		handlers[t] = handler{fn: wrongDirection}
 	}

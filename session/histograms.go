@@ -51,7 +51,7 @@ func statsConfig(c *icd.HistogramConfig) stats.Config {
 func (f *frame) sendImageHistograms(ctx context.Context) {
 	ch, st := f.current()
 	if err := f.loadPlane(ctx, ch, st); err != nil {
-		f.reportError(ctx, err)
+		f.reportError(ctx, "histogram", err)
 		return
 	}
 	f.mu.Lock()
@@ -60,7 +60,7 @@ func (f *frame) sendImageHistograms(ctx context.Context) {
 	configs := append([]*icd.HistogramConfig{defaultHistogramConfig()}, extra...)
 	for _, cfg := range configs {
 		if err := f.sendImageHistogram(ctx, cfg, ch, st); err != nil {
-			f.reportError(ctx, err)
+			f.reportError(ctx, "histogram", err)
 		}
 	}
 }
@@ -124,6 +124,11 @@ func (c *Client) handleSetHistogramRequirements(r request) error {
 		return err
 	}
 	f, err := c.frameFor(msg.FileId)
+	if err != nil && len(msg.Histograms) == 0 {
+		// The reference only cancels on empty requirements and never
+		// looks for the file (SessionManager::OnMessage).
+		return silentIfNotOpen(err)
+	}
 	if err != nil {
 		return err
 	}
@@ -133,13 +138,10 @@ func (c *Client) handleSetHistogramRequirements(r request) error {
 	case regionCube:
 		f.setCubeHistogram(msg.Histograms)
 	default:
-		r, err := c.session.updateRegion(f.id, msg.RegionId, func(r *regionState) {
+		r, err := c.session.setRequirements(icd.EventType_SET_HISTOGRAM_REQUIREMENTS, f.id, msg.RegionId, len(msg.Histograms), func(r *regionState) {
 			r.hists = msg.Histograms
 		})
-		if clearsGoneRegion(err, len(msg.Histograms)) {
-			return nil
-		}
-		if err != nil {
+		if r == nil || err != nil {
 			return err
 		}
 		// Answered also when it repeats the last one (see statsreq.go).
@@ -168,12 +170,12 @@ func (f *frame) setImageHistograms(configs []*icd.HistogramConfig) {
 	f.work.add(job{kind: jobRefresh, key: "histograms image", run: func(ctx context.Context) {
 		ch, st := f.current()
 		if err := f.loadPlane(ctx, ch, st); err != nil {
-			f.reportError(ctx, err)
+			f.reportError(ctx, "histogram", err)
 			return
 		}
 		for _, cfg := range want {
 			if err := f.sendImageHistogram(ctx, cfg, ch, st); err != nil {
-				f.reportError(ctx, err)
+				f.reportError(ctx, "histogram", err)
 			}
 		}
 	}})
@@ -293,7 +295,7 @@ func (f *frame) runCubeHistogram(ctx context.Context, run *cubeRun) {
 	}
 	h, err := f.cubeHistogram(ctx, statsConfig(cfg), st, progress)
 	if err != nil {
-		f.reportError(ctx, fmt.Errorf("cube histogram of file %d: %w", f.id, err))
+		f.reportError(ctx, "histogram", fmt.Errorf("cube histogram of file %d: %w", f.id, err))
 		return
 	}
 	msg := histogramData(f.id, regionCube, channelAll, st, h, cfg, 1)

@@ -93,7 +93,7 @@ func (f *frame) sendLineProfiles(ctx context.Context, r *regionState) {
 	for _, cfg := range r.spatial {
 		msg, err := f.lineProfile(ctx, r, cfg, ch, st)
 		if err != nil {
-			f.reportError(ctx, fmt.Errorf("line profile of region %d: %w", r.id, err))
+			f.reportError(ctx, "spatial", fmt.Errorf("line profile of region %d: %w", r.id, err))
 			continue
 		}
 		f.sess.send(ctx, icd.EventType_SPATIAL_PROFILE_DATA, msg)

@@ -17,7 +17,7 @@ func (c *Client) handleFileInfo(r request) error {
 	}
 	resp, err := c.fileInfo(msg.Directory, msg.File, msg.Hdu)
 	if err != nil {
-		resp = &icd.FileInfoResponse{Message: c.mgr.folder.Redact(err.Error())}
+		resp = &icd.FileInfoResponse{Message: clientText(err, c.mgr.folder.Redact)}
 	}
 	c.send(r.ctx, icd.EventType_FILE_INFO_RESPONSE, r.hdr.RequestID, resp)
 	return nil
@@ -28,11 +28,11 @@ func (c *Client) handleFileInfo(r request) error {
 func (c *Client) fileInfo(dir, name, hdu string) (*icd.FileInfoResponse, error) {
 	_, path, err := c.mgr.folder.File(dir, name)
 	if err != nil {
-		return nil, err
+		return nil, errFileAccess(c.mgr.folder, dir, name, err)
 	}
 	f, err := fits.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, errFileAccess(c.mgr.folder, dir, name, err)
 	}
 	defer f.Close()
 	resp := &icd.FileInfoResponse{Success: true, FileInfoExtended: map[string]*icd.FileInfoExtended{}}
@@ -70,7 +70,8 @@ func (c *Client) handleOpenFile(r request) error {
 	}
 	f, ack, err := c.openFile(r.ctx, &msg)
 	if err != nil {
-		ack = &icd.OpenFileAck{FileId: msg.FileId, Message: c.mgr.folder.Redact(err.Error())}
+		c.log.Info("open failed", "file_id", msg.FileId, "file", msg.File, "err", err)
+		ack = &icd.OpenFileAck{FileId: msg.FileId, Message: clientText(err, c.mgr.folder.Redact)}
 	}
 	c.send(r.ctx, icd.EventType_OPEN_FILE_ACK, r.hdr.RequestID, ack)
 	if f != nil {
@@ -136,5 +137,5 @@ func (c *Client) frameFor(id int32) (*frame, error) {
 		c.log.Info("reopening image from the stored session", "file_id", id, "file", img.File)
 		return c.restoreFrame(img, nil)
 	}
-	return nil, fmt.Errorf("file id %d is not open", id)
+	return nil, errFileNotFound(id)
 }

@@ -12,7 +12,8 @@ import (
 // This file answers valid ICD requests that this server does not serve
 // yet. A request the frontend waits for gets its own response type with
 // success=false, so the frontend shows an error instead of a spinner that
-// never stops; a command gets a WARNING ERROR_DATA.
+// never stops; a command gets a WARNING ERROR_DATA, and a command that
+// stops or closes such work nothing (see stopCommands).
 
 // response names the reply event of a request and a prototype of its
 // message, which must have "success" and "message" fields.
@@ -36,9 +37,17 @@ var pendingRequests = map[icd.EventType]response{
 
 // pendingCommands are client messages without a reply.
 var pendingCommands = []icd.EventType{
-	icd.EventType_CLOSE_CATALOG_FILE,
 	icd.EventType_CATALOG_FILTER_REQUEST,
 	icd.EventType_SCRIPTING_RESPONSE,
+}
+
+// stopCommands stop or close work this server never starts (catalogs,
+// moments, PV images and previews, fitting), so there is never anything
+// to stop. The reference is silent when there is nothing to stop
+// (Session::OnStopMomentCalc, OnStopPvCalc, OnStopPvPreview,
+// OnClosePvPreview, OnStopFitting, OnCloseCatalogFile), and so are we.
+var stopCommands = []icd.EventType{
+	icd.EventType_CLOSE_CATALOG_FILE,
 	icd.EventType_STOP_MOMENT_CALC,
 	icd.EventType_STOP_PV_CALC,
 	icd.EventType_STOP_FITTING,

@@ -25,6 +25,16 @@ func (f *frame) recovered(ctx context.Context, what string) {
 	})
 }
 
+// reportError sends a stream ERROR_DATA about this frame's background
+// work for feature tag, by the rule in errors.go.
+func (f *frame) reportError(ctx context.Context, tag string, err error) {
+	if ctx.Err() != nil {
+		return // cancelled work is not an error
+	}
+	f.log.Warn("image work failed", "feature", tag, "err", err)
+	f.sess.send(ctx, icd.EventType_ERROR_DATA, errorData(icd.EventType_EMPTY_EVENT, tag, err, f.folder.Redact))
+}
+
 // logRecovered logs a panic of a goroutine that has no client to tell.
 func logRecovered(log *slog.Logger, what string) {
 	if p := recover(); p != nil {

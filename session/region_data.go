@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 	"unsafe"
 
@@ -81,8 +80,12 @@ func (f *frame) sendRegionStats(ctx context.Context, r *regionState) {
 		return
 	}
 	m, err := f.regionMask(r)
+	if noPixels(err) {
+		f.sendEmptyStats(ctx, r)
+		return
+	}
 	if err != nil {
-		f.reportError(ctx, err)
+		f.reportError(ctx, "stats", err)
 		return
 	}
 	f.sendStats(ctx, r.id, r.stats, func(p imaging.Plane, _, _ int) (stats.Basic, error) { return region.Compute(ctx, p, m) })
@@ -123,18 +126,18 @@ func (f *frame) sendStats(ctx context.Context, id int32, configs []*icd.SetStats
 	for _, cfg := range configs {
 		_, stokes, err := parseCoordinate(cfg.Coordinate, st, f.layout)
 		if err != nil {
-			f.reportError(ctx, err)
+			f.reportError(ctx, "stats", err)
 			continue
 		}
 		p, release, err := f.planeFor(ctx, ch, st, stokes)
 		if err != nil {
-			f.reportError(ctx, err)
+			f.reportError(ctx, "stats", err)
 			continue
 		}
 		b, err := compute(p, ch, stokes)
 		release()
 		if err != nil {
-			f.reportError(ctx, err)
+			f.reportError(ctx, "stats", err)
 			continue
 		}
 		msg := &icd.RegionStatsData{FileId: f.id, RegionId: id, Channel: int32(ch), Stokes: int32(stokes)}
@@ -150,20 +153,24 @@ func (f *frame) sendRegionHistograms(ctx context.Context, r *regionState) {
 		return
 	}
 	m, err := f.regionMask(r)
+	if noPixels(err) {
+		f.sendEmptyHistograms(ctx, r)
+		return
+	}
 	if err != nil {
-		f.reportError(ctx, err)
+		f.reportError(ctx, "histogram", err)
 		return
 	}
 	ch, st := f.current()
 	for _, cfg := range r.hists {
 		p, _, err := f.planeFor(ctx, ch, st, st) // the frame's own plane: nothing to release
 		if err != nil {
-			f.reportError(ctx, err)
+			f.reportError(ctx, "histogram", err)
 			return
 		}
 		h, _, err := region.Histogram(ctx, p, m, statsConfig(cfg))
 		if err != nil {
-			f.reportError(ctx, fmt.Errorf("histogram of region %d: %w", r.id, err))
+			f.reportError(ctx, "histogram", fmt.Errorf("histogram of region %d: %w", r.id, err))
 			continue
 		}
 		f.sess.send(ctx, icd.EventType_REGION_HISTOGRAM_DATA, histogramData(f.id, r.id, ch, st, h, cfg, 1))
@@ -203,8 +210,7 @@ func (f *frame) sendRegionSpatial(ctx context.Context, r *regionState) {
 	}
 	x, y, ok := pointOf(r)
 	if !ok {
-		f.reportError(ctx, fmt.Errorf("spatial profiles of region %d: a %s region has none; only points, lines and polylines do",
-			r.id, strings.ToLower(icd.RegionType(r.desc.Kind).String())))
+		f.reportError(ctx, "spatial", errSpatialType(r.id, icd.RegionType(r.desc.Kind)))
 		return
 	}
 	if x >= 0 && y >= 0 && x < f.layout.Width && y < f.layout.Height {
@@ -245,22 +251,30 @@ func (p planesOfStokes) ReadRows(dst []float32, channel, y0, rows int) error {
 // about every second. Runs on the frame's spectra worker.
 func (f *frame) sendRegionSpectra(ctx context.Context, r *regionState) {
 	if x, y, ok := pointOf(r); ok {
-		f.sendSpectraAt(ctx, r.id, x, y, r.spectral)
+		if f.outside(x, y) {
+			f.sendEmptySpectra(ctx, r)
+		} else {
+			f.sendSpectraAt(ctx, r.id, x, y, r.spectral)
+		}
 		return
 	}
 	if !r.hasMask() {
 		return
 	}
 	m, err := f.regionMask(r)
+	if noPixels(err) {
+		f.sendEmptySpectra(ctx, r)
+		return
+	}
 	if err != nil {
-		f.reportError(ctx, err)
+		f.reportError(ctx, "spectral", err)
 		return
 	}
 	_, st := f.current()
 	for _, cfg := range r.spectral {
 		_, stokes, err := parseCoordinate(cfg.Coordinate, st, f.layout)
 		if err != nil {
-			f.reportError(ctx, err)
+			f.reportError(ctx, "spectral", err)
 			continue
 		}
 		last := time.Now()
@@ -273,7 +287,7 @@ func (f *frame) sendRegionSpectra(ctx context.Context, r *regionState) {
 		}
 		profile, err := f.chargedProfile(ctx, planesOfStokes{f, stokes}, m, progress)
 		if err != nil {
-			f.reportError(ctx, fmt.Errorf("spectral profile of region %d: %w", r.id, err))
+			f.reportError(ctx, "spectral", fmt.Errorf("spectral profile of region %d: %w", r.id, err))
 			continue
 		}
 		f.sess.send(ctx, icd.EventType_SPECTRAL_PROFILE_DATA, f.regionSpectrum(r.id, stokes, cfg, profile, 1))

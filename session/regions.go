@@ -62,7 +62,8 @@ func (c *Client) handleSetRegion(r request) error {
 	ack := &icd.SetRegionAck{RegionId: msg.RegionId}
 	id, refresh, err := c.setRegion(&msg)
 	if err != nil {
-		ack.Message = c.mgr.folder.Redact(err.Error())
+		c.log.Info("region refused", "region", msg.RegionId, "err", err)
+		ack.Message = clientText(err, c.mgr.folder.Redact)
 	} else {
 		ack.Success, ack.RegionId = true, id
 	}
@@ -78,11 +79,11 @@ func (c *Client) handleSetRegion(r request) error {
 func (c *Client) setRegion(msg *icd.SetRegion) (int32, func(), error) {
 	f, err := c.frameFor(msg.FileId)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, errCannotSetRegion(msg.FileId, err)
 	}
 	desc, err := descOf(msg.RegionInfo)
 	if err != nil {
-		return 0, nil, fmt.Errorf("region %d: %w", msg.RegionId, err)
+		return 0, nil, errRegionParameters(msg.RegionId, msg.FileId, err)
 	}
 	if msg.PreviewRegion {
 		return msg.RegionId, nil, nil // PV previews are not served; keep the region as it was
@@ -126,7 +127,7 @@ func (c *Client) handleRemoveRegion(r request) error {
 	delete(s.regions, msg.RegionId)
 	s.rmu.Unlock()
 	if reg == nil {
-		return fmt.Errorf("region %d does not exist", msg.RegionId)
+		return nil // as the reference: RegionHandler::RemoveRegion
 	}
 	s.masks.Invalidate(int(msg.RegionId))
 	if f := s.frame(reg.fileID); f != nil {

@@ -32,7 +32,11 @@ func (c *Client) handleRegisterViewer(r request) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("register viewer: %w", err)
+		// An ack, not ERROR_DATA: the frontend waits for it (errors.go).
+		c.log.Warn("register failed", "session", msg.SessionId, "err", err)
+		ack.Message = err.Error()
+		c.send(r.ctx, icd.EventType_REGISTER_VIEWER_ACK, r.hdr.RequestID, ack)
+		return nil
 	}
 	c.session = s
 	c.log = c.mgr.log.With("session", s.ID)

@@ -28,17 +28,17 @@ func (c *Client) handleSetSpectralRequirements(r request) error {
 	if err != nil {
 		return err
 	}
+	if len(f.img.HDU.Naxis) < 3 {
+		return errNoSpectralAxis // as the reference: Session::OnSetSpectralRequirements
+	}
 	if msg.RegionId < 0 {
 		return nil // a region still being created: its requirements come again under its id
 	}
 	if msg.RegionId != cursorRegion {
-		r, err := c.session.updateRegion(f.id, msg.RegionId, func(r *regionState) {
+		r, err := c.session.setRequirements(icd.EventType_SET_SPECTRAL_REQUIREMENTS, f.id, msg.RegionId, len(msg.SpectralProfiles), func(r *regionState) {
 			r.spectral = msg.SpectralProfiles
 		})
-		if clearsGoneRegion(err, len(msg.SpectralProfiles)) {
-			return nil
-		}
-		if err != nil {
+		if r == nil || err != nil {
 			return err
 		}
 		// A region spectrum already streaming for the same region and
@@ -134,7 +134,7 @@ func (f *frame) sendSpectraAt(ctx context.Context, regionID int32, x, y int, con
 		n := min(spectrumChunk, depth-from)
 		for _, s := range specs {
 			if err := f.px.ReadSpectrum(s.values[from:from+n], x, y, s.stokes, from); err != nil {
-				f.reportError(ctx, err)
+				f.reportError(ctx, "spectral", err)
 				return
 			}
 		}
@@ -156,7 +156,7 @@ func (f *frame) startSpectra(ctx context.Context, configs []*icd.SetSpectralRequ
 	for _, cfg := range configs {
 		_, stokes, err := parseCoordinate(cfg.Coordinate, st, f.layout)
 		if err != nil {
-			f.reportError(ctx, err)
+			f.reportError(ctx, "spectral", err)
 			continue
 		}
 		values := make([]float32, f.layout.Depth)

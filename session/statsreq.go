@@ -25,13 +25,10 @@ func (c *Client) handleSetStatsRequirements(r request) error {
 		f.work.add(job{kind: jobRefresh, key: "stats image", run: f.sendImageStats})
 		return nil
 	}
-	reg, err := c.session.updateRegion(f.id, msg.RegionId, func(r *regionState) {
+	reg, err := c.session.setRequirements(icd.EventType_SET_STATS_REQUIREMENTS, f.id, msg.RegionId, len(msg.StatsConfigs), func(r *regionState) {
 		r.stats = msg.StatsConfigs
 	})
-	if clearsGoneRegion(err, len(msg.StatsConfigs)) {
-		return nil
-	}
-	if err != nil {
+	if reg == nil || err != nil {
 		return err
 	}
 	f.work.add(job{kind: jobRefresh, key: "stats " + regionKey(reg.id), run: func(ctx context.Context) { f.sendRegionStats(ctx, reg) }})

@@ -154,7 +154,7 @@ func (c *Client) handleAddRequiredTiles(r request) error {
 	}
 	f, err := c.frameFor(msg.FileId)
 	if err != nil {
-		return err
+		return silentIfNotOpen(err) // the reference drops tiles of a closed file
 	}
 	set := newTileSet(msg.CompressionType, msg.CompressionQuality, f.tileIDs(msg.Tiles))
 	if len(set.ids) == 0 {
@@ -192,7 +192,7 @@ func (c *Client) handleRemoveRequiredTiles(r request) error {
 	}
 	f, err := c.frameFor(msg.FileId)
 	if err != nil {
-		return err
+		return silentIfNotOpen(err) // the reference drops tiles of a closed file
 	}
 	f.work.removeTiles(msg.Tiles)
 	return nil
@@ -207,7 +207,7 @@ func (f *frame) sendTiles(ctx context.Context, req tileRequest) {
 		return
 	}
 	if err := f.loadPlane(ctx, req.channel, req.stokes); err != nil {
-		f.reportError(ctx, err)
+		f.reportError(ctx, "tiles", err)
 		return
 	}
 	sync := &icd.RasterTileSync{

@@ -23,7 +23,7 @@ func (c *Client) handleSetVectorOverlayParameters(r request) error {
 	}
 	f, err := c.frameFor(int32(msg.FileId))
 	if err != nil {
-		return err
+		return silentIfNotOpen(err) // as the reference: nothing to draw on
 	}
 	f.setVectorOverlay(&msg)
 	return nil
@@ -37,30 +37,27 @@ func vectorOff(v *icd.SetVectorOverlayParameters) bool {
 }
 
 // setVectorOverlay stores the settings (or clears them) and queues the
-// overlay's tiles; a clear of a shown overlay is answered with an empty
-// message of progress 1, as the reference does.
+// overlay's tiles. Clearing sends nothing: the frontend clears with both
+// Stokes −1 and no smoothing factor, which the reference answers with
+// nothing (VectorField::ClearParameters returns at smoothing_factor < 1).
+// With a smoothing factor it would send an empty message for file id −1,
+// which no client can use; we deliberately send nothing then too. A
+// computation in progress stops either way.
 func (f *frame) setVectorOverlay(msg *icd.SetVectorOverlayParameters) {
 	var want *icd.SetVectorOverlayParameters
 	if !vectorOff(msg) {
 		want = proto.CloneOf(msg)
 	}
 	f.mu.Lock()
-	had := f.vector != nil
 	same := proto.Equal(f.vector, want)
 	f.vector = want
 	f.mu.Unlock()
 	switch {
-	case same && want != nil:
+	case same:
 		return
-	case want == nil && had:
-		clearMsg := &icd.VectorOverlayTileData{FileId: f.id, StokesIntensity: -1, StokesAngle: -1,
-			CompressionType: msg.GetCompressionType(), CompressionQuality: msg.GetCompressionQuality(), Progress: 1}
-		f.work.add(job{kind: jobLatest, key: vectorKey, run: func(ctx context.Context) {
-			ch, _ := f.current()
-			clearMsg.Channel = int32(ch)
-			f.sess.send(ctx, icd.EventType_VECTOR_OVERLAY_TILE_DATA, clearMsg)
-		}})
-	case want != nil:
+	case want == nil: // replace the queued or running overlay by nothing
+		f.work.add(job{kind: jobLatest, key: vectorKey, run: func(context.Context) {}})
+	default:
 		f.work.add(job{kind: jobLatest, key: vectorKey, run: f.sendVectorOverlay})
 	}
 }
@@ -106,7 +103,7 @@ func (f *frame) sendVectorOverlay(ctx context.Context) {
 	ch, st := f.current()
 	p, err := f.planVectors(ctx, v, ch, st)
 	if err != nil {
-		f.reportError(ctx, fmt.Errorf("vector overlay of file %d: %w", f.id, err))
+		f.reportError(ctx, "vector field", fmt.Errorf("vector overlay of file %d: %w", f.id, err))
 		return
 	}
 	defer p.done()

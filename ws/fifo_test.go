@@ -74,7 +74,8 @@ func TestFIFOIsRefusedNotOpened(t *testing.T) {
 	}
 	sendMsg(t, c, icd.EventType_FILE_LIST_REQUEST, 30, 31, &icd.FileListRequest{Directory: "x.fits"})
 	recv(t, c, icd.EventType_FILE_LIST_RESPONSE, 31, &list)
-	if list.Success || list.Message != "x.fits is not a directory (named pipe)" {
+	// The reference's text (carta-backend src/FileList/FileListHandler.cc:100).
+	if list.Success || list.Message != "File list failed: requested path x.fits is not a directory." {
 		t.Errorf("listing the FIFO: %+v", &list)
 	}
 	sendMsg(t, c, icd.EventType_REGION_LIST_REQUEST, 30, 32, &icd.RegionListRequest{Directory: "link.fits"})

@@ -259,10 +259,15 @@ func TestOpenTilesCursorChannel(t *testing.T) {
 		t.Errorf("channel 3 tile pixel = %g", v[5])
 	}
 
+	// After the close, tiles for the file are dropped silently (carta-backend
+	// src/Session/Session.cc:670) and a cursor on it gets the reference's
+	// DEBUG "File id 0 not found" tagged "cursor" (Session.cc:780).
 	sendMsg(t, c, icd.EventType_CLOSE_FILE, 30, 11, &icd.CloseFile{FileId: 0})
 	sendMsg(t, c, icd.EventType_ADD_REQUIRED_TILES, 30, 12, &icd.AddRequiredTiles{FileId: 0, Tiles: req})
-	if e := expect(t, c, icd.EventType_ERROR_DATA, &icd.ErrorData{}); !strings.Contains(e.Message, "not open") {
-		t.Errorf("tiles after close: %q", e.Message)
+	sendMsg(t, c, icd.EventType_SET_CURSOR, 30, 13, &icd.SetCursor{FileId: 0, Point: &icd.Point{X: 1, Y: 1}})
+	e := expect(t, c, icd.EventType_ERROR_DATA, &icd.ErrorData{})
+	if e.Message != "File id 0 not found" || e.Severity != icd.ErrorSeverity_DEBUG || !slices.Equal(e.Tags, []string{"cursor"}) {
+		t.Errorf("cursor after close: %v", e)
 	}
 }
 
@@ -276,6 +281,11 @@ func TestImageErrorsKeepSessionWorking(t *testing.T) {
 		if ack.Success || ack.FileId != 1 || ack.Message == "" {
 			t.Errorf("open %s: %+v, want a failure with a message", name, &ack)
 		}
+		// The reference's text for a missing file (carta-backend
+		// src/Util/Casacore.cc:118), which clients match on.
+		if want := "File missing.fits does not exist."; name == "missing.fits" && ack.Message != want {
+			t.Errorf("open %s: message %q, want %q", name, ack.Message, want)
+		}
 	}
 	openCube(t, c, 2)
 	bad := []struct {
@@ -283,8 +293,8 @@ func TestImageErrorsKeepSessionWorking(t *testing.T) {
 		msg  proto.Message
 		want string
 	}{
-		{icd.EventType_ADD_REQUIRED_TILES, &icd.AddRequiredTiles{FileId: 9, Tiles: []int32{0}}, "file id 9 is not open"},
-		{icd.EventType_SET_IMAGE_CHANNELS, &icd.SetImageChannels{FileId: 2, Channel: 99}, "channel 99"},
+		{icd.EventType_SET_STATS_REQUIREMENTS, &icd.SetStatsRequirements{FileId: 9, RegionId: -1}, "File id 9 not found"},
+		{icd.EventType_SET_IMAGE_CHANNELS, &icd.SetImageChannels{FileId: 2, Channel: 99}, "Channel 99 or Stokes 0 is invalid in image"},
 		{icd.EventType_SET_CURSOR, &icd.SetCursor{FileId: 2}, "no point"},
 		{icd.EventType_SET_SPATIAL_REQUIREMENTS, &icd.SetSpatialRequirements{FileId: 2, RegionId: 0,
 			SpatialProfiles: []*icd.SetSpatialRequirements_SpatialConfig{{Coordinate: "Qx"}}}, ""},
@@ -358,11 +368,13 @@ func TestHistogramRequirements(t *testing.T) {
 	if counted != want {
 		t.Errorf("fixed-bounds histogram counts %d pixels, want %d", counted, want)
 	}
-	// Regions arrive with another issue: a clear error, not silence.
+	// A region that does not exist: the reference's error
+	// (carta-backend src/Session/Session.cc:999).
 	sendMsg(t, c, icd.EventType_SET_HISTOGRAM_REQUIREMENTS, 30, 5, &icd.SetHistogramRequirements{FileId: 0, RegionId: 7,
 		Histograms: []*icd.HistogramConfig{fixed}})
-	if e := expect(t, c, icd.EventType_ERROR_DATA, &icd.ErrorData{}); !strings.Contains(e.Message, "region 7") {
-		t.Errorf("region histogram: %q", e.Message)
+	if e := expect(t, c, icd.EventType_ERROR_DATA, &icd.ErrorData{}); e.Message != "Histogram requirements not valid for region id 7" ||
+		!slices.Equal(e.Tags, []string{"histogram"}) || e.Severity != icd.ErrorSeverity_ERROR {
+		t.Errorf("region histogram: %v", e)
 	}
 }
 

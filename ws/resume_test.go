@@ -183,8 +183,10 @@ func TestResumeAfterRestart(t *testing.T) {
 	sendMsg(t, c, icd.EventType_ADD_REQUIRED_TILES, 30, 4, &icd.AddRequiredTiles{FileId: 3, Tiles: []int32{tiles.Encode(0, 0, 0)}})
 	readTileGroup(t, c, 3, 1)
 	// File 4 was not in the message: gone from the session and the store.
-	sendMsg(t, c, icd.EventType_ADD_REQUIRED_TILES, 30, 5, &icd.AddRequiredTiles{FileId: 4, Tiles: []int32{0}})
-	expect(t, c, icd.EventType_ERROR_DATA, &icd.ErrorData{})
+	sendMsg(t, c, icd.EventType_SET_CURSOR, 30, 5, &icd.SetCursor{FileId: 4, Point: &icd.Point{X: 1, Y: 1}})
+	if e := expect(t, c, icd.EventType_ERROR_DATA, &icd.ErrorData{}); e.Message != "File id 4 not found" {
+		t.Fatalf("cursor on file 4: %q", e.Message)
+	}
 	d.waitStored(id, func(s *store.Snapshot) bool { return len(s.Images) == 1 && s.Images[0].Channel == 1 })
 }
 

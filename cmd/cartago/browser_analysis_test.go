@@ -859,8 +859,8 @@ func saveDiff(b *browser, before, after image.Image, r image.Rectangle, segments
 // regions have. The reference backend refuses that request too and says
 // so with an ERROR_DATA (Session::OnSetSpatialRequirements: "Spatial
 // requirements failed for region N: invalid region id or type"); the
-// server may answer each such request with one ERROR_DATA, of its
-// wording, and nothing else.
+// server may answer each such request with that one ERROR_DATA, and
+// nothing else.
 func checkErrorData(b *browser, regionID int32) {
 	b.t.Helper()
 	asked := 0
@@ -870,7 +870,7 @@ func checkErrorData(b *browser, regionID int32) {
 			asked++
 		}
 	}
-	expected := fmt.Sprintf("spatial profiles of region %d: a rectangle region has none; only points, lines and polylines do", regionID)
+	expected := fmt.Sprintf("Spatial requirements failed for region %d: invalid region id or type", regionID)
 	refused := 0
 	for _, p := range b.rec.payloadsFrom(false, ev(icd.EventType_ERROR_DATA), 0) {
 		var m icd.ErrorData

@@ -77,3 +77,9 @@ func (m *Mask) fill(h *stats.Histogram, data []float32, width, lo, hi int) {
 		}
 	}
 }
+
+// EmptyHistogram is the histogram of a region that contains no pixel
+// centre (ErrNoPixels), the reference's placeholder for a region it
+// cannot apply to the image (RegionHandler::GetRegionHistogramData): one
+// bin over [0, 0] counting 0, Mean and StdDev NaN.
+func EmptyHistogram() stats.Histogram { return stats.NewHistogram(1, 0, 0) }

@@ -150,6 +150,18 @@ func Value(s stats.Basic, t StatsType, b Brightness) float64 {
 	return math.NaN()
 }
 
+// EmptyValue is statistic t of a region that contains no pixel centre
+// (ErrNoPixels), as the reference reports a region it cannot apply to the
+// image (RegionHandler::GetRegionStatsData): NumPixels 0, every other
+// statistic NaN. Its spectral profiles are NaN throughout, NumPixels
+// included (RegionHandler::GetRegionSpectralData).
+func EmptyValue(t StatsType) float64 {
+	if t == NumPixels {
+		return 0
+	}
+	return math.NaN()
+}
+
 // Values returns statistic t of each entry of a profile (see Value).
 func Values(profile []stats.Basic, t StatsType, b Brightness) []float64 {
 	out := make([]float64, len(profile))
