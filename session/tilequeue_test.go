@@ -17,8 +17,9 @@ func stripClient(t *testing.T) (*Client, *recorder, *frame) {
 	c := m.NewClient(rec, "test", nil)
 	handle(t, c, icd.EventType_REGISTER_VIEWER, 1, &icd.RegisterViewer{})
 	handle(t, c, icd.EventType_OPEN_FILE, 2, &icd.OpenFile{Directory: ".", File: "cube.fits", FileId: 0})
-	if ack, ok := rec.last(t).msg.(*icd.OpenFileAck); !ok || !ack.Success {
-		t.Fatalf("open: %v", rec.last(t).msg)
+	// Not rec.last: the image histogram may already follow the ack.
+	if ack := waitSent(t, rec, icd.EventType_OPEN_FILE_ACK, 1)[0].msg.(*icd.OpenFileAck); !ack.Success {
+		t.Fatalf("open: %s", ack.Message)
 	}
 	return c, rec, c.session.frame(0)
 }
