@@ -53,13 +53,17 @@ func (c *Client) fileInfo(dir, name, hdu string) (*icd.FileInfoResponse, error) 
 	if len(chosen) == 0 {
 		return nil, fmt.Errorf("%s: no image HDU", name)
 	}
-	var names []string
+	// Keys and HDU_list hold bare HDU numbers, also for a requested
+	// "1: image": the reference keys by number (FileExtInfoLoader.cc
+	// FillFitsFileInfoMap) and the frontend labels each key with the
+	// "Extension name" entry itself.
+	var keys []string
 	for _, h := range chosen {
-		names = append(names, h.Name())
-		resp.FileInfoExtended[h.Name()] = extendedInfo(name, h)
+		keys = append(keys, h.Key())
+		resp.FileInfoExtended[h.Key()] = extendedInfo(name, h)
 	}
 	size, mtime := statFile(path)
-	resp.FileInfo = fileInfo(name, size, mtime, names)
+	resp.FileInfo = fileInfo(name, size, mtime, keys)
 	return resp, nil
 }
 
@@ -101,7 +105,7 @@ func (c *Client) openFile(ctx context.Context, msg *icd.OpenFile) (*frame, *icd.
 	ack := &icd.OpenFileAck{
 		Success:          true,
 		FileId:           msg.FileId,
-		FileInfo:         fileInfo(msg.File, size, mtime, []string{h.Name()}),
+		FileInfo:         fileInfo(msg.File, size, mtime, []string{h.Key()}),
 		FileInfoExtended: extendedInfo(msg.File, h),
 	}
 	if b, ok := h.Beam(); ok {
