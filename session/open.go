@@ -56,7 +56,11 @@ func (c *Client) fileInfo(dir, name, hdu string) (*icd.FileInfoResponse, error) 
 	// Keys and HDU_list hold bare HDU numbers, also for a requested
 	// "1: image": the reference keys by number (FileExtInfoLoader.cc
 	// FillFitsFileInfoMap) and the frontend labels each key with the
-	// "Extension name" entry itself.
+	// "Extension name" entry itself. Deliberately unlike the reference
+	// source we read (66c7d752, FileInfoLoader.cc:61, HDU_list [""]),
+	// HDU_list names the HDUs described, as issue 11 observed of the
+	// reference; frontend 6.0.0 reads it only for files the list showed
+	// as unknown, one row per entry.
 	var keys []string
 	for _, h := range chosen {
 		keys = append(keys, h.Key())
