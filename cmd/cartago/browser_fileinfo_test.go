@@ -27,7 +27,8 @@ const systemPython = "/usr/bin/python3"
 // with astropy's numbers). Both places the frontend shows it are read:
 // the file browser's "File Information" tab (from FILE_INFO_RESPONSE)
 // and, once the cube is loaded, the same tab of View > File Header (from
-// OPEN_FILE_ACK).
+// OPEN_FILE_ACK). Before that, the HDU choice the file browser offers
+// for a multi-HDU file.
 func TestBrowserFileInfo(t *testing.T) {
 	skipIfShort(t)
 	root := smallSample(t)
@@ -36,6 +37,20 @@ func TestBrowserFileInfo(t *testing.T) {
 	b := startBrowser(t, srv)
 	b.open("")
 	b.waitFrame(false, uint16(icd.EventType_FILE_LIST_RESPONSE), 1, serverTimeout)
+
+	// A multi-HDU file: the HDU choice lists each image HDU once, labelled
+	// "N: EXTNAME" by the frontend from the key (the bare number) and the
+	// "Extension name" entry.
+	const multi = "multi-hdu.fits"
+	b.clickUntilSent("the file "+multi+" in the file browser",
+		`.file-list .filename-cell[title="`+multi+`"] .cell-text`, ev(icd.EventType_FILE_INFO_REQUEST), uiTimeout)
+	labels := pollJS[string](b, "the HDU choice of "+multi, `(() => {
+		const s = document.querySelector('.file-info-pane .file-info-panel-top select');
+		return s ? JSON.stringify(Array.from(s.options).map(o => o.value + "=" + o.text)) : "";
+	})()`, serverTimeout)
+	if want := `["1=1: SCI","2=2: ERR"]`; labels != want {
+		t.Errorf("HDU choice of %s: %s, want %s", multi, labels, want)
+	}
 
 	b.clickUntilSent("the file "+sampleCube+" in the file browser",
 		`.file-list .filename-cell[title="`+sampleCube+`"] .cell-text`, ev(icd.EventType_FILE_INFO_REQUEST), uiTimeout)
