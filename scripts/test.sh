@@ -15,10 +15,12 @@ log() { printf 'test.sh: %s\n' "$*" >&2; }
 
 # Debian packages the tests need: chromium (browser tests), libzfp-dev
 # (our ZFP streams against the C library), zstd (contour frames against
-# the zstd tool).
+# the zstd tool), python3-astropy (file information against astropy:
+# scripts/fileinfo-check.sh and the File Information browser test).
 install_packages() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  /usr/bin/python3 -c 'import astropy' >/dev/null 2>&1 || missing+=(python3-astropy)
   command -v zstd >/dev/null 2>&1 || missing+=(zstd)
   dpkg -s libzfp-dev >/dev/null 2>&1 || missing+=(libzfp-dev)
   [[ ${#missing[@]} -eq 0 ]] && return
@@ -53,6 +55,8 @@ go test -race -count=1 -timeout 20m $(go list ./... | grep -v '^cartago/cmd/cart
 go test -race -count=1 -timeout 20m ./cmd/cartago
 # Our ZFP coder against the zfp C library, case by case.
 scripts/zfpref/check.sh
+# The File Information entries of the real server against astropy.
+scripts/fileinfo-check.sh
 
 # A count, not a duration: a duration can end in the middle of
 # minimising a new input, which go test reports as a failure.

@@ -53,13 +53,21 @@ func (c *Client) fileInfo(dir, name, hdu string) (*icd.FileInfoResponse, error) 
 	if len(chosen) == 0 {
 		return nil, fmt.Errorf("%s: no image HDU", name)
 	}
-	var names []string
+	// Keys and HDU_list hold bare HDU numbers, also for a requested
+	// "1: image": the reference keys by number (FileExtInfoLoader.cc
+	// FillFitsFileInfoMap) and the frontend labels each key with the
+	// "Extension name" entry itself. Deliberately unlike the reference
+	// source we read (66c7d752, FileInfoLoader.cc:61, HDU_list [""]),
+	// HDU_list names the HDUs described, as issue 11 observed of the
+	// reference; frontend 6.0.0 reads it only for files the list showed
+	// as unknown, one row per entry.
+	var keys []string
 	for _, h := range chosen {
-		names = append(names, h.Name())
-		resp.FileInfoExtended[h.Name()] = extendedInfo(name, h)
+		keys = append(keys, h.Key())
+		resp.FileInfoExtended[h.Key()] = extendedInfo(name, h)
 	}
 	size, mtime := statFile(path)
-	resp.FileInfo = fileInfo(name, size, mtime, names)
+	resp.FileInfo = fileInfo(name, size, mtime, keys)
 	return resp, nil
 }
 
@@ -102,7 +110,7 @@ func (c *Client) openFile(ctx context.Context, msg *icd.OpenFile) (*frame, *icd.
 	ack := &icd.OpenFileAck{
 		Success:          true,
 		FileId:           msg.FileId,
-		FileInfo:         fileInfo(msg.File, size, mtime, []string{h.Name()}),
+		FileInfo:         fileInfo(msg.File, size, mtime, []string{h.Key()}),
 		FileInfoExtended: extendedInfo(msg.File, h),
 	}
 	if b, ok := h.Beam(); ok {
