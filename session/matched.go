@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 
 	"cartago/icd"
 	"cartago/imaging/region"
@@ -42,7 +43,42 @@ func (r *regionState) setMatched(fileID int32, fn func(m *regionState)) {
 	if r.matched == nil {
 		r.matched = map[int32]*regionState{}
 	}
-	r.matched[fileID] = &regionState{stats: m.stats, hists: m.hists, spectral: m.spectral, spatial: m.spatial}
+	memo := m.memo
+	if memo == nil {
+		memo = &convMemo{}
+	}
+	r.matched[fileID] = &regionState{stats: m.stats, hists: m.hists, spectral: m.spectral, spatial: m.spatial, memo: memo}
+}
+
+// convMemo remembers the last conversion of a region to one other
+// image: carrying a region over costs about 0.5 ms (a 1000-point outline
+// through two WCS, BenchmarkConvert), and views are rebuilt on every
+// channel change and animation frame. One per matched entry, shared by
+// its copies.
+type convMemo struct {
+	mu       sync.Mutex
+	src      region.Desc // guarded by mu; the region as converted
+	from, to int64       // guarded by mu; frame.seq of both images then
+	desc     region.Desc // guarded by mu; the result
+	err      error       // guarded by mu
+	set      bool        // guarded by mu
+}
+
+// get returns the memo's result if it was made for src between the
+// images opened as from and to.
+func (m *convMemo) get(src region.Desc, from, to int64) (region.Desc, error, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.set || m.from != from || m.to != to || !m.src.Equal(src) {
+		return region.Desc{}, nil, false
+	}
+	return m.desc, m.err, true
+}
+
+func (m *convMemo) put(src region.Desc, from, to int64, desc region.Desc, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.src, m.from, m.to, m.desc, m.err, m.set = src, from, to, desc, err, true
 }
 
 // viewOn returns region r as image fileID sees it: r's id and shape
@@ -52,7 +88,11 @@ func (s *Session) viewOn(r *regionState, fileID int32) *regionState {
 	if m := r.matched[fileID]; m != nil {
 		v.stats, v.hists, v.spectral, v.spatial = m.stats, m.hists, m.spectral, m.spatial
 	}
-	desc, err := s.convertRegion(r, fileID)
+	var memo *convMemo
+	if m := r.matched[fileID]; m != nil {
+		memo = m.memo
+	}
+	desc, err := s.convertRegion(r, fileID, memo)
 	if err != nil {
 		v.convErr = &matchError{id: r.id, from: r.fileID, to: fileID, err: err}
 		return v
@@ -61,12 +101,26 @@ func (s *Session) viewOn(r *regionState, fileID int32) *regionState {
 	return v
 }
 
-// convertRegion carries r's shape from its image to image fileID.
-func (s *Session) convertRegion(r *regionState, fileID int32) (region.Desc, error) {
+// convertRegion carries r's shape from its image to image fileID,
+// through memo when not nil.
+func (s *Session) convertRegion(r *regionState, fileID int32, memo *convMemo) (region.Desc, error) {
 	from, to := s.frame(r.fileID), s.frame(fileID)
 	if from == nil || to == nil {
 		return region.Desc{}, errImageClosed
 	}
+	if memo == nil {
+		return convertBetween(r.desc, from, to)
+	}
+	if d, err, ok := memo.get(r.desc, from.seq, to.seq); ok {
+		return d, err
+	}
+	d, err := convertBetween(r.desc, from, to)
+	memo.put(r.desc, from.seq, to.seq, d, err)
+	return d, err
+}
+
+// convertBetween carries d from image from to image to.
+func convertBetween(d region.Desc, from, to *frame) (region.Desc, error) {
 	fc, err := from.celestial()
 	if err != nil {
 		return region.Desc{}, err
@@ -79,7 +133,7 @@ func (s *Session) convertRegion(r *regionState, fileID int32) (region.Desc, erro
 	if err != nil {
 		return region.Desc{}, fmt.Errorf("their sky frames differ: %w", err)
 	}
-	return region.Convert(r.desc, m)
+	return region.Convert(d, m)
 }
 
 // celestial reads the image's celestial coordinates (microseconds: a
@@ -177,7 +231,7 @@ func matchedOf(stored map[int32]*store.Region) map[int32]*regionState {
 	}
 	out := make(map[int32]*regionState, len(stored))
 	for id, sr := range stored {
-		out[id] = &regionState{stats: sr.Stats, hists: sr.Histograms, spectral: sr.Spectral, spatial: sr.Spatial}
+		out[id] = &regionState{stats: sr.Stats, hists: sr.Histograms, spectral: sr.Spectral, spatial: sr.Spatial, memo: &convMemo{}}
 	}
 	return out
 }

@@ -35,6 +35,8 @@ type regionState struct {
 	// convErr is set on a view on another image (viewOn) when the region
 	// could not be carried over; desc then has no points.
 	convErr error
+	// memo is set on matched entries: their last conversion.
+	memo *convMemo
 }
 
 // clone copies r so work can read it without the session's lock.

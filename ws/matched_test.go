@@ -407,3 +407,66 @@ func TestMatchedRequirementsSurviveRestart(t *testing.T) {
 	}
 	checkStats(t, st, pixelStats(rectOnSky1(t, 22.1, 27.4, 9.2, 12.6), 0))
 }
+
+// TestEllipseOnMatchedImage: an ellipse carried to sky1, whose
+// rectangular pixels distort it, is the 1000-point outline of the
+// reference's RegionConverter::GetApproximateEllipsePoints
+// (src/Region/RegionConverter.cc:579-605); its statistics are those of
+// sky1's pixels whose centres fall inside the ellipse on sky0.
+func TestEllipseOnMatchedImage(t *testing.T) {
+	c := skyClient(t)
+	openFile(t, c, "sky0.fits", 0)
+	openFile(t, c, "sky1.fits", 1)
+	const cx, cy, a, b, rot = 19.6, 24.2, 7.3, 4.7, 25.0
+	ack := setRegion(t, c, 2, 0, -1, &icd.RegionInfo{RegionType: icd.RegionType_ELLIPSE,
+		ControlPoints: []*icd.Point{{X: cx, Y: cy}, {X: a, Y: b}}, Rotation: rot})
+	sr, cr := math.Sincos(rot * math.Pi / 180)
+	var in [][2]int
+	for y := range sky1.h {
+		for x := range sky1.w {
+			px, py := sky0.toPixel(sky1.toSky(float64(x), float64(y)))
+			dx, dy := px-cx, py-cy
+			u, v := (dx*cr+dy*sr)/b, (-dx*sr+dy*cr)/a // b along (cos r, sin r), a along (−sin r, cos r)
+			r := math.Hypot(u, v)
+			if math.Abs(r-1)*b < 2e-3 {
+				t.Fatalf("sky1 pixel (%d, %d) lies on the ellipse", x, y)
+			}
+			if r < 1 {
+				in = append(in, [2]int{x, y})
+			}
+		}
+	}
+	sendMsg(t, c, icd.EventType_SET_STATS_REQUIREMENTS, 30, 3, &icd.SetStatsRequirements{FileId: 1, RegionId: ack.RegionId, StatsConfigs: statsZ})
+	checkStats(t, nextFor(t, c, icd.EventType_REGION_STATS_DATA, 1, &icd.RegionStatsData{}), pixelStats(in, 0))
+}
+
+// TestPointOnMatchedImage: a point region's spectral profile on sky1 is
+// the spectrum at the sky1 pixel of the point's sky position. We differ
+// from the reference here on purpose: its converter finds no outline for
+// a point (src/Region/RegionConverter.cc:489-509 falls through to the
+// polygon case) and answers with NaN.
+func TestPointOnMatchedImage(t *testing.T) {
+	c := skyClient(t)
+	openFile(t, c, "sky0.fits", 0)
+	openFile(t, c, "sky1.fits", 1)
+	ack := setRegion(t, c, 2, 0, -1, &icd.RegionInfo{RegionType: icd.RegionType_POINT, ControlPoints: []*icd.Point{{X: 21.2, Y: 26.9}}})
+	u, v := sky1.toPixel(sky0.toSky(float64(float32(21.2)), float64(float32(26.9))))
+	for _, p := range []float64{u, v} {
+		if f := p - math.Floor(p); math.Abs(f-0.5) < 1e-3 {
+			t.Fatalf("point lands half-way between sky1 pixels: (%g, %g)", u, v)
+		}
+	}
+	x, y := int(math.Round(u)), int(math.Round(v))
+	sendMsg(t, c, icd.EventType_SET_SPECTRAL_REQUIREMENTS, 30, 3, &icd.SetSpectralRequirements{FileId: 1, RegionId: ack.RegionId,
+		SpectralProfiles: []*icd.SetSpectralRequirements_SpectralConfig{{Coordinate: "z", StatsTypes: []icd.StatsType{icd.StatsType_Sum}}}})
+	var sp *icd.SpectralProfileData
+	for sp == nil || sp.Progress < 1 {
+		sp = nextFor(t, c, icd.EventType_SPECTRAL_PROFILE_DATA, 1, &icd.SpectralProfileData{})
+	}
+	got := floats(sp.Profiles[0].RawValuesFp32)
+	for ch := range skyD {
+		if want := skyValue(x, y, ch); got[ch] != want {
+			t.Fatalf("channel %d: %g, want %g at sky1 pixel (%d, %d)", ch, got[ch], want, x, y)
+		}
+	}
+}

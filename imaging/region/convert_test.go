@@ -2,8 +2,13 @@ package region
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"strings"
 	"testing"
+
+	"cartago/imaging/fits"
+	"cartago/imaging/wcs"
 )
 
 // affine returns the map x' = a·x + b·y + c, y' = d·x + e·y + f.
@@ -170,5 +175,54 @@ func TestDropHorizontal(t *testing.T) {
 	}
 	if got := dropHorizontal(pts[:2]); len(got) != 0 {
 		t.Errorf("two points: got %v, want none", got)
+	}
+}
+
+// skyMap is wcs.PixelMap between two TAN images of one field with
+// different scales and rotation (mapping is ~ a similarity, distorted
+// by the rectangular pixels of the second).
+func skyMap(tb testing.TB) PixelMap {
+	tb.Helper()
+	parse := func(cards ...string) *wcs.Celestial {
+		var b strings.Builder
+		for _, c := range append(cards, "END") {
+			b.WriteString(c + strings.Repeat(" ", fits.CardLen-len(c)))
+		}
+		for b.Len()%fits.BlockLen != 0 {
+			b.WriteByte(' ')
+		}
+		h, _, err := fits.ParseHeader([]byte(b.String()))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		c, err := wcs.FromHeader(h)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return c
+	}
+	from := parse("CTYPE1  = 'RA---TAN'", "CTYPE2  = 'DEC--TAN'", "CRVAL1  = 150.0", "CRVAL2  = 2.0",
+		"CDELT1  = -0.001", "CDELT2  = 0.001", "CRPIX1  = 100.0", "CRPIX2  = 100.0")
+	to := parse("CTYPE1  = 'RA---SIN'", "CTYPE2  = 'DEC--SIN'", "CRVAL1  = 150.01", "CRVAL2  = 2.02",
+		"CDELT1  = -0.0013", "CDELT2  = 0.0011", "CROTA2  = 20.0", "CRPIX1  = 80.0", "CRPIX2  = 120.0")
+	m, err := wcs.PixelMap(from, to)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
+// BenchmarkConvert times carrying regions to another image through the
+// sky: the distorted (outline) path of a rectangle and a polygon.
+func BenchmarkConvert(b *testing.B) {
+	m := skyMap(b)
+	for _, d := range []Desc{rect(90.3, 110.6, 40.2, 30.4, 0), polygon(Point{50, 50}, Point{150, 60}, Point{120, 170}, Point{40, 120})} {
+		b.Run(fmt.Sprint(d.Kind), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Convert(d, m); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
