@@ -143,6 +143,13 @@ func (f *frame) celestial() (*wcs.Celestial, error) {
 	if err != nil {
 		return nil, fmt.Errorf("file %d (%s) has no usable celestial coordinates: %w", f.id, f.name, err)
 	}
+	// wcs takes x along the lower-numbered celestial axis; the image's x
+	// must be that axis too.
+	ax := f.layout.Axes
+	if min(c.LonAxis, c.LatAxis) != ax.SpatialX || max(c.LonAxis, c.LatAxis) != ax.SpatialY {
+		return nil, fmt.Errorf("file %d (%s) has no usable celestial coordinates: its sky axes %d and %d are not its image axes %d and %d",
+			f.id, f.name, c.LonAxis, c.LatAxis, ax.SpatialX, ax.SpatialY)
+	}
 	return c, nil
 }
 
