@@ -123,7 +123,7 @@ func (c *Client) setRegion(msg *icd.SetRegion) (int32, func(), error) {
 	s.masks.Invalidate(int(id))
 	return id, func() {
 		f.refreshRegion(snap, true)
-		s.refreshMatched(snap) // the reference updates every image's results (RegionHandler::UpdateRegion)
+		s.refreshMatched(snap) // every image's results, as the reference (Session.cc: RegionDataStreamsTask with ALL_FILES)
 	}, nil
 }
 
