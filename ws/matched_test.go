@@ -24,7 +24,7 @@ import (
 const skyD = 4
 
 type skyGrid struct {
-	proj                 string // "SIN" or "TAN"
+	proj                 string // "SIN" or "TAN"; "GAL" for a galactic TAN
 	w, h                 int
 	ra0, dec0            float64 // CRVAL, degrees
 	crpix1, crpix2       float64
@@ -34,6 +34,8 @@ type skyGrid struct {
 var (
 	sky0 = skyGrid{"SIN", 40, 48, 150, 2, 20, 25, -0.001, 0.001, 0}
 	sky1 = skyGrid{"TAN", 56, 50, 150.003, 2.004, 31, 18, -0.0013, 0.0011, 20}
+	// skyGal is in galactic coordinates, centred on (150.002, 2.003) FK5.
+	skyGal = skyGrid{"GAL", 30, 36, 236.95285613627965, 41.90847910462525, 14, 19, -0.0021, 0.0021, -8}
 )
 
 // skyValue is sky1's pixel value; NaN on a scatter of pixels.
@@ -57,8 +59,12 @@ func writeSky(t *testing.T, path string, g skyGrid) {
 	f, err := os.Create(path)
 	must(t, err)
 	defer f.Close()
+	lon, lat := "RA---"+g.proj, "DEC--"+g.proj
+	if g.proj == "GAL" {
+		lon, lat = "GLON-TAN", "GLAT-TAN"
+	}
 	must(t, fits.Write(f, fits.WriteHDU{Bitpix: -32, Naxis: []int{g.w, g.h, skyD}, Data: data, Cards: []fits.Card{
-		fits.NewStringCard("CTYPE1", "RA---"+g.proj, ""), fits.NewStringCard("CTYPE2", "DEC--"+g.proj, ""),
+		fits.NewStringCard("CTYPE1", lon, ""), fits.NewStringCard("CTYPE2", lat, ""),
 		fits.NewStringCard("CTYPE3", "FREQ", ""), fits.NewStringCard("RADESYS", "FK5", ""), fits.NewFloatCard("EQUINOX", 2000, ""),
 		fits.NewFloatCard("CRVAL1", g.ra0, ""), fits.NewFloatCard("CRVAL2", g.dec0, ""), fits.NewFloatCard("CRVAL3", 1.4e9, ""),
 		fits.NewFloatCard("CRPIX1", g.crpix1, ""), fits.NewFloatCard("CRPIX2", g.crpix2, ""), fits.NewFloatCard("CRPIX3", 1, ""),
@@ -87,7 +93,7 @@ func (g skyGrid) toSky(x, y float64) (ra, dec float64) {
 	eta := (g.cdelt1*s*dx + g.cdelt2*c*dy) * math.Pi / 180
 	d0, a0 := g.dec0*math.Pi/180, g.ra0*math.Pi/180
 	var a, d float64
-	if g.proj == "TAN" {
+	if g.proj != "SIN" {
 		a = a0 + math.Atan2(xi, math.Cos(d0)-eta*math.Sin(d0))
 		d = math.Atan2(math.Sin(d0)+eta*math.Cos(d0), math.Hypot(xi, math.Cos(d0)-eta*math.Sin(d0)))
 	} else {
@@ -105,7 +111,7 @@ func (g skyGrid) toPixel(ra, dec float64) (x, y float64) {
 	cosc := math.Sin(d0)*math.Sin(d) + math.Cos(d0)*math.Cos(d)*math.Cos(a)
 	xi := math.Cos(d) * math.Sin(a)
 	eta := math.Cos(d0)*math.Sin(d) - math.Sin(d0)*math.Cos(d)*math.Cos(a)
-	if g.proj == "TAN" {
+	if g.proj != "SIN" {
 		xi, eta = xi/cosc, eta/cosc
 	}
 	xi, eta = xi*180/math.Pi, eta*180/math.Pi
@@ -192,6 +198,7 @@ func skyClient(t *testing.T) *websocket.Conn {
 func writeSkies(t *testing.T, root string) {
 	writeSky(t, filepath.Join(root, "sky0.fits"), sky0)
 	writeSky(t, filepath.Join(root, "sky1.fits"), sky1)
+	writeSky(t, filepath.Join(root, "gal.fits"), skyGal)
 	writePlain(t, filepath.Join(root, "plain.fits"))
 }
 
@@ -469,4 +476,57 @@ func TestPointOnMatchedImage(t *testing.T) {
 			t.Fatalf("channel %d: %g, want %g at sky1 pixel (%d, %d)", ch, got[ch], want, x, y)
 		}
 	}
+}
+
+// galFromEq is the IAU galactic rotation as the Hipparcos catalogue
+// gives it (vol. 1, sec. 1.5.3): r_gal = A·r_eq. imaging/wcs builds it
+// from the pole's coordinates instead.
+var galFromEq = [3][3]float64{
+	{-0.0548755604162154, -0.8734370902348850, -0.4838350155487132},
+	{+0.4941094278755837, -0.4448296299600112, +0.7469822444972189},
+	{-0.8676661490190047, -0.1980763734312015, +0.4559837761750669},
+}
+
+// galToEq takes galactic (l, b) to equatorial (α, δ), degrees.
+func galToEq(l, b float64) (float64, float64) {
+	sl, cl := math.Sincos(l * math.Pi / 180)
+	sb, cb := math.Sincos(b * math.Pi / 180)
+	g := [3]float64{cb * cl, cb * sl, sb}
+	var e [3]float64
+	for i := range 3 {
+		for j := range 3 {
+			e[i] += galFromEq[j][i] * g[j] // Aᵀ·g
+		}
+	}
+	return math.Atan2(e[1], e[0]) * 180 / math.Pi, math.Asin(e[2]) * 180 / math.Pi
+}
+
+// TestRegionOnGalacticImage: a region made on an FK5 image and used on a
+// galactic one is carried through a frame conversion, as the reference's
+// RegionConverter::WorldPointToImagePixels converts the direction
+// between the images' frames (src/Region/RegionConverter.cc:970-990).
+func TestRegionOnGalacticImage(t *testing.T) {
+	c := skyClient(t)
+	openFile(t, c, "sky0.fits", 0)
+	openFile(t, c, "gal.fits", 3)
+	const cx, cy, w, h = 18.71, 22.93, 11.4, 8.2
+	ack := setRegion(t, c, 2, 0, -1, box(cx, cy, w, h))
+	var in [][2]int
+	for y := range skyGal.h {
+		for x := range skyGal.w {
+			u, v := sky0.toPixel(galToEq(skyGal.toSky(float64(x), float64(y))))
+			du, dv := math.Abs(u-cx)-w/2, math.Abs(v-cy)-h/2
+			if math.Abs(du) < 2e-3 && dv < 2e-3 || math.Abs(dv) < 2e-3 && du < 2e-3 {
+				t.Fatalf("gal pixel (%d, %d) lies on the rectangle's edge (%g, %g)", x, y, u, v)
+			}
+			if du < 0 && dv < 0 {
+				in = append(in, [2]int{x, y})
+			}
+		}
+	}
+	if len(in) < 10 {
+		t.Fatalf("only %d pixels inside", len(in))
+	}
+	sendMsg(t, c, icd.EventType_SET_STATS_REQUIREMENTS, 30, 3, &icd.SetStatsRequirements{FileId: 3, RegionId: ack.RegionId, StatsConfigs: statsZ})
+	checkStats(t, nextFor(t, c, icd.EventType_REGION_STATS_DATA, 3, &icd.RegionStatsData{}), pixelStats(in, 0))
 }
