@@ -209,8 +209,7 @@ func (f *frame) sendRegionSpatial(ctx context.Context, r *regionState) {
 		return
 	}
 	if r.convErr != nil {
-		f.reportError(ctx, r.convErr)
-		return
+		return // warnMismatch told the client when the requirements were set
 	}
 	if r.desc.Kind == region.KindLine || r.desc.Kind == region.KindPolyline {
 		f.sendLineProfiles(ctx, r)
