@@ -235,8 +235,12 @@ func (p planesOfStokes) ReadPlane(dst []float32, channel int) error {
 // cube histograms and region spectra.
 var testReadHook func(channel int)
 
-// ReadRows lets region spectra read only the region's rows.
+// ReadRows lets region spectra read only the region's rows, and cube
+// histograms read planes in bands.
 func (p planesOfStokes) ReadRows(dst []float32, channel, y0, rows int) error {
+	if testReadHook != nil {
+		testReadHook(channel)
+	}
 	return p.f.px.ReadRows(dst, channel, p.stokes, y0, rows)
 }
 
