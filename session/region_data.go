@@ -244,6 +244,14 @@ func (p planesOfStokes) ReadRows(dst []float32, channel, y0, rows int) error {
 	return p.f.px.ReadRows(dst, channel, p.stokes, y0, rows)
 }
 
+// ReadRect lets region spectra read only the region's bounding box.
+func (p planesOfStokes) ReadRect(dst []float32, channel, x0, y0, w, rows int) error {
+	if testReadHook != nil {
+		testReadHook(channel)
+	}
+	return p.f.px.ReadRect(dst, channel, p.stokes, x0, y0, w, rows)
+}
+
 // sendRegionSpectra sends the per-channel statistics of region r through
 // the cube, one profile per requested statistic; partial results go out
 // about every second. Runs on the frame's spectra worker.

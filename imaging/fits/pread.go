@@ -72,3 +72,72 @@ func (im *Image) preadDecode(osf *os.File, dst []float32, off int64) error {
 	}
 	return nil
 }
+
+// ReadRect decodes the rectangle of w columns from x0 and rows rows from
+// y0 of a plane into dst, which must hold exactly w × rows values, row
+// by row: the part of a plane a region needs. Of a mapped file it reads
+// the rows' bytes with pread, a chunk of rows at a time, and decodes
+// only the rectangle's columns.
+func (im *Image) ReadRect(dst []float32, channel, stokes, x0, y0, w, rows int) error {
+	W, h := im.Layout.Width, im.Layout.Height
+	if x0 < 0 || y0 < 0 || w < 0 || rows < 0 || x0+w > W || y0+rows > h || len(dst) != w*rows {
+		return im.errorf("%w: rectangle %d×%d at (%d, %d) of %d×%d with a buffer of %d values", ErrOutOfRange, w, rows, x0, y0, W, h, len(dst))
+	}
+	if err := im.checkPlane(channel, stokes); err != nil {
+		return err
+	}
+	base := int64(channel)*im.sz + int64(stokes)*im.ss + int64(y0)*im.sy + int64(x0)*im.sx
+	if w == 0 || rows == 0 {
+		return nil
+	}
+	if im.sx == 1 && im.sy == int64(W) && !im.f.compressed && int64(W)*im.bpp <= preadChunk {
+		return im.preadRect(dst, base, w, rows)
+	}
+	return im.withData(func(data []byte) {
+		for y := range rows {
+			off := base + int64(y)*im.sy
+			row := dst[y*w : (y+1)*w]
+			if im.sx == 1 {
+				im.dec.run(row, data[off*im.bpp:])
+				continue
+			}
+			for x := range row {
+				row[x] = im.dec.at(data[(off+int64(x)*im.sx)*im.bpp:])
+			}
+		}
+	})
+}
+
+// preadRect reads rows rows of w values, the first at value base of the
+// data unit, a stride of Width apart, as many rows per pread as fit in a
+// chunk.
+func (im *Image) preadRect(dst []float32, base int64, w, rows int) error {
+	im.f.mu.RLock()
+	defer im.f.mu.RUnlock()
+	osf := im.f.osf
+	if im.f.closed || osf == nil {
+		return im.errorf("%w", ErrClosed)
+	}
+	bp := preadBufs.Get().(*[]byte)
+	defer preadBufs.Put(bp)
+	stride := im.sy * im.bpp // bytes from one row to the next
+	per := int64(len(*bp)) / stride
+	if per*stride+int64(w)*im.bpp <= int64(len(*bp)) {
+		per++ // the last row read needs only w values
+	}
+	for y := 0; y < rows; y += int(per) {
+		k := min(int64(rows-y), per)
+		n := (k-1)*stride + int64(w)*im.bpp
+		buf := (*bp)[:n]
+		if _, err := osf.ReadAt(buf, im.dataOff+(base+int64(y)*im.sy)*im.bpp); err != nil {
+			if errors.Is(err, io.EOF) {
+				return im.errorf("%w: file ends before the data read (truncated on disk?)", ErrTruncated)
+			}
+			return im.errorf("read data: %w", err)
+		}
+		for r := range int(k) {
+			im.dec.run(dst[(y+r)*w:(y+r+1)*w], buf[int64(r)*stride:])
+		}
+	}
+	return nil
+}

@@ -1,6 +1,7 @@
 package fits
 
 import (
+	"errors"
 	"os"
 	"runtime"
 	"testing"
@@ -67,4 +68,34 @@ func openFDs(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return len(fds)
+}
+
+// ReadRect gives a rectangle's values, read with pread from a mapped
+// file (a chunk of rows at a time, so a tall rectangle takes several) and
+// from memory for gzip; a rectangle outside the plane is refused.
+func TestReadRect(t *testing.T) {
+	const w, h, d = 3000, 200, 2 // 12 kB rows: 21 of them per 256 KiB chunk
+	raw := cubeBytes(w, h, d, 1)
+	for _, name := range []string{"cube.fits", "cube.fits.gz"} {
+		b := raw
+		if name == "cube.fits.gz" {
+			b = gzipBytes(raw)
+		}
+		im := mustImage(t, mustOpen(t, writeTemp(t, name, b)), "")
+		for _, r := range [][4]int{{0, 0, w, h}, {17, 5, 400, 150}, {w - 1, h - 1, 1, 1}, {5, 7, 0, 3}} {
+			x0, y0, rw, rows := r[0], r[1], r[2], r[3]
+			dst := make([]float32, rw*rows)
+			if err := im.ReadRect(dst, 1, 0, x0, y0, rw, rows); err != nil {
+				t.Fatalf("%s %v: %v", name, r, err)
+			}
+			for i, v := range dst {
+				if x, y := x0+i%rw, y0+i/rw; v != cubeValue(x, y, 1, 0) {
+					t.Fatalf("%s %v: pixel (%d, %d) = %v, want %v", name, r, x, y, v, cubeValue(x, y, 1, 0))
+				}
+			}
+		}
+		if err := im.ReadRect(make([]float32, 4), 0, 0, w-1, 0, 2, 2); !errors.Is(err, ErrOutOfRange) {
+			t.Errorf("%s: rectangle past the right edge: %v", name, err)
+		}
+	}
 }
