@@ -79,8 +79,8 @@ func TestCubeHistogramEqualsTwoPass(t *testing.T) {
 	for _, procs := range []int{1, 2, 3} {
 		for _, size := range sizes {
 			for ki, kinds := range [][]string{finite, withInf, {"nan", "nan"}, {"-inf"}, {"+inf", "constant"}} {
-				if size[0] > 64 && ki > 1 {
-					continue // the small planes cover these
+				if size[0] > 64 && (ki != 1 || procs == 3) {
+					continue // the small planes cover the rest; the large ones are slow under -race
 				}
 				for ci, cfg := range configs {
 					if size[0] > 64 && ci > 0 && procs != 2 {
