@@ -263,12 +263,17 @@ func (f *frame) cubeHistogram(ctx context.Context, cfg stats.Config, st int, pro
 	ref, err := f.sess.cache.Get(ctx, f.px.key(channelAll, st, fmt.Sprintf("cube histogram %+v", cfg)), cache.Loader{
 		What: "cube histogram",
 		Load: func(ctx context.Context) (any, int64, error) {
+			ext, release, err := f.cubeExtrema(ctx, st, progress)
+			if err != nil {
+				return nil, 0, err
+			}
+			defer release()
 			scratch := stats.CubeScratchBytes(f.layout.Width, f.layout.Height, f.layout.Depth)
 			if err := f.sess.mem.Acquire(scratch, "cube histogram planes"); err != nil {
 				return nil, 0, err
 			}
 			defer f.sess.mem.Release(scratch)
-			h, _, err := stats.CubeHistogram(ctx, planesOfStokes{f: f, stokes: st}, cfg, nil, progress)
+			h, _, err := stats.CubeHistogram(ctx, planesOfStokes{f: f, stokes: st}, cfg, ext, progress)
 			return h, histogramBytes(h), err
 		},
 	})
@@ -277,6 +282,34 @@ func (f *frame) cubeHistogram(ctx context.Context, cfg stats.Config, st int, pro
 	}
 	defer ref.Release()
 	return ref.Value().(stats.Histogram), nil
+}
+
+// cubeExtrema returns the extrema of every plane of Stokes st, the first
+// pass of a cube histogram, from the server's cache: a cube histogram
+// with other bins or bounds, or one asked again after its result was
+// evicted, reads the cube once instead of twice. release gives back the
+// reference.
+func (f *frame) cubeExtrema(ctx context.Context, st int, progress stats.Progress) (ext stats.CubeExtrema, release func(), err error) {
+	ref, err := f.sess.cache.Get(ctx, f.px.key(channelAll, st, "cube extrema"), cache.Loader{
+		What: "cube extrema",
+		Load: func(ctx context.Context) (any, int64, error) {
+			scratch := stats.CubeScratchBytes(f.layout.Width, f.layout.Height, f.layout.Depth)
+			if err := f.sess.mem.Acquire(scratch, "cube histogram planes"); err != nil {
+				return nil, 0, err
+			}
+			defer f.sess.mem.Release(scratch)
+			ext, err := stats.CubeExtremaOf(ctx, planesOfStokes{f: f, stokes: st}, func(done float64) {
+				if progress != nil {
+					progress(done/2, nil) // the first half of the cube histogram
+				}
+			})
+			return ext, 64 + 64*int64(len(ext)), err
+		},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return ref.Value().(stats.CubeExtrema), ref.Release, nil
 }
 
 // runCubeHistogram sends the cube histogram, with partial results while

@@ -148,6 +148,11 @@ func (p pixels) ReadRows(dst []float32, channel, stokes, y0, rows int) error {
 	return p.read(dst, stokes, func(st int, buf []float32) error { return p.img.ReadRows(buf, channel, st, y0, rows) })
 }
 
+// ReadRect reads a rectangle of a plane, for region spectra.
+func (p pixels) ReadRect(dst []float32, channel, stokes, x0, y0, w, rows int) error {
+	return p.read(dst, stokes, func(st int, buf []float32) error { return p.img.ReadRect(buf, channel, st, x0, y0, w, rows) })
+}
+
 func (p pixels) ReadSpectrum(dst []float32, x, y, stokes, from int) error {
 	return p.read(dst, stokes, func(st int, buf []float32) error { return p.img.ReadSpectrum(buf, x, y, st, from) })
 }

@@ -248,9 +248,21 @@ func (p planesOfStokes) ReadPlane(dst []float32, channel int) error {
 // cube histograms and region spectra.
 var testReadHook func(channel int)
 
-// ReadRows lets region spectra read only the region's rows.
+// ReadRows lets region spectra read only the region's rows, and cube
+// histograms read planes in bands.
 func (p planesOfStokes) ReadRows(dst []float32, channel, y0, rows int) error {
+	if testReadHook != nil {
+		testReadHook(channel)
+	}
 	return p.f.px.ReadRows(dst, channel, p.stokes, y0, rows)
+}
+
+// ReadRect lets region spectra read only the region's bounding box.
+func (p planesOfStokes) ReadRect(dst []float32, channel, x0, y0, w, rows int) error {
+	if testReadHook != nil {
+		testReadHook(channel)
+	}
+	return p.f.px.ReadRect(dst, channel, p.stokes, x0, y0, w, rows)
 }
 
 // sendRegionSpectra sends the per-channel statistics of region r through

@@ -1,6 +1,7 @@
 package fits
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -25,8 +26,9 @@ type File struct {
 	compressed bool
 	hdus       []*HDU
 
-	mu     sync.RWMutex // guards data against Close
+	mu     sync.RWMutex // guards data and osf against Close
 	data   []byte       // mapped file or decompressed bytes; nil after Close
+	osf    *os.File     // the mapped file, kept open for pread (pread.go); nil for gzip
 	unmap  func() error
 	closed bool
 }
@@ -61,7 +63,11 @@ func load(path string, opts Options) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer osf.Close()
+	defer func() {
+		if osf != nil {
+			osf.Close()
+		}
+	}()
 	st, err := osf.Stat()
 	if err != nil {
 		return nil, err
@@ -77,6 +83,9 @@ func load(path string, opts Options) (*File, error) {
 		err = tooShort(osf, f.size)
 	default:
 		f.data, f.unmap, err = mapFile(osf, f.size)
+		if err == nil {
+			f.osf, osf = osf, nil // closed by release instead of below
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -118,10 +127,13 @@ func (f *File) parse() error {
 	return nil
 }
 
-// release unmaps the data.
+// release unmaps the data and closes the file.
 func (f *File) release() error {
 	err := f.unmap()
-	f.data, f.unmap = nil, func() error { return nil }
+	if f.osf != nil {
+		err = errors.Join(err, f.osf.Close())
+	}
+	f.data, f.unmap, f.osf = nil, func() error { return nil }, nil
 	return err
 }
 

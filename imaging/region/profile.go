@@ -31,6 +31,15 @@ type RowReader interface {
 	ReadRows(dst []float32, channel, y0, rows int) error
 }
 
+// RectReader is implemented by Planes that can read a rectangle of a
+// channel; SpectralProfile then reads only the region's bounding box
+// (preferred to RowReader).
+type RectReader interface {
+	// ReadRect decodes the w×rows rectangle at (x0, y0) of channel into
+	// dst, row by row.
+	ReadRect(dst []float32, channel, x0, y0, w, rows int) error
+}
+
 // Progress is told, after each channel, how many channels are done and
 // the profile so far: one entry per channel, the zero stats.Basic (whose
 // Value is NaN, as the reference's missing channels) for channels not
@@ -67,33 +76,38 @@ func SpectralProfile(ctx context.Context, src Planes, m *Mask, progress Progress
 // buffers for src and m, for callers that charge it to a budget first.
 func ProfileScratchBytes(src Planes, m *Mask) int64 {
 	r, workers := newPlaneReader(src, m)
-	return 4 * int64(r.width) * int64(r.rows) * int64(max(workers, 1))
+	return 4 * int64(r.stride) * int64(r.rows) * int64(max(workers, 1))
 }
 
 // newPlaneReader reads src's rows that m needs, with this many buffers.
 func newPlaneReader(src Planes, m *Mask) (planeReader, int) {
 	w, h, depth := src.Shape()
-	r := planeReader{src: src, m: m, width: w, y0: 0, rows: h}
-	if rr, ok := src.(RowReader); ok {
+	r := planeReader{src: src, m: m, stride: w, y0: 0, rows: h}
+	if rr, ok := src.(RectReader); ok {
+		r.rect, r.stride, r.x0, r.y0, r.rows = rr, m.box.Dx(), m.box.Min.X, m.box.Min.Y, m.box.Dy()
+	} else if rr, ok := src.(RowReader); ok {
 		r.band, r.y0, r.rows = rr, m.box.Min.Y, m.box.Dy()
 	}
-	buf := 4 * r.width * r.rows
+	buf := 4 * r.stride * r.rows
 	return r, min(runtime.GOMAXPROCS(0), depth, max(1, maxProfileBuffers/max(buf, 1)))
 }
 
 // planeReader reads the part of a channel a mask needs.
 type planeReader struct {
-	src   Planes
-	band  RowReader // nil: whole planes
-	m     *Mask
-	width int
-	y0    int // image row of the buffer's first row
-	rows  int
+	src    Planes
+	rect   RectReader // nil: band or whole planes
+	band   RowReader  // nil: whole planes
+	m      *Mask
+	stride int // values per buffer row
+	x0, y0 int // image column and row of the buffer's first value
+	rows   int
 }
 
 func (r *planeReader) read(dst []float32, ch int) error {
 	var err error
-	if r.band != nil {
+	if r.rect != nil {
+		err = r.rect.ReadRect(dst, ch, r.x0, r.y0, r.stride, r.rows)
+	} else if r.band != nil {
 		err = r.band.ReadRows(dst, ch, r.y0, r.rows)
 	} else {
 		err = r.src.ReadPlane(dst, ch)
@@ -108,7 +122,7 @@ func (r *planeReader) read(dst []float32, ch int) error {
 // goroutines.
 func (r *planeReader) serial(ctx context.Context, depth int, progress Progress) ([]stats.Basic, error) {
 	profile := make([]stats.Basic, depth)
-	buf := make([]float32, r.width*r.rows)
+	buf := make([]float32, r.stride*r.rows)
 	m := r.m
 	for ch := range depth {
 		if err := ctx.Err(); err != nil {
@@ -120,7 +134,7 @@ func (r *planeReader) serial(ctx context.Context, depth int, progress Progress) 
 		chunk := rowsPerTask(m)
 		parts := make([]stats.Basic, (m.box.Dy()+chunk-1)/chunk)
 		err := imaging.ForTasks(ctx, m.box.Dy(), chunk, func(_, t, lo, hi int) {
-			parts[t] = m.accumulate(buf, r.width, r.y0, lo, hi)
+			parts[t] = m.accumulate(buf, r.stride, r.x0, r.y0, lo, hi)
 		})
 		if err != nil {
 			return nil, err
@@ -153,7 +167,7 @@ func (r *planeReader) channel(ctx context.Context, buf []float32, ch, depth int)
 	defer release()
 	res := channelStats{ch: ch, err: r.read(buf, ch)}
 	if res.err == nil {
-		res.s = mergeParts([]stats.Basic{r.m.accumulate(buf, r.width, r.y0, 0, r.m.box.Dy())})
+		res.s = mergeParts([]stats.Basic{r.m.accumulate(buf, r.stride, r.x0, r.y0, 0, r.m.box.Dy())})
 	}
 	return res, true
 }
@@ -169,7 +183,7 @@ func (r *planeReader) parallel(ctx context.Context, depth, workers int, progress
 	g := imaging.NewGroup(cancel)
 	for range workers {
 		g.Go(func() {
-			buf := make([]float32, r.width*r.rows)
+			buf := make([]float32, r.stride*r.rows)
 			for {
 				res, ok := r.channel(ctx, buf, int(next.Add(1)-1), depth)
 				if !ok {

@@ -52,6 +52,18 @@ func (c bandCube) ReadRows(dst []float32, ch, y0, rows int) error {
 	return nil
 }
 
+// rectCube also reads rectangles (and, unused then, bands).
+type rectCube struct{ bandCube }
+
+func (c rectCube) ReadRect(dst []float32, ch, x0, y0, w, rows int) error {
+	p := c.planes[ch]
+	c.read.Add(int64(len(dst)))
+	for y := range rows {
+		copy(dst[y*w:(y+1)*w], p.Data[(y0+y)*p.Width+x0:])
+	}
+	return nil
+}
+
 func TestSpectralProfile(t *testing.T) {
 	cube := newMemCube(120, 90, 23)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
@@ -67,7 +79,7 @@ func TestSpectralProfile(t *testing.T) {
 				}
 				want = append(want, s)
 			}
-			for _, src := range []Planes{cube, bandCube{cube}} {
+			for _, src := range []Planes{cube, bandCube{cube}, rectCube{bandCube{cube}}} {
 				cube.read.Store(0)
 				calls, last := 0, 0
 				got, err := SpectralProfile(context.Background(), src, m, func(done int, prof []stats.Basic) {
@@ -83,8 +95,13 @@ func TestSpectralProfile(t *testing.T) {
 				if !slices.Equal(got, want) || calls != 23 {
 					t.Errorf("%s procs %d %T: profile differs from per-plane Compute (%d progress calls)", name, procs, src, calls)
 				}
-				if _, ok := src.(RowReader); ok && cube.read.Load() != int64(23*120*m.Bounds().Dy()) {
-					t.Errorf("%s: band reader decoded %d values, want %d", name, cube.read.Load(), 23*120*m.Bounds().Dy())
+				box := m.Bounds()
+				if _, ok := src.(RectReader); ok {
+					if cube.read.Load() != int64(23*box.Dx()*box.Dy()) {
+						t.Errorf("%s: rectangle reader decoded %d values, want %d", name, cube.read.Load(), 23*box.Dx()*box.Dy())
+					}
+				} else if _, ok := src.(RowReader); ok && cube.read.Load() != int64(23*120*box.Dy()) {
+					t.Errorf("%s: band reader decoded %d values, want %d", name, cube.read.Load(), 23*120*box.Dy())
 				}
 			}
 		}

@@ -191,7 +191,7 @@ func Compute(ctx context.Context, p imaging.Plane, m *Mask) (stats.Basic, error)
 	chunk := rowsPerTask(m)
 	parts := make([]stats.Basic, (rows+chunk-1)/chunk)
 	err := imaging.ForTasks(ctx, rows, chunk, func(_, t, lo, hi int) {
-		parts[t] = m.accumulate(p.Data, p.Width, 0, lo, hi)
+		parts[t] = m.accumulate(p.Data, p.Width, 0, 0, lo, hi)
 	})
 	if err != nil {
 		return stats.Basic{}, err
@@ -205,21 +205,21 @@ func rowsPerTask(m *Mask) int {
 }
 
 // accumulate summarises the mask's rows lo..hi−1 (relative to the box)
-// in data, a band of image rows of the given width starting at image row
-// y0; indices are image indices. Runs shorter than batchLen/4 are copied
+// in data, a band of rows stride values apart holding image columns from
+// x0 and image rows from y0; indices are image indices. Runs shorter than batchLen/4 are copied
 // into a batch and summarised together, which spares stats.Compute's
 // per-call work (its first chunk is scanned again for the extrema) on
 // every short run; values keep their row order, so first occurrences
 // stay first.
-func (m *Mask) accumulate(data []float32, width, y0, lo, hi int) stats.Basic {
+func (m *Mask) accumulate(data []float32, stride, x0, y0, lo, hi int) stats.Basic {
 	var b stats.Basic
 	var bt batch
 	for i := lo; i < hi; i++ {
 		y := m.box.Min.Y + i
-		row := (y - y0) * width
+		row := (y-y0)*stride - x0
 		for _, s := range m.spans[m.rows[i]:m.rows[i+1]] {
 			v := data[row+int(s.X0) : row+int(s.X1)]
-			idx := y*width + int(s.X0)
+			idx := y*m.imgW + int(s.X0)
 			if len(v) >= batchLen/4 {
 				bt.flush(&b)
 				b.Merge(shifted(stats.Compute(v), func(j int) int { return idx + j }))

@@ -3,6 +3,7 @@ package stats
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"cartago/imaging"
 )
@@ -12,15 +13,15 @@ type Planes interface {
 	// Shape returns the size of every plane and the number of planes
 	// (channels).
 	Shape() (width, height, depth int)
-	// ReadPlane decodes plane i into dst, which holds width·height
-	// values. It is called from several goroutines at once, each with
-	// its own dst.
-	ReadPlane(dst []float32, i int) error
+	// ReadRows decodes rows y0..y0+rows−1 of plane i into dst, which
+	// holds width·rows values. It is called from several goroutines at
+	// once, each with its own dst.
+	ReadRows(dst []float32, i, y0, rows int) error
 }
 
 // Progress receives the fraction of a cube histogram done, in (0, 1):
-// after each group of planes of the statistics pass (up to 0.5), h is
-// nil; after each group of the counting pass, h is the histogram so far.
+// after each group of planes of the extrema pass (up to 0.5), h is nil;
+// after each group of the counting pass, h is the histogram so far.
 // h is only valid during the call; copy it (and its Bins) to keep it.
 // Completion is signalled by CubeHistogram returning, never by a call
 // with 1. Rate limiting (the reference sends at most one update every
@@ -28,33 +29,46 @@ type Planes interface {
 type Progress func(done float64, h *Histogram)
 
 // splitPlanes is the plane size from which one plane's work is split over
-// cores; smaller planes are handed out whole, one per core, which keeps
-// every core busy decoding (a FITS plane decodes on one core below it).
+// cores; smaller planes are handed out whole, one per core.
 const splitPlanes = 1 << 20
+
+// CubeExtrema is what the first pass of a cube histogram learns: the
+// minimum and maximum of every plane's non-NaN values (±Inf included),
+// with their positions in the plane, as a Basic whose Count is 1 when
+// the plane has such values and 0 otherwise. It does not depend on the
+// histogram's bins or bounds, so callers may keep it (per file and
+// Stokes) and pass it to CubeHistogram again, which then reads every
+// plane once. Treat it as read-only.
+type CubeExtrema []Basic
 
 // CubeHistogram computes the histogram of all planes of a cube as the
 // reference backend does for region −2 (Session::CalculateCubeHistogram):
-// a first pass merges the statistics of every plane, giving the bounds
-// (unless cfg fixes them) and the mean and standard deviation; a second
-// pass counts every plane into cfg's bins (AutoBins of one plane's size
-// when automatic) over those shared bounds. The work runs on GOMAXPROCS
-// goroutines: planes of splitPlanes values or more are split among
-// them, smaller planes are processed one per goroutine; either way the
-// result is the same. progress, if not nil, is called after each group
-// of planes.
+// the extrema of every plane give the bounds (unless cfg fixes them),
+// then a counting pass bins every plane into cfg's bins (AutoBins of one
+// plane's size when automatic) over those shared bounds and sums the
+// moments for the mean and standard deviation.
 //
-// stats, if not nil, must hold one entry per plane with statistics
-// already known (for example cached per channel, positions within the
-// plane); the first pass then reads no data.
+// ext, if not nil, must be the CubeExtrema of src (from CubeExtremaOf,
+// or an earlier call's): the extrema pass is skipped and every plane is
+// read once. Otherwise the extrema are found first, and the data is read
+// twice: bins that are exactly the reference's need the cube's bounds
+// before the first value is counted. A cube holding ±Inf needs a third
+// pass for its finite bounds (rare).
+//
+// Planes are read in bands of whole rows (about 1 MiB): planes of
+// splitPlanes values or more are split into bands processed on
+// GOMAXPROCS goroutines, smaller planes are processed one per goroutine;
+// either way the result is the same. progress, if not nil, is called
+// after each group of planes.
 //
 // The returned statistics index pixels across the cube:
 // plane·width·height + y·width + x.
 //
 // It returns ctx.Err() when cancelled, an error from src, or ErrMismatch
-// if stats has the wrong length.
-func CubeHistogram(ctx context.Context, src Planes, cfg Config, stats []Basic, progress Progress) (Histogram, Basic, error) {
+// if ext has the wrong length.
+func CubeHistogram(ctx context.Context, src Planes, cfg Config, ext CubeExtrema, progress Progress) (Histogram, Basic, error) {
 	width, height, n := src.Shape()
-	if stats != nil && len(stats) != n {
+	if ext != nil && len(ext) != n {
 		return Histogram{}, Basic{}, ErrMismatch
 	}
 	c := newCubePass(src, width, height, n)
@@ -63,36 +77,146 @@ func CubeHistogram(ctx context.Context, src Planes, cfg Config, stats []Basic, p
 			progress(float64(done)/float64(2*n), h)
 		}
 	}
-	if stats != nil {
-		return c.histogram(ctx, cfg, c.merge(stats), false, report)
-	}
-	// The first pass needs only the bounds: the counting pass sums the
-	// moments as it bins, which costs less than a full statistics pass.
-	ext := make([]Basic, n)
-	err := c.run(ctx, func(ctx context.Context, _, i int, data []float32) error {
+	if ext == nil {
 		var err error
-		ext[i], err = extremaParallel(ctx, data, c.taskLen())
-		return err
-	}, func(done int) { report(done, nil) })
-	if err != nil {
-		return Histogram{}, Basic{}, err
+		if ext, err = c.extrema(ctx, func(done int) { report(done, nil) }); err != nil {
+			return Histogram{}, Basic{}, err
+		}
 	}
 	cube := c.merge(ext)
 	if cube.Count > 0 && (isInf32(cube.Min) || isInf32(cube.Max)) {
 		// ±Inf: the bounds come from the finite values, which the
 		// extrema do not give. Rare, so a full statistics pass.
-		full := make([]Basic, n)
-		err := c.run(ctx, func(ctx context.Context, _, i int, data []float32) error {
-			var err error
-			full[i], err = c.compute(ctx, data)
-			return err
-		}, func(int) {})
+		full, err := c.statistics(ctx)
 		if err != nil {
 			return Histogram{}, Basic{}, err
 		}
 		return c.histogram(ctx, cfg, c.merge(full), false, report)
 	}
 	return c.histogram(ctx, cfg, cube, true, report)
+}
+
+// CubeExtremaOf is the first pass of CubeHistogram on its own, for
+// callers that keep its result; progress is told the fraction of planes
+// done after each group.
+func CubeExtremaOf(ctx context.Context, src Planes, progress func(done float64)) (CubeExtrema, error) {
+	width, height, n := src.Shape()
+	c := newCubePass(src, width, height, n)
+	return c.extrema(ctx, func(done int) {
+		if progress != nil && done < n {
+			progress(float64(done) / float64(n))
+		}
+	})
+}
+
+// extrema finds every plane's extrema, band by band: the same Basic as
+// extremaParallel over the whole plane with c.tlen.
+func (c *cubePass) extrema(ctx context.Context, done func(int)) (CubeExtrema, error) {
+	parts := make([]bandExtrema, c.depth*c.parts)
+	err := c.run(ctx, func(_ context.Context, _, i, part int, data []float32) error {
+		parts[i*c.parts+part] = extremaOfBand(data)
+		return nil
+	}, done)
+	if err != nil {
+		return nil, err
+	}
+	ext := make(CubeExtrema, c.depth)
+	for i := range ext {
+		ext[i] = c.mergeExtrema(parts[i*c.parts : (i+1)*c.parts])
+	}
+	return ext, nil
+}
+
+// bandExtrema is the minimum and maximum of one band's non-NaN values
+// and their first positions in the band (−1 when absent).
+type bandExtrema struct {
+	mn, mx   float32
+	imn, imx int
+}
+
+// extremaOfBand is extremaOf that also finds the positions: chunk by
+// chunk with extremaOf's loop, then the first occurrence is looked up in
+// the first chunk holding each extremum.
+func extremaOfBand(c []float32) bandExtrema {
+	e := bandExtrema{mn: float32(math.Inf(1)), mx: float32(math.Inf(-1)), imn: -1, imx: -1}
+	cmn, cmx := -1, -1
+	for off := 0; off < len(c); off += chunkLen {
+		mn, mx := extremaOf(c[off:min(off+chunkLen, len(c))])
+		if mn < e.mn {
+			e.mn, cmn = mn, off
+		}
+		if mx > e.mx {
+			e.mx, cmx = mx, off
+		}
+	}
+	if cmn >= 0 {
+		e.imn = cmn + locate(c[cmn:], e.mn)
+	}
+	if cmx >= 0 {
+		e.imx = cmx + locate(c[cmx:], e.mx)
+	}
+	return e
+}
+
+// mergeExtrema folds the bands of one plane in order, exactly as
+// extremaParallel folds its parts: a band's value replaces the plane's
+// only if strictly beyond it, so positions are first occurrences.
+func (c *cubePass) mergeExtrema(bands []bandExtrema) Basic {
+	var b Basic
+	inf := float32(math.Inf(1))
+	b.Min, b.Max = inf, -inf
+	tmn, tmx := -1, -1
+	for t, p := range bands {
+		if p.mn < b.Min {
+			b.Min, tmn = p.mn, t
+		}
+		if p.mx > b.Max {
+			b.Max, tmx = p.mx, t
+		}
+	}
+	if tmn < 0 { // nothing but NaN (and maybe +Inf)
+		return Basic{}
+	}
+	b.Count = 1
+	b.MinIndex = tmn*c.tlen + bands[tmn].imn
+	b.MaxIndex = b.MinIndex
+	if tmx >= 0 { // else nothing but −Inf and NaN: Max stays −Inf
+		b.MaxIndex = tmx*c.tlen + bands[tmx].imx
+	}
+	return b
+}
+
+// statistics returns every plane's full statistics, as compute would
+// over the whole plane.
+func (c *cubePass) statistics(ctx context.Context) ([]Basic, error) {
+	parts := make([]Basic, c.depth*c.parts)
+	err := c.run(ctx, func(_ context.Context, _, i, part int, data []float32) error {
+		lo := part * c.tlen
+		if c.workers == 1 { // bands are the parts of computeParallel
+			parts[i*c.parts+part] = accumulate(data, nil, lo)
+			return nil
+		}
+		// A whole plane, summed in planeTaskLen parts as compute does.
+		var b Basic
+		sub := planeTaskLen(c.width, c.size)
+		for l := 0; l < len(data); l += sub {
+			b.Merge(accumulate(data[l:min(l+sub, len(data))], nil, lo+l))
+		}
+		parts[i*c.parts+part] = b
+		return nil
+	}, func(int) {})
+	if err != nil {
+		return nil, err
+	}
+	full := make([]Basic, c.depth)
+	for i := range full {
+		var b Basic
+		for _, p := range parts[i*c.parts : (i+1)*c.parts] {
+			b.Merge(p)
+		}
+		full[i] = b.finish()
+	}
+	return full, nil
 }
 
 // histogram is the counting pass over the bounds s gives. With sums, s
@@ -108,11 +232,11 @@ func (c *cubePass) histogram(ctx context.Context, cfg Config, s Basic, sums bool
 	}
 	h := NewHistogram(nb, lo, hi)
 	bn := newBinner(h)
-	local := make([][]int32, max(c.workers, imaging.Workers(c.size)))
+	local := make([][]int32, len(c.bufs))
 	for w := range local {
 		local[w] = make([]int32, nb)
 	}
-	moments := make([]Basic, c.depth)
+	parts := make([]Basic, c.depth*c.parts)
 	var acc Basic // the moments of planes 0..merged−1
 	merged := 0
 	// stats returns the statistics of planes 0..done−1 (all of s without
@@ -122,19 +246,26 @@ func (c *cubePass) histogram(ctx context.Context, cfg Config, s Basic, sums bool
 			return s
 		}
 		for ; merged < done; merged++ {
-			acc.addPart(moments[merged])
+			var b Basic
+			for _, p := range parts[merged*c.parts : (merged+1)*c.parts] {
+				b.addPart(p)
+			}
+			acc.addPart(b)
 		}
 		out := acc
 		out.Min, out.Max, out.MinIndex, out.MaxIndex = s.Min, s.Max, s.MinIndex, s.MaxIndex
 		return out.finish()
 	}
-	err = c.run(ctx, func(ctx context.Context, w, i int, data []float32) error {
-		var err error
-		moments[i], err = c.fillPlane(ctx, local, w, bn, data, sums)
-		return err
+	err = c.run(ctx, func(_ context.Context, w, i, part int, data []float32) error {
+		if sums {
+			parts[i*c.parts+part] = accumulateFill(local[w], bn, data)
+		} else {
+			bn.fill(local[w], data)
+		}
+		return nil
 	}, func(done int) {
 		for _, bins := range local {
-			addSaturating(h.Bins, bins) // one plane each: no overflow before this
+			addSaturating(h.Bins, bins) // a group of planes each: no overflow before this
 			clear(bins)
 		}
 		h.SetStats(stats(done))
@@ -146,36 +277,6 @@ func (c *cubePass) histogram(ctx context.Context, cfg Config, s Basic, sums bool
 	s = stats(c.depth)
 	h.SetStats(s)
 	return h, s, nil
-}
-
-// fillPlane bins one plane and returns its moments when sums. A plane of
-// its own (c.workers > 1) is binned into local[w]; a large plane is split
-// over the goroutines, each binning into its own local bins.
-func (c *cubePass) fillPlane(ctx context.Context, local [][]int32, w int, bn binner, data []float32, sums bool) (Basic, error) {
-	tlen := c.taskLen()
-	parts := make([]Basic, (len(data)+tlen-1)/tlen)
-	err := imaging.ForTasks(ctx, len(data), tlen, func(tw, t, lo, hi int) {
-		bins := local[max(w, tw)] // w > 0 only when the plane is not split
-		if sums {
-			parts[t] = accumulateFill(bins, bn, data[lo:hi])
-		} else {
-			bn.fill(bins, data[lo:hi])
-		}
-	})
-	var b Basic
-	for _, p := range parts {
-		b.addPart(p)
-	}
-	return b, err
-}
-
-// taskLen is the length of the parts of one plane: the whole plane when
-// planes are processed one per goroutine.
-func (c *cubePass) taskLen() int {
-	if c.workers > 1 {
-		return max(c.size, 1)
-	}
-	return planeTaskLen(c.width, c.size)
 }
 
 // merge folds per-plane statistics, positions within their plane, into
@@ -190,18 +291,22 @@ func (c *cubePass) merge(planes []Basic) Basic {
 	return cube.finish()
 }
 
-// cubePass hands the planes of a cube to goroutines, each decoding into
-// its own buffer.
+// cubePass hands the bands of a cube's planes to goroutines, each
+// decoding into its own buffer.
 type cubePass struct {
 	src                        Planes
 	width, height, size, depth int
-	workers                    int // planes processed at once; 1 splits each plane
+	workers                    int // planes processed at once; 1 splits each plane into bands
+	tlen                       int // values per band: whole rows, the whole plane when workers > 1
+	parts                      int // bands per plane
 	bufs                       [][]float32
 }
 
 func newCubePass(src Planes, width, height, depth int) *cubePass {
 	c := &cubePass{src: src, width: width, height: height, size: width * height, depth: depth, workers: cubeWorkers(width*height, depth)}
-	c.bufs = make([][]float32, c.workers)
+	c.tlen = cubeBandLen(width, c.size, c.workers)
+	c.parts = (c.size + c.tlen - 1) / c.tlen
+	c.bufs = make([][]float32, imaging.Workers(max(c.workers*c.parts, 1)))
 	return c
 }
 
@@ -213,31 +318,50 @@ func cubeWorkers(size, depth int) int {
 	return 1
 }
 
-// CubeScratchBytes is the most memory CubeHistogram holds in plane
+// cubeBandLen is the length of the bands of one plane: the whole plane
+// when planes are processed one per goroutine.
+func cubeBandLen(width, size, workers int) int {
+	if workers > 1 || size == 0 {
+		return max(size, 1)
+	}
+	return planeTaskLen(width, size)
+}
+
+// CubeScratchBytes is the most memory CubeHistogram holds in band
 // buffers for a width×height×depth cube, for callers that charge it to
 // a budget first.
 func CubeScratchBytes(width, height, depth int) int64 {
-	return 4 * int64(width) * int64(height) * int64(cubeWorkers(width*height, depth))
+	size := width * height
+	workers := cubeWorkers(size, depth)
+	tlen := cubeBandLen(width, size, workers)
+	parts := (size + tlen - 1) / tlen
+	return 4 * int64(tlen) * int64(imaging.Workers(max(workers*parts, 1)))
 }
 
-// run calls fn for every plane, c.workers planes at a time, and done with
-// the number of planes finished after each group. fn gets the context
-// of its task, which holds a compute slot: it must fan out with that one.
-func (c *cubePass) run(ctx context.Context, fn func(ctx context.Context, worker, plane int, data []float32) error, done func(int)) error {
-	errs := make([]error, c.workers)
+// run calls fn for every band of every plane, c.workers planes at a time
+// (all their bands at once), and done with the number of planes finished
+// after each group. worker indexes per-goroutine state.
+func (c *cubePass) run(ctx context.Context, fn func(ctx context.Context, worker, plane, part int, data []float32) error, done func(int)) error {
+	if c.size == 0 {
+		return ctx.Err()
+	}
+	errs := make([]error, c.workers*c.parts)
 	for first := 0; first < c.depth; first += c.workers {
 		group := min(c.workers, c.depth-first)
 		clear(errs)
-		err := imaging.ForTasksCtx(ctx, group, 1, func(ctx context.Context, w, t, _, _ int) {
+		err := imaging.ForTasksCtx(ctx, group*c.parts, 1, func(ctx context.Context, w, t, _, _ int) {
+			i, part := first+t/c.parts, t%c.parts
+			lo := part * c.tlen
+			hi := min(lo+c.tlen, c.size)
 			if c.bufs[w] == nil {
-				c.bufs[w] = make([]float32, c.size)
+				c.bufs[w] = make([]float32, c.tlen)
 			}
-			i := first + t
-			if err := c.src.ReadPlane(c.bufs[w], i); err != nil {
+			buf := c.bufs[w][:hi-lo]
+			if err := c.src.ReadRows(buf, i, lo/c.width, (hi-lo)/c.width); err != nil {
 				errs[t] = fmt.Errorf("cube histogram, plane %d: %w", i, err)
 				return
 			}
-			errs[t] = fn(ctx, w, i, c.bufs[w])
+			errs[t] = fn(ctx, w, i, part, buf)
 		})
 		if err != nil {
 			return err
@@ -250,18 +374,4 @@ func (c *cubePass) run(ctx context.Context, fn func(ctx context.Context, worker,
 		done(first + group)
 	}
 	return nil
-}
-
-// compute returns one plane's statistics, split over cores for large
-// planes; the chunks, and so the result, are the same either way.
-func (c *cubePass) compute(ctx context.Context, data []float32) (Basic, error) {
-	tlen := planeTaskLen(c.width, c.size)
-	if c.workers == 1 {
-		return computeParallel(ctx, data, tlen)
-	}
-	var b Basic
-	for lo := 0; lo < len(data); lo += tlen {
-		b.Merge(accumulate(data[lo:min(lo+tlen, len(data))], nil, lo))
-	}
-	return b.finish(), nil
 }

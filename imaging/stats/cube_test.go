@@ -11,7 +11,8 @@ import (
 	"cartago/imaging"
 )
 
-// memCube serves planes from memory and counts reads.
+// memCube serves planes from memory and counts plane reads (bands
+// starting at row 0: one per pass over a plane).
 type memCube struct {
 	planes []imaging.Plane
 	reads  atomic.Int64
@@ -27,15 +28,19 @@ func (c *memCube) Shape() (w, h, d int) {
 	return c.planes[0].Width, c.planes[0].Height, len(c.planes)
 }
 
-func (c *memCube) ReadPlane(dst []float32, i int) error {
-	c.reads.Add(1)
+func (c *memCube) ReadRows(dst []float32, i, y0, rows int) error {
+	if y0 == 0 {
+		c.reads.Add(1)
+	}
 	if i == c.fail {
 		return errRead
 	}
-	if len(c.planes[i].Data) != len(dst) {
+	p := c.planes[i]
+	w := c.planes[0].Width
+	if p.Width != w || len(p.Data) != w*p.Height || y0 < 0 || y0+rows > p.Height || len(dst) != w*rows {
 		return ErrMismatch
 	}
-	copy(dst, c.planes[i].Data)
+	copy(dst, p.Data[y0*w:(y0+rows)*w])
 	return nil
 }
 
@@ -93,18 +98,20 @@ func TestCubeHistogram(t *testing.T) {
 		t.Errorf("%d plane reads, want 15 (three passes)", c.reads.Load())
 	}
 
-	// With per-plane statistics given, the first pass reads nothing.
-	stats := make([]Basic, len(c.planes))
-	for i, p := range c.planes {
-		stats[i] = Compute(p.Data)
+	// With the extrema known, the extrema pass reads nothing; the ±Inf
+	// of these planes still need the statistics pass.
+	c.reads.Store(0)
+	ext, err := CubeExtremaOf(context.Background(), c, nil)
+	if err != nil || c.reads.Load() != 5 {
+		t.Fatalf("extrema: %v after %d reads, want 5", err, c.reads.Load())
 	}
 	c.reads.Store(0)
-	h2, s2, err := CubeHistogram(context.Background(), c, Config{NumBins: AutoBinSize}, stats, nil)
+	h2, s2, err := CubeHistogram(context.Background(), c, Config{NumBins: AutoBinSize}, ext, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.reads.Load() != 5 || !slices.Equal(h2.Bins, h.Bins) || s2.Count != s.Count || s2.Min != s.Min {
-		t.Errorf("with cached stats: %d reads, same bins %v", c.reads.Load(), slices.Equal(h2.Bins, h.Bins))
+	if c.reads.Load() != 10 || !slices.Equal(h2.Bins, h.Bins) || s2 != s || h2.Mean != h.Mean || h2.StdDev != h.StdDev {
+		t.Errorf("with known extrema: %d reads, same bins %v, stats %+v, want %+v", c.reads.Load(), slices.Equal(h2.Bins, h.Bins), s2, s)
 	}
 }
 
@@ -164,8 +171,8 @@ func TestCubeHistogramErrors(t *testing.T) {
 		t.Errorf("cancel from progress: err %v after %d calls, want the first of the second pass (%d)", err, calls, groups+1)
 	}
 
-	if _, _, err := CubeHistogram(context.Background(), c, Config{}, make([]Basic, 3), nil); !errors.Is(err, ErrMismatch) {
-		t.Errorf("wrong stats length: %v", err)
+	if _, _, err := CubeHistogram(context.Background(), c, Config{}, make(CubeExtrema, 3), nil); !errors.Is(err, ErrMismatch) {
+		t.Errorf("wrong extrema length: %v", err)
 	}
 	c.planes[3] = imaging.Plane{Width: 4, Height: 15, Data: make([]float32, 60)}
 

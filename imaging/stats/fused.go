@@ -113,7 +113,10 @@ func extremaParallel(ctx context.Context, data []float32, tlen int) (Basic, erro
 	}
 	b.Count = 1
 	b.MinIndex = tmn*tlen + locate(data[tmn*tlen:], b.Min)
-	b.MaxIndex = tmx*tlen + locate(data[tmx*tlen:], b.Max)
+	b.MaxIndex = b.MinIndex
+	if tmx >= 0 { // else nothing but −Inf and NaN: Max stays −Inf, which sends the caller to its ±Inf path
+		b.MaxIndex = tmx*tlen + locate(data[tmx*tlen:], b.Max)
+	}
 	return b, nil
 }
 

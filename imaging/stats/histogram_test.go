@@ -286,3 +286,21 @@ func TestHistogramWithStats(t *testing.T) {
 		t.Errorf("HistogramWithStats differs from PlaneHistogram: %d bins, mean %v std %v", got.NumBins, got.Mean, got.StdDev)
 	}
 }
+
+// A plane of nothing but −Inf and NaN has a minimum (−Inf) but no value
+// above −Inf: the extrema pass once indexed the plane at −tlen for its
+// maximum and panicked. Its histogram is the placeholder, as for a plane
+// without finite values; the cube's is that of its other planes.
+func TestHistogramOnlyNegativeInf(t *testing.T) {
+	ninf, nan := float32(math.Inf(-1)), float32(math.NaN())
+	p := imaging.Plane{Width: 2, Height: 2, Data: []float32{ninf, nan, ninf, ninf}}
+	h, s, err := PlaneHistogram(context.Background(), p, Config{NumBins: AutoBinSize})
+	if err != nil || h.NumBins != 1 || h.Min != 0 || h.Max != 0 || s.Count != 0 || s.NaNCount != 4 {
+		t.Errorf("histogram %+v stats %+v err %v, want the 1-bin placeholder and 4 skipped values", h, s, err)
+	}
+	c := &memCube{fail: -1, planes: []imaging.Plane{p, plane(2, 2, 1, 2, 3, 4)}}
+	h, s, err = CubeHistogram(context.Background(), c, Config{NumBins: 3}, nil, nil)
+	if err != nil || !slices.Equal(h.Bins, []int32{1, 1, 2}) || s.Count != 4 || s.Min != 1 || s.Max != 4 {
+		t.Errorf("cube histogram %+v stats %+v err %v, want bins [1 1 2] over [1, 4]", h, s, err)
+	}
+}

@@ -14,11 +14,11 @@ type panicCube struct {
 	at int
 }
 
-func (c panicCube) ReadPlane(dst []float32, i int) error {
+func (c panicCube) ReadRows(dst []float32, i, y0, rows int) error {
 	if i == c.at {
 		panic("corrupt plane")
 	}
-	return c.memCube.ReadPlane(dst, i)
+	return c.memCube.ReadRows(dst, i, y0, rows)
 }
 
 func TestCubeHistogramRaisesReaderPanicInCaller(t *testing.T) {

@@ -17,8 +17,9 @@
 //	plane_stats_ram: stats.ComputeParallel of the plane in memory: count,
 //	                 NaN count, sum, mean, σ (n−1), min, max, in float64
 //	cube_hist_file:  open cube-512x512x200.fits and run
-//	                 stats.CubeHistogram as the server does (per-plane
-//	                 statistics, then 512 bins over the cube's [min, max])
+//	                 stats.CubeHistogram as the server does the first
+//	                 time (per-plane extrema, then 512 bins over the
+//	                 cube's [min, max] with the sums)
 //	spectrum:        Image.Spectrum at one pixel through the 200 channels
 //	                 of the open cube (per call, averaged over -positions
 //	                 pixels)
@@ -264,7 +265,9 @@ func (p planes) Shape() (width, height, depth int) {
 	return p.im.Layout.Width, p.im.Layout.Height, p.im.Layout.Depth
 }
 
-func (p planes) ReadPlane(dst []float32, i int) error { return p.im.ReadPlane(dst, i, 0) }
+func (p planes) ReadRows(dst []float32, i, y0, rows int) error {
+	return p.im.ReadRows(dst, i, 0, y0, rows)
+}
 
 var sink uint64
 
