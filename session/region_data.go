@@ -40,7 +40,7 @@ func (f *frame) refreshRegion(r *regionState, spectra bool) {
 // sendRegionData sends the statistics, histograms and point profiles of
 // every region on this image now, on the worker (animation frames).
 func (f *frame) sendRegionData(ctx context.Context) {
-	for _, r := range f.sess.regionsOn(f.id) {
+	for _, r := range f.sess.analysedOn(f.id) {
 		f.sendRegionStats(ctx, r)
 		f.sendRegionHistograms(ctx, r)
 		f.sendRegionSpatial(ctx, r)
@@ -50,15 +50,19 @@ func (f *frame) sendRegionData(ctx context.Context) {
 // refreshRegions re-sends region data after a channel or Stokes change;
 // after a Stokes change, the spectra that follow it.
 func (f *frame) refreshRegions(stokesChanged bool) {
-	for _, r := range f.sess.regionsOn(f.id) { // copies
+	for _, r := range f.sess.analysedOn(f.id) { // copies
 		r.spectral = followingStokes(r.spectral)
 		f.refreshRegion(r, stokesChanged)
 	}
 }
 
-// regionMask returns r's mask on this image (cached per region).
+// regionMask returns r's mask on this image (cached per region and
+// image).
 func (f *frame) regionMask(r *regionState) (*region.Mask, error) {
-	m, err := f.sess.masks.Mask(int(r.id), r.desc, f.layout.Width, f.layout.Height)
+	if r.convErr != nil {
+		return nil, r.convErr
+	}
+	m, err := f.sess.masks.MaskOn(int(r.id), int(f.id), r.desc, f.layout.Width, f.layout.Height)
 	if err != nil {
 		return nil, fmt.Errorf("region %d: %w", r.id, err)
 	}
@@ -203,6 +207,9 @@ func (f *frame) queueRegionSpatial(r *regionState) {
 func (f *frame) sendRegionSpatial(ctx context.Context, r *regionState) {
 	if len(r.spatial) == 0 {
 		return
+	}
+	if r.convErr != nil {
+		return // warnMismatch told the client when the requirements were set
 	}
 	if r.desc.Kind == region.KindLine || r.desc.Kind == region.KindPolyline {
 		f.sendLineProfiles(ctx, r)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"google.golang.org/protobuf/proto"
@@ -16,7 +17,8 @@ import (
 
 // regionState is one region of a session. Region ids are session-wide
 // (REMOVE_REGION names no file); a region is defined on its reference
-// image, and its analysis runs on that image.
+// image, and its analysis runs on that image and on any other image the
+// client asks for (see matched.go).
 type regionState struct {
 	id       int32
 	fileID   int32
@@ -26,12 +28,26 @@ type regionState struct {
 	hists    []*icd.HistogramConfig
 	spectral []*icd.SetSpectralRequirements_SpectralConfig
 	spatial  []*icd.SetSpatialRequirements_SpatialConfig
+	// matched holds the requirements on other images by file id (only
+	// the four requirement fields set). Copied on write, entries never
+	// change, so clones share it safely; at most one entry per open image.
+	matched map[int32]*regionState
+	// convErr is set on a view on another image (viewOn) when the region
+	// could not be carried over; desc then has no points.
+	convErr error
+	// memo is set on matched entries: their last conversion.
+	memo *convMemo
 }
 
 // clone copies r so work can read it without the session's lock.
 func (r *regionState) clone() *regionState {
 	c := *r
 	return &c
+}
+
+// noRequirements reports whether r asks for no analysis at all.
+func (r *regionState) noRequirements() bool {
+	return len(r.stats)+len(r.hists)+len(r.spectral)+len(r.spatial) == 0
 }
 
 // hasMask reports whether the region covers pixels (closed shapes).
@@ -99,11 +115,17 @@ func (c *Client) setRegion(msg *icd.SetRegion) (int32, func(), error) {
 		r = &regionState{id: id}
 		s.regions[id] = r
 	}
+	if r.fileID != msg.FileId {
+		r.matched = nil // the frontend moved the region to another image
+	}
 	r.fileID, r.info, r.desc = msg.FileId, proto.CloneOf(msg.RegionInfo), desc
 	snap := r.clone()
 	s.rmu.Unlock()
 	s.masks.Invalidate(int(id))
-	return id, func() { f.refreshRegion(snap, true) }, nil
+	return id, func() {
+		f.refreshRegion(snap, true)
+		s.refreshMatched(snap) // every image's results, as the reference (Session.cc: RegionDataStreamsTask with ALL_FILES)
+	}, nil
 }
 
 // nextRegionIDLocked is one more than the largest id in use, from 1.
@@ -130,10 +152,12 @@ func (c *Client) handleRemoveRegion(r request) error {
 		return nil // as the reference: RegionHandler::RemoveRegion
 	}
 	s.masks.Invalidate(int(msg.RegionId))
-	if f := s.frame(reg.fileID); f != nil {
-		// Cancel its running and queued profiles.
-		f.spectra.add(job{kind: jobLatest, key: regionKey(msg.RegionId), run: func(context.Context) {}})
-		f.work.add(job{kind: jobLatest, key: "spatial " + regionKey(msg.RegionId), run: func(context.Context) {}})
+	for _, id := range append([]int32{reg.fileID}, slices.Collect(maps.Keys(reg.matched))...) {
+		if f := s.frame(id); f != nil {
+			// Cancel its running and queued profiles.
+			f.spectra.add(job{kind: jobLatest, key: regionKey(msg.RegionId), run: func(context.Context) {}})
+			f.work.add(job{kind: jobLatest, key: "spatial " + regionKey(msg.RegionId), run: func(context.Context) {}})
+		}
 	}
 	return nil
 }
@@ -152,33 +176,30 @@ func clearsGoneRegion(err error, n int) bool {
 	return n == 0 && errors.As(err, &gone)
 }
 
-// region returns a copy of region id if it is defined on file fileID.
-func (s *Session) region(fileID, id int32) (*regionState, error) {
-	s.rmu.Lock()
-	defer s.rmu.Unlock()
-	r := s.regions[id]
-	switch {
-	case r == nil:
-		return nil, noRegionError(id)
-	case r.fileID != fileID:
-		return nil, fmt.Errorf("region %d is defined on file %d; analysis on other (matched) images is %w", id, r.fileID, ErrUnsupported)
-	}
-	return r.clone(), nil
-}
-
-// updateRegion applies fn to region id under the lock and returns a copy.
+// updateRegion applies fn to the requirements of region id on file
+// fileID under the lock and returns a copy of the region as that file
+// sees it: the region itself on its own image, else its view carried
+// over to fileID (viewOn), as the reference applies a region to any
+// open image (RegionHandler::ApplyRegionToFile).
 func (s *Session) updateRegion(fileID, id int32, fn func(r *regionState)) (*regionState, error) {
-	if _, err := s.region(fileID, id); err != nil {
-		return nil, err
-	}
 	s.rmu.Lock()
-	defer s.rmu.Unlock()
 	r := s.regions[id]
 	if r == nil {
+		s.rmu.Unlock()
 		return nil, noRegionError(id)
 	}
-	fn(r)
-	return r.clone(), nil
+	if r.fileID == fileID {
+		fn(r)
+		c := r.clone()
+		s.rmu.Unlock()
+		return c, nil
+	}
+	r.setMatched(fileID, fn)
+	c := r.clone()
+	s.rmu.Unlock()
+	v := s.viewOn(c, fileID)
+	s.warnMismatch(v)
+	return v, nil
 }
 
 // regionsOn returns copies of the regions defined on file id, by id.
@@ -195,7 +216,11 @@ func (s *Session) regionsOn(fileID int32) []*regionState {
 	return out
 }
 
-// dropRegionsOn forgets the regions of a closed image.
+// dropRegionsOn forgets the regions of a closed image and the other
+// regions' requirements on it (as the reference's
+// RegionHandler::RemoveFrame). A region whose own image closes goes with
+// its results on other images: the frontend drops it too. (The
+// reference keeps the region and its results on the matched images.)
 func (s *Session) dropRegionsOn(fileID int32) {
 	s.rmu.Lock()
 	defer s.rmu.Unlock()
@@ -203,6 +228,8 @@ func (s *Session) dropRegionsOn(fileID int32) {
 		if r.fileID == fileID {
 			delete(s.regions, id)
 			s.masks.Invalidate(int(id))
+		} else if r.matched[fileID] != nil {
+			r.setMatched(fileID, func(m *regionState) { *m = regionState{} })
 		}
 	}
 }
@@ -228,7 +255,8 @@ func (s *Session) setRegions(f *frame, regions map[int32]*store.Region) []string
 			continue
 		}
 		r := &regionState{id: id, fileID: f.id, info: sr.Info, desc: desc,
-			stats: sr.Stats, hists: sr.Histograms, spectral: sr.Spectral, spatial: sr.Spatial}
+			stats: sr.Stats, hists: sr.Histograms, spectral: sr.Spectral, spatial: sr.Spatial,
+			matched: matchedOf(sr.Matched)}
 		s.regions[id] = r
 		set = append(set, r.clone())
 	}
@@ -236,6 +264,11 @@ func (s *Session) setRegions(f *frame, regions map[int32]*store.Region) []string
 	for _, r := range set {
 		s.masks.Invalidate(int(r.id))
 		f.refreshRegion(r, true)
+		s.refreshMatched(r)
+	}
+	// Regions of images restored before this one that were analysed on it.
+	for _, v := range s.viewsOn(f.id) {
+		f.refreshRegion(v, true)
 	}
 	return problems
 }

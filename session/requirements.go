@@ -14,7 +14,7 @@ import (
 // setting them on a region that does not exist or whose kind has no such
 // data is errInvalidRequirements.
 func (s *Session) setRequirements(t icd.EventType, fileID, id int32, n int, fn func(*regionState)) (*regionState, error) {
-	r, err := s.region(fileID, id)
+	r, err := s.region(id)
 	var gone noRegionError
 	switch {
 	case clearsGoneRegion(err, n):
@@ -43,4 +43,16 @@ func requirementsFit(t icd.EventType, k region.Kind) bool {
 	default:
 		return closed
 	}
+}
+
+// region returns a copy of region id, whichever image it was drawn on:
+// its kind decides which requirements fit, on any image.
+func (s *Session) region(id int32) (*regionState, error) {
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
+	r := s.regions[id]
+	if r == nil {
+		return nil, noRegionError(id)
+	}
+	return r.clone(), nil
 }

@@ -142,7 +142,7 @@ func mergeRegions(regions map[int32]*icd.RegionInfo, held *store.Image, matches 
 		}
 		r := &store.Region{Info: proto.CloneOf(info)}
 		if h := held.GetRegions()[id]; matches && h != nil {
-			r.Stats, r.Histograms, r.Spectral, r.Spatial = h.Stats, h.Histograms, h.Spectral, h.Spatial
+			r.Stats, r.Histograms, r.Spectral, r.Spatial, r.Matched = h.Stats, h.Histograms, h.Spectral, h.Spatial, h.Matched
 		}
 		out[id] = r
 	}

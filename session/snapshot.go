@@ -45,7 +45,8 @@ func (s *Session) imageSnapshot(f *frame) *store.Image {
 			img.Regions = map[int32]*store.Region{}
 		}
 		img.Regions[r.id] = &store.Region{Info: proto.CloneOf(r.info), Stats: cloneAll(r.stats),
-			Histograms: cloneAll(r.hists), Spectral: cloneAll(r.spectral), Spatial: cloneAll(r.spatial)}
+			Histograms: cloneAll(r.hists), Spectral: cloneAll(r.spectral), Spatial: cloneAll(r.spatial),
+			Matched: matchedSnapshot(r.matched)}
 	}
 	return img
 }

@@ -316,12 +316,16 @@ func (x *Image) GetImageStats() []*icd.SetStatsRequirements_StatsConfig {
 
 // Region is one region and what the client asked to compute over it.
 type Region struct {
-	state         protoimpl.MessageState                        `protogen:"open.v1"`
-	Info          *icd.RegionInfo                               `protobuf:"bytes,1,opt,name=info,proto3" json:"info,omitempty"`
-	Stats         []*icd.SetStatsRequirements_StatsConfig       `protobuf:"bytes,2,rep,name=stats,proto3" json:"stats,omitempty"`
-	Histograms    []*icd.HistogramConfig                        `protobuf:"bytes,3,rep,name=histograms,proto3" json:"histograms,omitempty"`
-	Spectral      []*icd.SetSpectralRequirements_SpectralConfig `protobuf:"bytes,4,rep,name=spectral,proto3" json:"spectral,omitempty"`
-	Spatial       []*icd.SetSpatialRequirements_SpatialConfig   `protobuf:"bytes,5,rep,name=spatial,proto3" json:"spatial,omitempty"`
+	state      protoimpl.MessageState                        `protogen:"open.v1"`
+	Info       *icd.RegionInfo                               `protobuf:"bytes,1,opt,name=info,proto3" json:"info,omitempty"`
+	Stats      []*icd.SetStatsRequirements_StatsConfig       `protobuf:"bytes,2,rep,name=stats,proto3" json:"stats,omitempty"`
+	Histograms []*icd.HistogramConfig                        `protobuf:"bytes,3,rep,name=histograms,proto3" json:"histograms,omitempty"`
+	Spectral   []*icd.SetSpectralRequirements_SpectralConfig `protobuf:"bytes,4,rep,name=spectral,proto3" json:"spectral,omitempty"`
+	Spatial    []*icd.SetSpatialRequirements_SpatialConfig   `protobuf:"bytes,5,rep,name=spatial,proto3" json:"spatial,omitempty"`
+	// Requirements of this region on other images (spatially matched ones,
+	// where the region is carried over through world coordinates), by
+	// file id; info is unset in these.
+	Matched       map[int32]*Region `protobuf:"bytes,6,rep,name=matched,proto3" json:"matched,omitempty" protobuf_key:"fixed32,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -391,6 +395,13 @@ func (x *Region) GetSpatial() []*icd.SetSpatialRequirements_SpatialConfig {
 	return nil
 }
 
+func (x *Region) GetMatched() map[int32]*Region {
+	if x != nil {
+		return x.Matched
+	}
+	return nil
+}
+
 var File_store_proto_snapshot_proto protoreflect.FileDescriptor
 
 const file_store_proto_snapshot_proto_rawDesc = "" +
@@ -429,7 +440,7 @@ const file_store_proto_snapshot_proto_rawDesc = "" +
 	"imageStats\x1aQ\n" +
 	"\fRegionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\x0fR\x03key\x12+\n" +
-	"\x05value\x18\x02 \x01(\v2\x15.cartago.store.RegionR\x05value:\x028\x01\"\xd6\x02\n" +
+	"\x05value\x18\x02 \x01(\v2\x15.cartago.store.RegionR\x05value:\x028\x01\"\xe7\x03\n" +
 	"\x06Region\x12+\n" +
 	"\x04info\x18\x01 \x01(\v2\x17.cartago.icd.RegionInfoR\x04info\x12C\n" +
 	"\x05stats\x18\x02 \x03(\v2-.cartago.icd.SetStatsRequirements.StatsConfigR\x05stats\x12<\n" +
@@ -437,7 +448,11 @@ const file_store_proto_snapshot_proto_rawDesc = "" +
 	"histograms\x18\x03 \x03(\v2\x1c.cartago.icd.HistogramConfigR\n" +
 	"histograms\x12O\n" +
 	"\bspectral\x18\x04 \x03(\v23.cartago.icd.SetSpectralRequirements.SpectralConfigR\bspectral\x12K\n" +
-	"\aspatial\x18\x05 \x03(\v21.cartago.icd.SetSpatialRequirements.SpatialConfigR\aspatialB\x15Z\x13cartago/store;storeb\x06proto3"
+	"\aspatial\x18\x05 \x03(\v21.cartago.icd.SetSpatialRequirements.SpatialConfigR\aspatial\x12<\n" +
+	"\amatched\x18\x06 \x03(\v2\".cartago.store.Region.MatchedEntryR\amatched\x1aQ\n" +
+	"\fMatchedEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\x0fR\x03key\x12+\n" +
+	"\x05value\x18\x02 \x01(\v2\x15.cartago.store.RegionR\x05value:\x028\x01B\x15Z\x13cartago/store;storeb\x06proto3"
 
 var (
 	file_store_proto_snapshot_proto_rawDescOnce sync.Once
@@ -451,49 +466,52 @@ func file_store_proto_snapshot_proto_rawDescGZIP() []byte {
 	return file_store_proto_snapshot_proto_rawDescData
 }
 
-var file_store_proto_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_store_proto_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_store_proto_snapshot_proto_goTypes = []any{
 	(*Snapshot)(nil),            // 0: cartago.store.Snapshot
 	(*Image)(nil),               // 1: cartago.store.Image
 	(*Region)(nil),              // 2: cartago.store.Region
 	nil,                         // 3: cartago.store.Image.RegionsEntry
-	(*icd.OpenCatalogFile)(nil), // 4: cartago.icd.OpenCatalogFile
-	(icd.RenderMode)(0),         // 5: cartago.icd.RenderMode
-	(*icd.Point)(nil),           // 6: cartago.icd.Point
-	(*icd.SetSpatialRequirements_SpatialConfig)(nil),   // 7: cartago.icd.SetSpatialRequirements.SpatialConfig
-	(*icd.SetSpectralRequirements_SpectralConfig)(nil), // 8: cartago.icd.SetSpectralRequirements.SpectralConfig
-	(*icd.HistogramConfig)(nil),                        // 9: cartago.icd.HistogramConfig
-	(*icd.SetContourParameters)(nil),                   // 10: cartago.icd.SetContourParameters
-	(*icd.SetVectorOverlayParameters)(nil),             // 11: cartago.icd.SetVectorOverlayParameters
-	(*icd.StokesFile)(nil),                             // 12: cartago.icd.StokesFile
-	(*icd.SetStatsRequirements_StatsConfig)(nil),       // 13: cartago.icd.SetStatsRequirements.StatsConfig
-	(*icd.RegionInfo)(nil),                             // 14: cartago.icd.RegionInfo
+	nil,                         // 4: cartago.store.Region.MatchedEntry
+	(*icd.OpenCatalogFile)(nil), // 5: cartago.icd.OpenCatalogFile
+	(icd.RenderMode)(0),         // 6: cartago.icd.RenderMode
+	(*icd.Point)(nil),           // 7: cartago.icd.Point
+	(*icd.SetSpatialRequirements_SpatialConfig)(nil),   // 8: cartago.icd.SetSpatialRequirements.SpatialConfig
+	(*icd.SetSpectralRequirements_SpectralConfig)(nil), // 9: cartago.icd.SetSpectralRequirements.SpectralConfig
+	(*icd.HistogramConfig)(nil),                        // 10: cartago.icd.HistogramConfig
+	(*icd.SetContourParameters)(nil),                   // 11: cartago.icd.SetContourParameters
+	(*icd.SetVectorOverlayParameters)(nil),             // 12: cartago.icd.SetVectorOverlayParameters
+	(*icd.StokesFile)(nil),                             // 13: cartago.icd.StokesFile
+	(*icd.SetStatsRequirements_StatsConfig)(nil),       // 14: cartago.icd.SetStatsRequirements.StatsConfig
+	(*icd.RegionInfo)(nil),                             // 15: cartago.icd.RegionInfo
 }
 var file_store_proto_snapshot_proto_depIdxs = []int32{
 	1,  // 0: cartago.store.Snapshot.images:type_name -> cartago.store.Image
-	4,  // 1: cartago.store.Snapshot.catalogs:type_name -> cartago.icd.OpenCatalogFile
-	5,  // 2: cartago.store.Image.render_mode:type_name -> cartago.icd.RenderMode
-	6,  // 3: cartago.store.Image.cursor:type_name -> cartago.icd.Point
-	7,  // 4: cartago.store.Image.cursor_spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
-	8,  // 5: cartago.store.Image.cursor_spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
-	9,  // 6: cartago.store.Image.image_histograms:type_name -> cartago.icd.HistogramConfig
-	9,  // 7: cartago.store.Image.cube_histogram:type_name -> cartago.icd.HistogramConfig
+	5,  // 1: cartago.store.Snapshot.catalogs:type_name -> cartago.icd.OpenCatalogFile
+	6,  // 2: cartago.store.Image.render_mode:type_name -> cartago.icd.RenderMode
+	7,  // 3: cartago.store.Image.cursor:type_name -> cartago.icd.Point
+	8,  // 4: cartago.store.Image.cursor_spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
+	9,  // 5: cartago.store.Image.cursor_spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
+	10, // 6: cartago.store.Image.image_histograms:type_name -> cartago.icd.HistogramConfig
+	10, // 7: cartago.store.Image.cube_histogram:type_name -> cartago.icd.HistogramConfig
 	3,  // 8: cartago.store.Image.regions:type_name -> cartago.store.Image.RegionsEntry
-	10, // 9: cartago.store.Image.contours:type_name -> cartago.icd.SetContourParameters
-	11, // 10: cartago.store.Image.vector_overlay:type_name -> cartago.icd.SetVectorOverlayParameters
-	12, // 11: cartago.store.Image.stokes_files:type_name -> cartago.icd.StokesFile
-	13, // 12: cartago.store.Image.image_stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
-	14, // 13: cartago.store.Region.info:type_name -> cartago.icd.RegionInfo
-	13, // 14: cartago.store.Region.stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
-	9,  // 15: cartago.store.Region.histograms:type_name -> cartago.icd.HistogramConfig
-	8,  // 16: cartago.store.Region.spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
-	7,  // 17: cartago.store.Region.spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
-	2,  // 18: cartago.store.Image.RegionsEntry.value:type_name -> cartago.store.Region
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	11, // 9: cartago.store.Image.contours:type_name -> cartago.icd.SetContourParameters
+	12, // 10: cartago.store.Image.vector_overlay:type_name -> cartago.icd.SetVectorOverlayParameters
+	13, // 11: cartago.store.Image.stokes_files:type_name -> cartago.icd.StokesFile
+	14, // 12: cartago.store.Image.image_stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
+	15, // 13: cartago.store.Region.info:type_name -> cartago.icd.RegionInfo
+	14, // 14: cartago.store.Region.stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
+	10, // 15: cartago.store.Region.histograms:type_name -> cartago.icd.HistogramConfig
+	9,  // 16: cartago.store.Region.spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
+	8,  // 17: cartago.store.Region.spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
+	4,  // 18: cartago.store.Region.matched:type_name -> cartago.store.Region.MatchedEntry
+	2,  // 19: cartago.store.Image.RegionsEntry.value:type_name -> cartago.store.Region
+	2,  // 20: cartago.store.Region.MatchedEntry.value:type_name -> cartago.store.Region
+	21, // [21:21] is the sub-list for method output_type
+	21, // [21:21] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_store_proto_snapshot_proto_init() }
@@ -507,7 +525,7 @@ func file_store_proto_snapshot_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_store_proto_snapshot_proto_rawDesc), len(file_store_proto_snapshot_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -24,7 +24,7 @@ type CacheLimits struct {
 	Memory *budget.Memory
 }
 
-// Cache keeps the masks of regions by region id and image size, so that
+// Cache keeps the masks of regions by region id, image and image size, so that
 // statistics, histograms and profiles of an unchanged region reuse its
 // mask. An entry is recomputed when the region's description changes
 // (Desc.Equal); Invalidate drops a region's entries. Failures
@@ -39,7 +39,7 @@ type Cache struct {
 }
 
 // cacheKey names a region applied to an image of a size.
-type cacheKey struct{ id, width, height int }
+type cacheKey struct{ id, image, width, height int }
 
 type cacheEntry struct {
 	desc Desc // a private copy
@@ -70,7 +70,14 @@ func NewCacheLimits(l CacheLimits) *Cache {
 // the lock; two goroutines asking for the same new mask may both compute
 // it.
 func (c *Cache) Mask(id int, d Desc, width, height int) (*Mask, error) {
-	k := cacheKey{id, width, height}
+	return c.MaskOn(id, 0, d, width, height)
+}
+
+// MaskOn is Mask for region id on image: a region used on several
+// images (spatially matched ones, where d is the region carried over by
+// Convert) keeps one mask per image.
+func (c *Cache) MaskOn(id, image int, d Desc, width, height int) (*Mask, error) {
+	k := cacheKey{id, image, width, height}
 	c.mu.Lock()
 	if e := c.entries[k]; e != nil && e.desc.Equal(d) {
 		c.tick++
@@ -125,8 +132,8 @@ func (c *Cache) evictOldest() {
 	c.drop(oldest)
 }
 
-// Invalidate drops every mask of region id, for example when the region
-// is edited or removed.
+// Invalidate drops every mask of region id on every image, for example
+// when the region is edited or removed.
 func (c *Cache) Invalidate(id int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -15,6 +15,11 @@
 // Cache keeps masks per region id and recomputes them when the region
 // changes.
 //
+// Convert carries a region to another image through a PixelMap (for
+// images over the same sky, wcs.PixelMap), as the reference's
+// RegionConverter does for spatially matched images; MaskOn keeps a
+// mask per image for such regions.
+//
 // Compute, Histogram and SpectralProfile summarise the pixels of a mask
 // as stats.Basic values (float64 sums, finite values only); Value turns
 // one into the number the protocol sends for a statistic, with the
