@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"cartago/icd"
+	"cartago/imaging/region"
 	"cartago/imaging/regionfile"
 )
 
@@ -87,29 +88,50 @@ func (c *Client) exportRegions(msg *icd.ExportRegion) (*icd.ExportRegionAck, err
 }
 
 // exportedRegions returns the regions named, in id order, with their
-// styles; regions missing or on another image are problems.
+// styles. A region made on another image is carried to this one through
+// both images' world coordinates, as the reference exports it
+// (RegionHandler::ExportRegion: Region::GetImageRegionRecord); missing
+// regions and regions that cannot be carried over are problems.
 func (s *Session) exportedRegions(fileID int32, styles map[int32]*icd.RegionStyle) ([]regionfile.Region, []string) {
 	ids := make([]int32, 0, len(styles))
 	for id := range styles {
 		ids = append(ids, id)
 	}
 	slices.SortFunc(ids, cmp.Compare)
-	s.rmu.Lock()
-	defer s.rmu.Unlock()
-	var out []regionfile.Region
+	var found []*regionState
 	var problems []string
+	s.rmu.Lock()
 	for _, id := range ids {
-		r := s.regions[id]
-		switch {
-		case r == nil:
+		if r := s.regions[id]; r != nil {
+			found = append(found, r.clone())
+		} else {
 			problems = append(problems, fmt.Sprintf("Region %d not found for export.", id))
-		case r.fileID != fileID:
-			problems = append(problems, fmt.Sprintf("Export region %d in image %d failed: it is defined on image %d.", id, fileID, r.fileID))
-		default:
-			out = append(out, fileRegion(r.info, styles[id]))
 		}
 	}
+	s.rmu.Unlock()
+	var out []regionfile.Region
+	for _, r := range found {
+		info := r.info
+		if r.fileID != fileID {
+			d, err := s.convertRegion(r, fileID, nil)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("Export region %d in image %d failed: %v", r.id, fileID, err))
+				continue
+			}
+			info = infoOf(d)
+		}
+		out = append(out, fileRegion(info, styles[r.id]))
+	}
 	return out, problems
+}
+
+// infoOf is the RegionInfo of a carried-over shape.
+func infoOf(d region.Desc) *icd.RegionInfo {
+	info := &icd.RegionInfo{RegionType: icd.RegionType(d.Kind), Rotation: float32(d.Rotation)}
+	for _, p := range d.Points {
+		info.ControlPoints = append(info.ControlPoints, &icd.Point{X: float32(p.X), Y: float32(p.Y)})
+	}
+	return info
 }
 
 // exportPath resolves the file to write inside the top folder: the

@@ -17,7 +17,11 @@ import (
 // ICRS), value x + 100·y.
 const skyW, skyH = 64, 64
 
-func writeSkyImage(t *testing.T, path string) {
+func writeSkyImage(t *testing.T, path string) { writeSkyImageAt(t, path, 33, 33) }
+
+// writeSkyImageAt writes the sky image with its reference pixel at the
+// 1-based (crpix1, crpix2).
+func writeSkyImageAt(t *testing.T, path string, crpix1, crpix2 float64) {
 	t.Helper()
 	data := make([]float32, skyW*skyH)
 	for y := range skyH {
@@ -31,7 +35,7 @@ func writeSkyImage(t *testing.T, path string) {
 	must(t, fits.Write(f, fits.WriteHDU{Bitpix: -32, Naxis: []int{skyW, skyH}, Data: data, Cards: []fits.Card{
 		fits.NewStringCard("CTYPE1", "RA---TAN", ""), fits.NewStringCard("CTYPE2", "DEC--TAN", ""),
 		fits.NewFloatCard("CRVAL1", 202.4696, ""), fits.NewFloatCard("CRVAL2", 47.1952, ""),
-		fits.NewFloatCard("CRPIX1", 33, ""), fits.NewFloatCard("CRPIX2", 33, ""),
+		fits.NewFloatCard("CRPIX1", crpix1, ""), fits.NewFloatCard("CRPIX2", crpix2, ""),
 		fits.NewFloatCard("CDELT1", -1.0/3600, ""), fits.NewFloatCard("CDELT2", 1.0/3600, ""),
 		fits.NewStringCard("CUNIT1", "deg", ""), fits.NewStringCard("CUNIT2", "deg", ""),
 		fits.NewStringCard("RADESYS", "ICRS", ""),
@@ -301,4 +305,41 @@ func TestImportRegionRefusals(t *testing.T) {
 		}
 	}
 	noErrorsToPong(t, c)
+}
+
+// TestExportRegionOfAnotherImage exports, for image 1, a region drawn
+// on image 0 whose sky is the same but shifted by (5, 3) pixels: the
+// file has the region where it lies on image 1, as the reference writes
+// it (RegionHandler.cc ExportRegion: GetImageRegionRecord of the region
+// on the exported file's image). Carried over, a box is the polygon of
+// its corners (region.Convert), as in the reference's record.
+func TestExportRegionOfAnotherImage(t *testing.T) {
+	c, root := skyClient(t)
+	writeSkyImageAt(t, filepath.Join(root, "shifted.fits"), 38, 36)
+	sendMsg(t, c, icd.EventType_OPEN_FILE, 30, 6, &icd.OpenFile{Directory: ".", File: "shifted.fits", FileId: 1})
+	if ack := expect(t, c, icd.EventType_OPEN_FILE_ACK, &icd.OpenFileAck{}); !ack.Success {
+		t.Fatalf("open: %s", ack.Message)
+	}
+	drainToPong(t, c)
+	set := setRegion(t, c, 7, 0, -1, &icd.RegionInfo{RegionType: icd.RegionType_RECTANGLE, ControlPoints: []*icd.Point{{X: 20, Y: 30}, {X: 6, Y: 4}}})
+	out := exportRegion(t, c, 8, &icd.ExportRegion{Type: icd.FileType_CRTF, CoordType: icd.CoordinateType_PIXEL, FileId: 1,
+		RegionStyles: map[int32]*icd.RegionStyle{set.RegionId: {Color: "#FF0000", LineWidth: 1}}})
+	if !out.Success || len(out.Contents) != 2 {
+		t.Fatalf("export: %+v", out)
+	}
+	in := importRegion(t, c, 9, &icd.ImportRegion{GroupId: 1, Type: icd.FileType_CRTF, Contents: out.Contents})
+	if !in.Success || len(in.Regions) != 1 {
+		t.Fatalf("import: %+v", in)
+	}
+	want := [][2]float32{{22, 31}, {28, 31}, {28, 35}, {22, 35}}
+	for _, info := range in.Regions {
+		p := info.ControlPoints
+		ok := info.RegionType == icd.RegionType_POLYGON && len(p) == len(want)
+		for i := 0; ok && i < len(p); i++ {
+			ok = math.Abs(float64(p[i].X-want[i][0])) < 1e-3 && math.Abs(float64(p[i].Y-want[i][1])) < 1e-3
+		}
+		if !ok {
+			t.Errorf("exported for image 1: %v %v, want the polygon %v\n%s", info.RegionType, p, want, strings.Join(out.Contents, "\n"))
+		}
+	}
 }
