@@ -72,11 +72,9 @@ func importColor(c string) string {
 
 // crtfColor writes the frontend's colour as CRTF does: hex without '#'.
 func crtfColor(c string) string {
+	c = colorToken(c)
 	if h, ok := strings.CutPrefix(c, "#"); ok {
 		return strings.ToLower(h)
-	}
-	if c == "" {
-		return "green"
 	}
 	return c
 }
@@ -199,5 +197,5 @@ func compassKey(a *Annotation) string {
 	if cs == "" {
 		cs = "PIXEL"
 	}
-	return fmt.Sprintf("%s %q %q %d %d", cs, a.TextLabel0, a.TextLabel1, b(a.IsNorthArrow), b(a.IsEastArrow))
+	return fmt.Sprintf("%s %s %s %d %d", colorToken(cs), quoteLabel(a.TextLabel0), quoteLabel(a.TextLabel1), b(a.IsNorthArrow), b(a.IsEastArrow))
 }

@@ -148,7 +148,7 @@ func (w writer) crtfStyle(r Region) string {
 		_, thick := symbolChar(a.PointShape)
 		fmt.Fprintf(&b, ", symsize=%d, symthick=%d", a.PointWidth, thick)
 	case region.KindAnnRuler:
-		fmt.Fprintf(&b, ", ruler=%s", rulerSystem(a))
+		fmt.Fprintf(&b, ", ruler=%s", colorToken(rulerSystem(a)))
 	case region.KindAnnCompass:
 		fmt.Fprintf(&b, ", compass=%s", compassKey(a))
 	}

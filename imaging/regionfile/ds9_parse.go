@@ -415,5 +415,5 @@ func ds9FontString(a *Annotation) string {
 	if size == 0 {
 		size = 10
 	}
-	return fmt.Sprintf(`font="%s %d %s %s"`, strings.ReplaceAll(font, " ", "_"), size, weight, slant)
+	return fmt.Sprintf(`font="%s %d %s %s"`, strings.ReplaceAll(quoted.Replace(font), " ", "_"), size, weight, slant)
 }

@@ -121,8 +121,8 @@ func (w writer) ds9Text(r Region, box string) ([]string, error) {
 		return nil, err
 	}
 	a := annOf(r)
-	first := fmt.Sprintf("# %s # text={%s} align=%s", box, r.Style.Name, textAlign(a.TextPosition))
-	second := fmt.Sprintf("# text(%s) text={%s}", pos, a.TextLabel0) + w.ds9Style(Region{Kind: r.Kind, Style: Style{
+	first := fmt.Sprintf("# %s # text=%s align=%s", box, braceLabel(r.Style.Name), textAlign(a.TextPosition))
+	second := fmt.Sprintf("# text(%s) text=%s", pos, braceLabel(a.TextLabel0)) + w.ds9Style(Region{Kind: r.Kind, Style: Style{
 		Color: r.Style.Color, LineWidth: r.Style.LineWidth, Dash: r.Style.Dash, Ann: a}}, true)
 	return []string{first, second}, nil
 }
@@ -133,13 +133,9 @@ func (w writer) ds9Style(r Region, hasHash bool) string {
 	if !hasHash {
 		b.WriteString(" #")
 	}
-	color := r.Style.Color
-	if color == "" {
-		color = "green"
-	}
-	fmt.Fprintf(&b, " color=%s width=%d", color, r.Style.LineWidth)
+	fmt.Fprintf(&b, " color=%s width=%d", colorToken(r.Style.Color), r.Style.LineWidth)
 	if r.Style.Name != "" && r.Kind != region.KindAnnText {
-		fmt.Fprintf(&b, " text={%s}", r.Style.Name)
+		fmt.Fprintf(&b, " text=%s", braceLabel(r.Style.Name))
 	}
 	if len(r.Style.Dash) > 0 && r.Style.Dash[0] != 0 {
 		on := r.Style.Dash[0]
@@ -164,9 +160,9 @@ func (w writer) ds9Style(r Region, hasHash bool) string {
 			b.WriteString(" fill=1")
 		}
 	case region.KindAnnRuler:
-		fmt.Fprintf(&b, " ruler=%s", rulerSystem(a))
+		fmt.Fprintf(&b, " ruler=%s", colorToken(rulerSystem(a)))
 	case region.KindAnnCompass:
-		fmt.Fprintf(&b, " compass=%s", strings.NewReplacer(`"`, "").Replace(compassKeyDS9(a)))
+		fmt.Fprintf(&b, " compass=%s", compassKeyDS9(a))
 	}
 	return b.String()
 }
@@ -182,5 +178,5 @@ func compassKeyDS9(a *Annotation) string {
 	if cs == "" {
 		cs = "PIXEL"
 	}
-	return fmt.Sprintf("%s {%s} {%s} %d %d", cs, a.TextLabel0, a.TextLabel1, b(a.IsNorthArrow), b(a.IsEastArrow))
+	return fmt.Sprintf("%s %s %s %d %d", colorToken(cs), braceLabel(a.TextLabel0), braceLabel(a.TextLabel1), b(a.IsNorthArrow), b(a.IsEastArrow))
 }

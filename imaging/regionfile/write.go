@@ -89,4 +89,28 @@ func fmtFixed(v float64, digits int) string {
 	return s
 }
 
-func quoteLabel(s string) string { return `"` + strings.ReplaceAll(s, `"`, `'`) + `"` }
+// Style text goes into one line of the file: line ends become spaces,
+// and what would end a quoted or braced value is replaced.
+var (
+	quoted = strings.NewReplacer("\n", " ", "\r", " ", `"`, "'")
+	braced = strings.NewReplacer("\n", " ", "\r", " ", "{", "(", "}", ")")
+)
+
+func quoteLabel(s string) string { return `"` + quoted.Replace(s) + `"` }
+
+func braceLabel(s string) string { return "{" + braced.Replace(s) + "}" }
+
+// colorToken keeps a colour to the characters colours have, so that it
+// cannot end the line's shape or properties.
+func colorToken(c string) string {
+	c = strings.Map(func(r rune) rune {
+		if r == '#' || r == '-' || r == '_' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9') {
+			return r
+		}
+		return -1
+	}, c)
+	if c == "" {
+		return "green"
+	}
+	return c
+}
