@@ -14,7 +14,8 @@ import (
 // sends, into regions of the image group_id names, as the reference does
 // (Session::OnImportRegion, RegionHandler::ImportRegion): ids follow the
 // largest in use, regions the image cannot hold are left out with a
-// line in message, and no regions at all is success=false.
+// line in message (also sent as an ERROR_DATA log entry, as the
+// reference's SendLogEvent), and no regions at all is success=false.
 //
 // Where we differ: an unknown file id gets a success=false ack (the
 // reference only logs, and the frontend's import dialog would wait
@@ -29,6 +30,15 @@ func (c *Client) handleImportRegion(r request) error {
 	if err != nil {
 		c.log.Info("region import refused", "file_id", msg.GroupId, "err", err)
 		ack = &icd.ImportRegionAck{Message: "Import region failed: " + clientText(err, c.mgr.folder.Redact)}
+	}
+	if ack.Message != "" {
+		// The reference also logs the message to the frontend's log,
+		// WARNING when some regions were imported, ERROR when none.
+		sev := icd.ErrorSeverity_ERROR
+		if ack.Success {
+			sev = icd.ErrorSeverity_WARNING
+		}
+		c.send(r.ctx, icd.EventType_ERROR_DATA, 0, &icd.ErrorData{Severity: sev, Tags: []string{"import"}, Message: c.mgr.folder.Redact(ack.Message)})
 	}
 	c.send(r.ctx, icd.EventType_IMPORT_REGION_ACK, r.hdr.RequestID, ack)
 	return nil

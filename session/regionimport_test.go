@@ -57,11 +57,13 @@ func skyClient(t *testing.T) (*pipe, string) {
 	return c, root
 }
 
+// importRegion sends IMPORT_REGION and returns its ack, past the log
+// entry a message comes with.
 func importRegion(t *testing.T, c *pipe, req uint32, m *icd.ImportRegion) *icd.ImportRegionAck {
 	t.Helper()
 	sendMsg(t, c, icd.EventType_IMPORT_REGION, 30, req, m)
 	var ack icd.ImportRegionAck
-	recv(t, c, icd.EventType_IMPORT_REGION_ACK, req, &ack)
+	skipTo(t, c, icd.EventType_IMPORT_REGION_ACK, &ack)
 	return &ack
 }
 
@@ -104,7 +106,14 @@ func TestImportRegionFile(t *testing.T) {
 		"annulus [[10pix, 10pix], [2pix, 4pix]]",
 	}, "\n")
 	must(t, os.WriteFile(filepath.Join(root, "m51.crtf"), []byte(crtf), 0o644))
-	ack := importRegion(t, c, 7, &icd.ImportRegion{GroupId: 0, Type: icd.FileType_CRTF, Directory: ".", File: "m51.crtf"})
+	sendMsg(t, c, icd.EventType_IMPORT_REGION, 30, 7, &icd.ImportRegion{GroupId: 0, Type: icd.FileType_CRTF, Directory: ".", File: "m51.crtf"})
+	// The line that could not be imported is logged first, as the
+	// reference's Session::OnImportRegion does with SendLogEvent.
+	if e := expect(t, c, icd.EventType_ERROR_DATA, &icd.ErrorData{}); e.Severity != icd.ErrorSeverity_WARNING || !strings.Contains(e.Message, "annulus") {
+		t.Errorf("log entry %+v", e)
+	}
+	ack := &icd.ImportRegionAck{}
+	recv(t, c, icd.EventType_IMPORT_REGION_ACK, 7, ack)
 	if !ack.Success || len(ack.Regions) != 2 || !strings.Contains(ack.Message, "annulus") {
 		t.Fatalf("import ack %+v", ack)
 	}
@@ -291,7 +300,8 @@ func TestExportRegionFileOverwrite(t *testing.T) {
 }
 
 // TestImportRegionRefusals: an image that is not open, a file with no
-// regions and an unknown type all get success=false acks.
+// regions and an unknown type all get success=false acks, after an
+// ERROR log entry with the same text (Session.cc OnImportRegion).
 func TestImportRegionRefusals(t *testing.T) {
 	c, _ := skyClient(t)
 	for i, m := range []*icd.ImportRegion{
@@ -300,8 +310,14 @@ func TestImportRegionRefusals(t *testing.T) {
 		{GroupId: 0, Type: icd.FileType_FITS, Contents: []string{"circle [[1pix, 1pix], 1pix]"}},
 		{GroupId: 0, Type: icd.FileType_CRTF},
 	} {
-		if ack := importRegion(t, c, uint32(20+i), m); ack.Success || ack.Message == "" || len(ack.Regions) != 0 {
-			t.Errorf("import %d: %+v", i, ack)
+		sendMsg(t, c, icd.EventType_IMPORT_REGION, 30, uint32(20+i), m)
+		if e := expect(t, c, icd.EventType_ERROR_DATA, &icd.ErrorData{}); e.Severity != icd.ErrorSeverity_ERROR {
+			t.Errorf("import %d log entry %+v", i, e)
+		}
+		var ack icd.ImportRegionAck
+		recv(t, c, icd.EventType_IMPORT_REGION_ACK, uint32(20+i), &ack)
+		if ack.Success || ack.Message == "" || len(ack.Regions) != 0 {
+			t.Errorf("import %d: %+v", i, &ack)
 		}
 	}
 	noErrorsToPong(t, c)
