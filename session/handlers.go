@@ -20,6 +20,8 @@ func init() {
 	handlers[icd.EventType_FILE_LIST_REQUEST] = handler{fn: (*Client).handleFileList, needsSession: true}
 	handlers[icd.EventType_REGION_LIST_REQUEST] = handler{fn: (*Client).handleRegionList, needsSession: true}
 	handlers[icd.EventType_REGION_FILE_INFO_REQUEST] = handler{fn: (*Client).handleRegionFileInfo, needsSession: true}
+	handlers[icd.EventType_IMPORT_REGION] = handler{fn: (*Client).handleImportRegion, needsSession: true, changes: true}
+	handlers[icd.EventType_EXPORT_REGION] = handler{fn: (*Client).handleExportRegion, needsSession: true}
 	handlers[icd.EventType_CATALOG_LIST_REQUEST] = handler{fn: (*Client).handleCatalogList, needsSession: true}
 	handlers[icd.EventType_FILE_INFO_REQUEST] = handler{fn: (*Client).handleFileInfo, needsSession: true}
 	handlers[icd.EventType_OPEN_FILE] = handler{fn: (*Client).handleOpenFile, needsSession: true, changes: true}

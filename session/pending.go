@@ -23,8 +23,6 @@ type response struct {
 }
 
 var pendingRequests = map[icd.EventType]response{
-	icd.EventType_IMPORT_REGION:             {icd.EventType_IMPORT_REGION_ACK, &icd.ImportRegionAck{}},
-	icd.EventType_EXPORT_REGION:             {icd.EventType_EXPORT_REGION_ACK, &icd.ExportRegionAck{}},
 	icd.EventType_CATALOG_FILE_INFO_REQUEST: {icd.EventType_CATALOG_FILE_INFO_RESPONSE, &icd.CatalogFileInfoResponse{}},
 	icd.EventType_OPEN_CATALOG_FILE:         {icd.EventType_OPEN_CATALOG_FILE_ACK, &icd.OpenCatalogFileAck{}},
 	icd.EventType_MOMENT_REQUEST:            {icd.EventType_MOMENT_RESPONSE, &icd.MomentResponse{}},
