@@ -120,9 +120,9 @@ func abs64(v int64) int64 {
 // fitsCol is how one TFORM column is decoded.
 type fitsCol struct {
 	col     *Column
-	off     int   // byte offset in the row
-	width   int   // bytes in the row
-	code    byte  // TFORM type letter
+	off     int  // byte offset in the row
+	width   int  // bytes in the row
+	code    byte // TFORM type letter
 	scale   float64
 	zero    float64
 	tnull   int64
