@@ -1,10 +1,12 @@
 package catalog
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -208,6 +210,10 @@ func decodeRows(r io.ReaderAt, cols []*fitsCol, dataOff int64, rowLen, rows int)
 			return fmt.Errorf("read FITS table rows: %w", err)
 		}
 		for _, fc := range cols {
+			if fc.plain() {
+				fc.swapRows(chunk, rowLen, n)
+				continue
+			}
 			for i := range n {
 				fc.decode(chunk[i*rowLen+fc.off:][:fc.width])
 			}
@@ -215,4 +221,39 @@ func decodeRows(r io.ReaderAt, cols []*fitsCol, dataOff int64, rowLen, rows int)
 		done += n
 	}
 	return nil
+}
+
+// plain reports a numeric column stored as is (no scaling, nulls or
+// sign flip): its values are byte-swapped in a tight loop.
+func (fc *fitsCol) plain() bool {
+	t := fc.col.Type
+	return t != String && t != Bool && t != Unsupported && !fc.flip && !fc.scaled && fc.width == fc.col.width
+}
+
+// swapRows appends n big-endian values of a plain column.
+func (fc *fitsCol) swapRows(chunk []byte, rowLen, n int) {
+	c := fc.col
+	w := c.width
+	base := len(c.raw)
+	c.raw = slices.Grow(c.raw, n*w)[:base+n*w]
+	dst := c.raw[base:]
+	src := chunk[fc.off:]
+	switch w {
+	case 1:
+		for i := range n {
+			dst[i] = src[i*rowLen]
+		}
+	case 2:
+		for i := range n {
+			binary.LittleEndian.PutUint16(dst[2*i:], binary.BigEndian.Uint16(src[i*rowLen:]))
+		}
+	case 4:
+		for i := range n {
+			binary.LittleEndian.PutUint32(dst[4*i:], binary.BigEndian.Uint32(src[i*rowLen:]))
+		}
+	case 8:
+		for i := range n {
+			binary.LittleEndian.PutUint64(dst[8*i:], binary.BigEndian.Uint64(src[i*rowLen:]))
+		}
+	}
 }

@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -109,7 +108,7 @@ func (t *Table) Select(ctx context.Context, q Query) (*View, error) {
 }
 
 func (v *View) filter(ctx context.Context, keep func(int) bool) error {
-	out := make([]int32, 0, min(v.Len(), 1<<16))
+	out := make([]int32, 0, v.Len()) // 4 bytes a row; growing by copies costs more
 	for k := range v.Len() {
 		if k%ctxEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -186,11 +185,6 @@ func castTo(t Type, v float64) float64 {
 	return math.Trunc(min(max(v, l[0]), l[1]))
 }
 
-type numKey struct {
-	k float64
-	i int32
-}
-
 func (v *View) sort(c *Column, desc bool) {
 	n := v.Len()
 	if c.Type == String {
@@ -208,32 +202,68 @@ func (v *View) sort(c *Column, desc bool) {
 		v.all, v.rows = false, rows
 		return
 	}
-	keys := make([]numKey, n)
+	keys := make([]uint64, n)
+	rows := make([]int32, n)
 	for k := range n {
 		i := v.Row(k)
-		keys[k] = numKey{c.Float(i), int32(k)}
+		keys[k], rows[k] = sortKey(c.Float(i), desc), int32(i)
 	}
-	slices.SortFunc(keys, func(a, b numKey) int {
-		an, bn := math.IsNaN(a.k), math.IsNaN(b.k)
-		switch {
-		case an && bn:
-		case an:
-			return 1
-		case bn:
-			return -1
-		case a.k != b.k:
-			if desc {
-				return cmp.Compare(b.k, a.k)
-			}
-			return cmp.Compare(a.k, b.k)
-		}
-		return cmp.Compare(a.i, b.i)
-	})
-	rows := make([]int32, n)
-	for k, key := range keys {
-		rows[k] = int32(v.Row(int(key.i)))
-	}
+	radixSort(keys, rows)
 	v.all, v.rows = false, rows
+}
+
+// sortKey maps a float to an unsigned key in the same order (the usual
+// sign flip), reversed for descending order; NaN is the largest key
+// either way, so it sorts last.
+func sortKey(f float64, desc bool) uint64 {
+	if math.IsNaN(f) {
+		return math.MaxUint64
+	}
+	b := math.Float64bits(f + 0) // -0 and +0 alike
+	if b>>63 != 0 {
+		b = ^b
+	} else {
+		b |= 1 << 63
+	}
+	if desc {
+		b = ^b
+		if b == math.MaxUint64 { // cannot collide with NaN's key
+			b--
+		}
+	}
+	return b
+}
+
+// radixSort sorts keys with their rows in place: LSD radix, a byte per
+// pass, stable (equal keys keep their order), skipping bytes all keys
+// share.
+func radixSort(keys []uint64, rows []int32) {
+	n := len(keys)
+	if n < 2 {
+		return
+	}
+	outRows := rows
+	tk, tr := make([]uint64, n), make([]int32, n)
+	for shift := uint(0); shift < 64; shift += 8 {
+		var count [257]int
+		for _, k := range keys {
+			count[(k>>shift)&0xff+1]++
+		}
+		if slices.Contains(count[1:], n) {
+			continue
+		}
+		for b := 1; b < 257; b++ {
+			count[b] += count[b-1]
+		}
+		for i, k := range keys {
+			d := (k >> shift) & 0xff
+			tk[count[d]], tr[count[d]] = k, rows[i]
+			count[d]++
+		}
+		keys, tk = tk, keys
+		rows, tr = tr, rows
+	}
+	copy(outRows, rows) // a no-op when the passes ended in outRows
 }
 
 // span clamps [start, end) to the view as the reference's

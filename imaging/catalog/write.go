@@ -8,6 +8,7 @@ import (
 	"html"
 	"io"
 	"math"
+	"math/rand"
 	"strconv"
 )
 
@@ -171,4 +172,35 @@ func appendBE(b []byte, t Type, v float64) []byte {
 		return binary.BigEndian.AppendUint32(b, uint32(i))
 	}
 	return binary.BigEndian.AppendUint64(b, uint64(i))
+}
+
+// SurveySpec is a catalogue of n rows like a survey extract (for
+// benchmarks): position, flux, an integer id, a flag and a name;
+// random but the same for every n.
+func SurveySpec(n int) *Spec {
+	rng := rand.New(rand.NewSource(1))
+	cols := []SpecColumn{
+		{Name: "RA", Unit: "deg", UCD: "pos.eq.ra;meta.main", Type: Double},
+		{Name: "DEC", Unit: "deg", UCD: "pos.eq.dec;meta.main", Type: Double},
+		{Name: "flux", Unit: "mJy", Type: Float},
+		{Name: "id", Type: Int32},
+		{Name: "flag", Type: Bool},
+		{Name: "name", Type: String},
+	}
+	for i := range cols {
+		if cols[i].Type == String {
+			cols[i].Strings = make([]string, n)
+		} else {
+			cols[i].Values = make([]float64, n)
+		}
+	}
+	for r := range n {
+		cols[0].Values[r] = 150 + rng.Float64()
+		cols[1].Values[r] = 2 + rng.Float64()
+		cols[2].Values[r] = rng.ExpFloat64() * 10
+		cols[3].Values[r] = float64(r)
+		cols[4].Values[r] = float64(rng.Intn(2))
+		cols[5].Strings[r] = fmt.Sprintf("SRC J%07d", rng.Intn(10000000))
+	}
+	return &Spec{Description: "benchmark catalogue", Coosys: Coosys{System: "ICRS", Equinox: "J2000"}, Columns: cols}
 }
