@@ -209,9 +209,9 @@ func columnData(t *catalog.Table, v *catalog.View, indices []int32, start, end i
 // selectRows returns the selection a filter request asks for, reusing
 // the last one when filters, sort and bounds are unchanged
 // (TableController::FilterParamsChanged).
-func (oc *openCatalog) selectRows(ctx context.Context, msg *icd.CatalogFilterRequest) (*catalog.View, error) {
+func (oc *openCatalog) selectRows(ctx context.Context, msg *icd.CatalogFilterRequest, image *frame) (*catalog.View, error) {
 	keyMsg := &icd.CatalogFilterRequest{FilterConfigs: msg.FilterConfigs, SortColumn: msg.SortColumn,
-		SortingType: msg.SortingType, ImageBounds: msg.ImageBounds}
+		SortingType: msg.SortingType, ImageBounds: msg.ImageBounds, ImageFileId: msg.ImageFileId}
 	kb, err := proto.MarshalOptions{Deterministic: true}.Marshal(keyMsg)
 	if err != nil {
 		return nil, fmt.Errorf("catalog filter key: %w", err)
@@ -221,7 +221,11 @@ func (oc *openCatalog) selectRows(ctx context.Context, msg *icd.CatalogFilterReq
 	if oc.view != nil && oc.viewKey == string(kb) {
 		return oc.view, nil
 	}
-	v, err := oc.table.Select(ctx, catalogQuery(msg))
+	q := catalogQuery(msg)
+	if q.Bounds != nil {
+		q.Bounds.ToPixel = worldToPixel(image, oc.table, q.Bounds)
+	}
+	v, err := oc.table.Select(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -238,9 +242,8 @@ func catalogQuery(msg *icd.CatalogFilterRequest) catalog.Query {
 			Value: f.Value, Second: f.SecondaryValue, Substring: f.SubString})
 	}
 	// The reference ignores image_bounds, and frontend 6.0.0 sends only
-	// the column names. We filter on a box given in the columns' own
-	// units (pixel-coordinate catalogues); see the report on world
-	// coordinates.
+	// the column names. We keep the sources inside the pixel box of the
+	// image image_file_id names (see worldToPixel).
 	if ib := msg.ImageBounds; ib != nil && ib.ImageBounds != nil && ib.XColumnName != "" && ib.YColumnName != "" {
 		b := ib.ImageBounds
 		q.Bounds = &catalog.Bounds{XColumn: ib.XColumnName, YColumn: ib.YColumnName,
@@ -261,7 +264,7 @@ func (c *Client) handleCatalogFilter(r request) error {
 	if oc == nil {
 		return nil
 	}
-	v, err := oc.selectRows(r.ctx, &msg)
+	v, err := oc.selectRows(r.ctx, &msg, c.session.frame(msg.ImageFileId))
 	if err != nil {
 		return fmt.Errorf("catalog %d: %w", msg.FileId, err)
 	}

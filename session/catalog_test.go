@@ -11,6 +11,7 @@ import (
 
 	"cartago/icd"
 	"cartago/imaging/catalog"
+	"cartago/imaging/sample"
 )
 
 // Line numbers cite CARTAvis/carta-backend at commit 66c7d752.
@@ -243,4 +244,50 @@ func containsAll(s string, subs ...string) bool {
 		}
 	}
 	return true
+}
+
+// Image bounds keep the sources inside a pixel box of the image
+// image_file_id names, positions mapped through its WCS. The reference
+// ignores image_bounds (TableController.cc:108-190 never reads it):
+// this is ours, for the overlay of a view (frontend 6.0.0 sends the
+// column names only, so it never triggers there).
+func TestCatalogImageBounds(t *testing.T) {
+	root := t.TempDir()
+	must(t, sample.Generate(t.Context(), root, sample.Options{Small: true}))
+	const raC, decC = 83.8221, -5.3911 // the sample's centre, at pixel (16, 16)
+	s := &catalog.Spec{Columns: []catalog.SpecColumn{
+		{Name: "RA", Unit: "deg", Type: catalog.Double}, {Name: "DEC", Unit: "deg", Type: catalog.Double}}}
+	for r := range 120 { // a 10×12 grid about the centre, inside the 32×32 image
+		s.Columns[0].Values = append(s.Columns[0].Values, raC+(-0.006+0.012*float64(r%10)/9)/math.Cos(decC*math.Pi/180))
+		s.Columns[1].Values = append(s.Columns[1].Values, decC+(-0.006+0.012*float64(r/10)/11))
+	}
+	writeCatalog(t, filepath.Join(root, "grid.vot"), s, false)
+	p := folderPipe(t, root)
+	sendMsg(t, p, icd.EventType_OPEN_FILE, icd.Version, 2, &icd.OpenFile{Directory: ".", File: "cube-512x512x200.fits", FileId: 3})
+	var oack icd.OpenFileAck
+	skipTo(t, p, icd.EventType_OPEN_FILE_ACK, &oack)
+	if !oack.Success {
+		t.Fatalf("open image: %s", oack.Message)
+	}
+	openCatalogFile(t, p, 1, "grid.vot", 1)
+	// RA grows to the left: pixels x <= 15 hold the sources east of the
+	// centre, the five grid columns with RA > raC.
+	sendMsg(t, p, icd.EventType_CATALOG_FILTER_REQUEST, icd.Version, 5, &icd.CatalogFilterRequest{
+		FileId: 1, ColumnIndices: []int32{0}, SubsetDataSize: 200, ImageFileId: 3,
+		ImageBounds: &icd.CatalogImageBounds{XColumnName: "RA", YColumnName: "DEC", ImageBounds: &icd.ImageBounds{XMin: 0, XMax: 15, YMin: 0, YMax: 31}}})
+	var resp icd.CatalogFilterResponse
+	skipTo(t, p, icd.EventType_CATALOG_FILTER_RESPONSE, &resp)
+	ra := doubles(resp.Columns[0].BinaryData)
+	if resp.FilterDataSize != 60 || len(ra) != 60 || slices.ContainsFunc(ra, func(v float64) bool { return v <= raC }) {
+		t.Errorf("%d sources in the box (%d sent), RA %v; want the 60 east of the centre", resp.FilterDataSize, len(ra), ra)
+	}
+	// Without an image the box applies to the values themselves: none of
+	// the RA values lies in [0, 15].
+	sendMsg(t, p, icd.EventType_CATALOG_FILTER_REQUEST, icd.Version, 6, &icd.CatalogFilterRequest{
+		FileId: 1, ColumnIndices: []int32{0}, SubsetDataSize: 200, ImageFileId: 99,
+		ImageBounds: &icd.CatalogImageBounds{XColumnName: "RA", YColumnName: "DEC", ImageBounds: &icd.ImageBounds{XMax: 15, YMax: 31}}})
+	skipTo(t, p, icd.EventType_CATALOG_FILTER_RESPONSE, &resp)
+	if resp.FilterDataSize != 0 {
+		t.Errorf("no image: %d sources in a pixel box", resp.FilterDataSize)
+	}
 }

@@ -32,11 +32,14 @@ type Filter struct {
 	Substring     string
 }
 
-// Bounds keeps rows whose X and Y columns fall inside a box (closed),
-// in the columns' own units.
+// Bounds keeps rows whose X and Y columns fall inside a box (closed):
+// in the columns' own units, or, with ToPixel, in the coordinates it
+// maps the columns' values to (an image's pixels); rows it cannot map
+// are dropped.
 type Bounds struct {
 	XColumn, YColumn       string
 	XMin, XMax, YMin, YMax float64
+	ToPixel                func(x, y float64) (px, py float64, ok bool)
 }
 
 // Query selects and orders rows. Filters on columns the table does not
@@ -130,6 +133,12 @@ func (v *View) bound(ctx context.Context, b *Bounds) error {
 	}
 	return v.filter(ctx, func(i int) bool {
 		xv, yv := x.Float(i), y.Float(i)
+		if b.ToPixel != nil {
+			var ok bool
+			if xv, yv, ok = b.ToPixel(xv, yv); !ok {
+				return false
+			}
+		}
 		return xv >= b.XMin && xv <= b.XMax && yv >= b.YMin && yv <= b.YMax
 	})
 }
