@@ -122,16 +122,18 @@ func readTableData(s *scanner, t *Table, fields []*field, m *meter) error {
 			}
 			rows--
 		case s.has("<TR"):
-			n := s.index([]byte("</TR>"), maxRowBytes)
-			if n < 0 {
+			// Parse every complete row in the buffer at once: the rows
+			// end at the last "</TR>" in it.
+			if s.index([]byte("</TR>"), maxRowBytes) < 0 {
 				return rowError(s, rows)
 			}
-			var err error
-			scratch, err = parseRow(s.buf[s.pos:s.pos+n], fields, scratch)
+			last := bytes.LastIndex(s.buf[s.pos:], []byte("</TR>")) + len("</TR>")
+			n, rest, err := parseRows(s.buf[s.pos:s.pos+last], fields, &scratch)
 			if err != nil {
-				return fmt.Errorf("%w: row %d: %v", ErrBadFile, rows+1, err)
+				return fmt.Errorf("%w: row %d: %v", ErrBadFile, rows+n+1, err)
 			}
-			s.pos += n + len("</TR>")
+			s.pos += last - len(rest)
+			rows += n - 1
 		default:
 			return fmt.Errorf("%w: row %d: expected <TR>, found %q", ErrBadFile, rows+1, excerpt(s.buf[s.pos:]))
 		}
@@ -165,50 +167,82 @@ func excerpt(b []byte) string {
 	return string(b[:min(len(b), 20)])
 }
 
-// parseRow parses the text of one row, from "<TR" up to its "</TR>",
-// appending one value to every column (missing cells are empty, as the
-// reference's PopulateRows fills them).
-func parseRow(row []byte, fields []*field, scratch []byte) ([]byte, error) {
+// parseRows parses the rows at the start of text (white space and
+// comments between them), up to the first thing that is not a row; it
+// returns how many it parsed and the text after them.
+func parseRows(text []byte, fields []*field, scratch *[]byte) (int, []byte, error) {
+	n := 0
+	for {
+		text = trimLeft(text)
+		switch {
+		case bytes.HasPrefix(text, []byte("<TR")):
+		case bytes.HasPrefix(text, []byte("<!--")):
+			j := bytes.Index(text, []byte("-->"))
+			if j < 0 {
+				return n, text, nil
+			}
+			text = text[j+3:]
+			continue
+		default:
+			return n, text, nil
+		}
+		rest, err := parseRow(text, fields, scratch)
+		if err != nil {
+			return n, text, err
+		}
+		text = rest
+		n++
+		if n%meterRows == 0 {
+			return n, text, nil // let the caller check the budget
+		}
+	}
+}
+
+// parseRow parses one row from "<TR" up to its "</TR>", appending one
+// value to every column (missing cells are empty, as the reference's
+// PopulateRows fills them), and returns the text after it.
+func parseRow(row []byte, fields []*field, scratch *[]byte) ([]byte, error) {
 	i := bytes.IndexByte(row, '>')
 	if i < 0 {
-		return scratch, fmt.Errorf("unclosed <TR")
+		return nil, fmt.Errorf("unclosed <TR")
 	}
 	row = row[i+1:]
 	col := 0
 	for {
 		row = trimLeft(row)
-		if len(row) == 0 {
+		if bytes.HasPrefix(row, []byte("</TR>")) {
+			row = row[len("</TR>"):]
 			break
 		}
 		if bytes.HasPrefix(row, []byte("<!--")) {
 			j := bytes.Index(row, []byte("-->"))
 			if j < 0 {
-				return scratch, fmt.Errorf("unclosed comment")
+				return nil, fmt.Errorf("unclosed comment")
 			}
 			row = row[j+3:]
 			continue
 		}
 		if !bytes.HasPrefix(row, []byte("<TD")) {
-			return scratch, fmt.Errorf("expected <TD>, found %q", excerpt(row))
+			return nil, fmt.Errorf("expected <TD> or </TR>, found %q", excerpt(row))
 		}
 		cell, rest, err := cellText(row)
 		if err != nil {
-			return scratch, err
+			return nil, err
 		}
 		row = rest
 		if col < len(fields) {
-			scratch, err = unescape(scratch[:0], cell)
+			*scratch, err = unescape((*scratch)[:0], cell)
 			if err != nil {
-				return scratch, err
+				return nil, err
 			}
-			fields[col].col.appendText(scratch)
+			fields[col].col.appendText(*scratch)
 		}
 		col++
 	}
 	for ; col < len(fields); col++ {
 		fields[col].col.appendNull()
 	}
-	return scratch, nil
+	return row, nil
 }
 
 // cellText splits "<TD ...>text</TD>rest" (or "<TD/>rest").
@@ -221,7 +255,10 @@ func cellText(row []byte) (cell, rest []byte, err error) {
 		return nil, row[i+1:], nil
 	}
 	row = row[i+1:]
-	j := bytes.Index(row, []byte("</TD>"))
+	j := bytes.IndexByte(row, '<') // the end tag, unless the cell holds CDATA
+	if j < 0 || !bytes.HasPrefix(row[j:], []byte("</TD>")) {
+		j = bytes.Index(row, []byte("</TD>"))
+	}
 	if j < 0 {
 		return nil, nil, fmt.Errorf("<TD> without </TD>")
 	}
