@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"encoding/base64"
 	"errors"
 	"math"
 	"strings"
@@ -166,5 +167,24 @@ func TestBinaryZeroWidthRows(t *testing.T) {
 	doc := `<?xml version="1.0"?><VOTABLE><RESOURCE><TABLE><FIELD name="a" datatype="char" arraysize="0"/><DATA><BINARY><STREAM encoding="base64">AAAA</STREAM></BINARY></DATA></TABLE></RESOURCE></VOTABLE>`
 	if _, err := Read([]byte(doc), Options{}); !errors.Is(err, ErrBadFile) {
 		t.Fatalf("err %v", err)
+	}
+}
+
+// BINARY2 rows start with a null flag per field (VOTable 1.3 §5.5): a
+// null int is 0 (the reference's SetEmpty for integers), a null double
+// NaN, whatever bytes the row holds for them.
+func TestBinary2Nulls(t *testing.T) {
+	var row []byte
+	row = append(row, 0x80, 7, 7, 7, 7, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0) // int null, double 1
+	row = append(row, 0x40, 0, 0, 0, 5, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0) // int 5, double null
+	doc := `<?xml version="1.0"?><VOTABLE><RESOURCE><TABLE><FIELD name="i" datatype="int"/><FIELD name="d" datatype="double"/>` +
+		`<DATA><BINARY2><STREAM encoding="base64">` + base64.StdEncoding.EncodeToString(row) + `</STREAM></BINARY2></DATA></TABLE></RESOURCE></VOTABLE>`
+	tab, err := Read([]byte(doc), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i, d := tab.Columns[0], tab.Columns[1]
+	if tab.Rows != 2 || i.Float(0) != 0 || i.Float(1) != 5 || d.Float(0) != 1 || !math.IsNaN(d.Float(1)) {
+		t.Errorf("rows %d: i %v %v, d %v %v", tab.Rows, i.Float(0), i.Float(1), d.Float(0), d.Float(1))
 	}
 }
