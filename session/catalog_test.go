@@ -269,7 +269,12 @@ func TestCatalogImageBounds(t *testing.T) {
 	if !oack.Success {
 		t.Fatalf("open image: %s", oack.Message)
 	}
-	openCatalogFile(t, p, 1, "grid.vot", 1)
+	// The image's histogram may come before the catalog's ACK.
+	sendMsg(t, p, icd.EventType_OPEN_CATALOG_FILE, icd.Version, 7, &icd.OpenCatalogFile{Directory: ".", Name: "grid.vot", FileId: 1, PreviewDataSize: 1})
+	var cack icd.OpenCatalogFileAck
+	if skipTo(t, p, icd.EventType_OPEN_CATALOG_FILE_ACK, &cack); !cack.Success {
+		t.Fatalf("open catalog: %s", cack.Message)
+	}
 	// RA grows to the left: pixels x <= 15 hold the sources east of the
 	// centre, the five grid columns with RA > raC.
 	sendMsg(t, p, icd.EventType_CATALOG_FILTER_REQUEST, icd.Version, 5, &icd.CatalogFilterRequest{
