@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"cartago/icd"
+	"cartago/imaging/budget"
 	"cartago/imaging/catalog"
 	"cartago/imaging/sample"
 )
@@ -294,5 +295,24 @@ func TestCatalogImageBounds(t *testing.T) {
 	skipTo(t, p, icd.EventType_CATALOG_FILTER_RESPONSE, &resp)
 	if resp.FilterDataSize != 0 {
 		t.Errorf("no image: %d sources in a pixel box", resp.FilterDataSize)
+	}
+}
+
+// A table over the memory budget is refused in the ACK with a message
+// saying so, and charges nothing afterwards.
+func TestOpenCatalogOverBudget(t *testing.T) {
+	root := t.TempDir()
+	writeCatalog(t, filepath.Join(root, "big.fits"), catalogSpec(200000), true) // 200000 × 24+ bytes
+	folder, err := NewFolder(root, "")
+	must(t, err)
+	mem := budget.NewMemory(2 << 20)
+	p := newPipe(t, Config{Folder: folder, Memory: mem})
+	ack := openCatalogFile(t, p, 1, "big.fits", 10)
+	if ack.Success || !strings.Contains(ack.Message, "catalog too large") || !strings.Contains(ack.Message, "memory") {
+		t.Errorf("ack %+v", ack)
+	}
+	t.Logf("refused: %s", ack.Message)
+	if used := mem.Stats().Used; used > 0 {
+		t.Errorf("%d bytes still charged", used)
 	}
 }
