@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/chromedp/chromedp"
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
@@ -130,6 +131,28 @@ func TestBrowserCatalog(t *testing.T) {
 	} else {
 		t.Logf("overlay changed %d pixels of the catalog canvas", changed)
 	}
+
+	// A filter typed in the flux column's header: the frontend sends it
+	// as a Greater filter, and the footer counts what we found.
+	if _, err := chromedp.Run(b.ctx, chromedp.SendKeys(`[data-testid="filterable-table-filter-input-2"]`, "> 99.5")); err != nil {
+		b.fail("typing a filter for flux: %v", err)
+	}
+	b.clickUntilSent("the catalog widget's Apply filter button", `[data-testid="catalog-filter-button"]:not([disabled])`,
+		ev(icd.EventType_CATALOG_FILTER_REQUEST), uiTimeout)
+	b.waitMessage(false, ev(icd.EventType_CATALOG_FILTER_RESPONSE), "the filtered catalog in CATALOG_FILTER_RESPONSE", func(p []byte) bool {
+		var m icd.CatalogFilterResponse
+		return proto.Unmarshal(p, &m) == nil && m.FilterDataSize == 20 && m.Progress == 1
+	}, serverTimeout)
+	var req icd.CatalogFilterRequest
+	if err := proto.Unmarshal(b.lastPayload(true, ev(icd.EventType_CATALOG_FILTER_REQUEST)), &req); err != nil || len(req.FilterConfigs) != 1 ||
+		req.FilterConfigs[0].ColumnName != "flux" || req.FilterConfigs[0].ComparisonOperator != icd.ComparisonOperator_Greater || req.FilterConfigs[0].Value != 99.5 {
+		t.Errorf("filter request %v (%v)", &req, err)
+	}
+	filtered := pollJS[string](b, "the footer to count the filtered sources", `(() => { const m = document.body.innerText.match(/Showing 1 to \d+ of \d+ filtered entries. Total \d+ entries/); return m ? m[0] : ""; })()`, serverTimeout)
+	if want := "Showing 1 to 20 of 20 filtered entries. Total 120 entries"; filtered != want {
+		t.Errorf("catalog footer after the filter: %q, want %q", filtered, want)
+	}
+	b.saveShot("-filtered", b.capture())
 	b.checkHealthy()
 	b.rec.logSummary(t)
 }
