@@ -65,7 +65,7 @@ func open(path string, opts Options, headerOnly bool) (*Table, error) {
 	var t *Table
 	switch Sniff(head[:n]) {
 	case VOTable:
-		t, err = readVOTable(f, m, headerOnly)
+		t, err = readVOTable(f, info.Size(), m, headerOnly)
 	case FITSTable:
 		t, err = readFITSTable(f, info.Size(), m, headerOnly)
 	default:
@@ -86,7 +86,7 @@ func Read(b []byte, opts Options) (*Table, error) {
 	var err error
 	switch Sniff(b) {
 	case VOTable:
-		t, err = readVOTable(bytes.NewReader(b), m, false)
+		t, err = readVOTable(bytes.NewReader(b), int64(len(b)), m, false)
 	case FITSTable:
 		t, err = readFITSTable(bytes.NewReader(b), int64(len(b)), m, false)
 	default:

@@ -153,3 +153,19 @@ func TestMemoryBound(t *testing.T) {
 		t.Errorf("after Close %d bytes charged", used)
 	}
 }
+
+// A VOTable announcing far more rows (nrows) than its size can hold
+// does not make the reader reserve memory for them.
+func TestLyingNrows(t *testing.T) {
+	doc := `<?xml version="1.0"?><VOTABLE><RESOURCE><TABLE nrows="50000000"><FIELD name="a" datatype="double"/>` +
+		`<DATA><TABLEDATA><TR><TD>1</TD></TR></TABLEDATA></DATA></TABLE></RESOURCE></VOTABLE>`
+	mem := budget.NewMemory(4 << 30)
+	tab, err := Read([]byte(doc), Options{Memory: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.Close()
+	if peak := mem.Stats().Peak; peak > chargeStep {
+		t.Errorf("charged %s for a one-row table", budget.Bytes(peak))
+	}
+}

@@ -41,7 +41,7 @@ type field struct {
 
 // readVOTable reads a VOTable from r. With headerOnly the data is not
 // read and Rows is the TABLE's nrows attribute.
-func readVOTable(r io.Reader, m *meter, headerOnly bool) (*Table, error) {
+func readVOTable(r io.Reader, size int64, m *meter, headerOnly bool) (*Table, error) {
 	br := bufio.NewReaderSize(r, readChunk)
 	prefix, kind, rest, err := readPrefix(br)
 	if err != nil {
@@ -59,7 +59,7 @@ func readVOTable(r io.Reader, m *meter, headerOnly bool) (*Table, error) {
 		return t, nil
 	}
 	s := &scanner{r: rest}
-	reserve(t, nrows, m)
+	reserve(t, int(min(int64(nrows), size/int64(len("<TR></TR>")))), m)
 	switch kind {
 	case tableData:
 		err = readTableData(s, t, fields, m)
@@ -330,9 +330,9 @@ func parseArraySize(s string) (count int, variable bool) {
 }
 
 // reserve sizes the columns for the rows the TABLE announces (nrows),
-// saving the copies of growing a million-row column by doubling; the
-// announcement is trusted only as far as the budget charges it first,
-// so a lying nrows costs nothing.
+// saving the copies of growing a million-row column by doubling. The
+// caller caps nrows at what the file's size can hold, and the budget is
+// charged first, so a lying nrows costs little.
 func reserve(t *Table, nrows int, m *meter) {
 	const maxReserve = 1 << 26 // rows
 	if nrows <= 0 || nrows > maxReserve {
