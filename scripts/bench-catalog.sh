@@ -4,7 +4,10 @@
 # (flux > 5) and sorted (RA) by imaging/catalog (in-process, through the
 # package the session uses: no websocket) and by astropy in the same run.
 # Prints each side's times and peak RSS and the ratios astropy/cartago
-# (target: cartago at least 3x faster on read + filter).
+# (target: cartago at least 3x faster on read + filter). Then the same
+# over the real server's websocket (cmd/cartago TestCatalogOverWebsocket:
+# OPEN_CATALOG_FILE to its ACK, and CATALOG_FILTER_REQUEST to the last
+# chunk of every matching row, 6 columns).
 #
 # Usage: scripts/bench-catalog.sh [rows]   (default 1000000)
 # Needs /usr/bin/python3 with astropy (apt-get install -y python3-astropy).
@@ -35,3 +38,4 @@ printf '%s\n%s\n' "$ours" "$theirs" | awk '
       printf "ratio file=%s read: astropy/cartago = %.1fx; read+filter+sort: astropy %.2fs / cartago %.2fs = %.1fx\n",
         f, ar[f] / co[f], ar[f] + aq[f], co[f] + cq[f], (ar[f] + aq[f]) / (co[f] + cq[f])
   }'
+go test -count=1 -v -run TestCatalogOverWebsocket ./cmd/cartago -args -catalog-rows="$rows" | grep '^websocket '
