@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 
 	"google.golang.org/protobuf/proto"
@@ -60,6 +61,7 @@ func (cs *catalogs) put(oc *openCatalog) {
 	}
 	old := cs.open[oc.req.FileId]
 	cs.open[oc.req.FileId] = oc
+	cs.dropPendingLocked(oc.req.FileId)
 	cs.mu.Unlock()
 	if old != nil {
 		old.table.Close()
@@ -76,6 +78,7 @@ func (cs *catalogs) close(id int32) {
 			delete(cs.open, fid)
 		}
 	}
+	cs.dropPendingLocked(id)
 	cs.mu.Unlock()
 	for _, oc := range closing {
 		oc.table.Close()
@@ -97,6 +100,12 @@ func (cs *catalogs) snapshot() []*icd.OpenCatalogFile {
 	}
 	slicesSortByID(out)
 	return out
+}
+
+// dropPendingLocked forgets stored catalogs under file id (-1: all):
+// the frontend reused or closed the id, so the stored one is gone.
+func (cs *catalogs) dropPendingLocked(id int32) {
+	cs.pending = slices.DeleteFunc(cs.pending, func(p *icd.OpenCatalogFile) bool { return id == -1 || p.FileId == id })
 }
 
 func (cs *catalogs) setPending(p []*icd.OpenCatalogFile) {

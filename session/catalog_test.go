@@ -316,3 +316,17 @@ func TestOpenCatalogOverBudget(t *testing.T) {
 		t.Errorf("%d bytes still charged", used)
 	}
 }
+
+// A stored catalog whose id the frontend reuses or closes before any
+// RESUME_SESSION leaves the snapshot for good.
+func TestStoredCatalogReplacedOrClosed(t *testing.T) {
+	p, _ := catalogPipe(t, 5)
+	s := p.client.session
+	s.cats.setPending([]*icd.OpenCatalogFile{{Directory: ".", Name: "t.fits", FileId: 1}, {Directory: ".", Name: "t.fits", FileId: 2}})
+	openCatalogFile(t, p, 1, "t.vot", 1)
+	sendMsg(t, p, icd.EventType_CLOSE_CATALOG_FILE, icd.Version, 0, &icd.CloseCatalogFile{FileId: 1})
+	sendMsg(t, p, icd.EventType_CLOSE_CATALOG_FILE, icd.Version, 0, &icd.CloseCatalogFile{FileId: 2})
+	if got := s.snapshot().Catalogs; len(got) != 0 {
+		t.Errorf("snapshot after closing: %v", got)
+	}
+}
