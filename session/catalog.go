@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"slices"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
+	"cartago/imaging/budget"
 	"cartago/imaging/catalog"
 )
 
@@ -33,6 +35,66 @@ type catalogs struct {
 	mu      sync.Mutex
 	open    map[int32]*openCatalog // guarded by mu; by file id
 	pending []*icd.OpenCatalogFile // guarded by mu; from a snapshot, until RESUME_SESSION
+	loads   map[int32]uint64       // guarded by mu; the load in flight for a file id, by generation
+	gen     uint64                 // guarded by mu; last load generation
+	closed  bool                   // guarded by mu; the session was released: loads keep nothing
+	wg      sync.WaitGroup         // loads in flight; each ends once its file is read (bounded by Options.MaxBytes)
+}
+
+// load reads a table in a goroutine owned by cs and registers it under
+// id, unless the id was closed or opened again meanwhile, or the
+// session released (then the table is closed and done is not called).
+// done runs in the goroutine.
+func (cs *catalogs) load(id int32, read func() (*openCatalog, error), done func(*openCatalog, error)) {
+	cs.mu.Lock()
+	if cs.closed {
+		cs.mu.Unlock()
+		return
+	}
+	if cs.loads == nil {
+		cs.loads = map[int32]uint64{}
+	}
+	cs.gen++
+	gen := cs.gen
+	cs.loads[id] = gen
+	cs.wg.Add(1)
+	cs.mu.Unlock()
+	go func() {
+		defer cs.wg.Done()
+		oc, err := read()
+		cs.mu.Lock()
+		current := !cs.closed && cs.loads[id] == gen
+		var old *openCatalog
+		if current {
+			delete(cs.loads, id)
+			if err == nil {
+				old = cs.putLocked(oc) // in the same section: a close after it finds the table
+			}
+		}
+		cs.mu.Unlock()
+		if old != nil {
+			old.table.Close()
+		}
+		switch {
+		case !current:
+			if oc != nil {
+				oc.table.Close()
+			}
+		case err != nil:
+			done(nil, err)
+		default:
+			done(oc, nil)
+		}
+	}()
+}
+
+// release closes every table for good and waits for loads in flight.
+func (cs *catalogs) release() {
+	cs.mu.Lock()
+	cs.closed = true
+	cs.mu.Unlock()
+	cs.close(-1)
+	cs.wg.Wait()
 }
 
 // openCatalog is one open table and its last selection.
@@ -56,16 +118,30 @@ func (cs *catalogs) get(id int32) *openCatalog {
 // erases it first, OnOpenFileRequest).
 func (cs *catalogs) put(oc *openCatalog) {
 	cs.mu.Lock()
-	if cs.open == nil {
-		cs.open = map[int32]*openCatalog{}
+	if cs.closed {
+		cs.mu.Unlock()
+		oc.table.Close()
+		return
 	}
-	old := cs.open[oc.req.FileId]
-	cs.open[oc.req.FileId] = oc
-	cs.dropPendingLocked(oc.req.FileId)
+	old := cs.putLocked(oc)
 	cs.mu.Unlock()
 	if old != nil {
 		old.table.Close()
 	}
+}
+
+// putLocked registers oc and returns the table it replaces, for the
+// caller to close outside the lock.
+func (cs *catalogs) putLocked(oc *openCatalog) *openCatalog {
+	if cs.open == nil {
+		cs.open = map[int32]*openCatalog{}
+	}
+	id := oc.req.FileId
+	delete(cs.loads, id) // a load in flight for the id keeps nothing
+	old := cs.open[id]
+	cs.open[id] = oc
+	cs.dropPendingLocked(id)
+	return old
 }
 
 // close closes file id; -1 closes every table.
@@ -79,6 +155,11 @@ func (cs *catalogs) close(id int32) {
 		}
 	}
 	cs.dropPendingLocked(id)
+	for fid := range cs.loads {
+		if id == -1 || fid == id {
+			delete(cs.loads, fid) // the load in flight keeps nothing
+		}
+	}
 	cs.mu.Unlock()
 	for _, oc := range closing {
 		oc.table.Close()
@@ -116,7 +197,11 @@ func (cs *catalogs) setPending(p []*icd.OpenCatalogFile) {
 
 // openCatalogFile reads a table under the top folder.
 func (c *Client) openCatalogFile(req *icd.OpenCatalogFile) (*openCatalog, error) {
-	_, path, err := c.mgr.folder.File(req.Directory, req.Name)
+	return openCatalogIn(c.mgr.folder, c.session.mem, req)
+}
+
+func openCatalogIn(folder *Folder, mem *budget.Memory, req *icd.OpenCatalogFile) (*openCatalog, error) {
+	_, path, err := folder.File(req.Directory, req.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -124,26 +209,55 @@ func (c *Client) openCatalogFile(req *icd.OpenCatalogFile) (*openCatalog, error)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", req.Name, err)
 	}
-	t, err := catalog.Open(path, catalog.Options{Memory: c.session.mem})
+	t, err := catalog.Open(path, catalog.Options{Memory: mem})
 	if err != nil {
 		return nil, err
 	}
 	return &openCatalog{req: proto.CloneOf(req), table: t, size: fi.Size()}, nil
 }
 
+// catalogLoadHook, when set (tests), runs in a load before the file is
+// read.
+var catalogLoadHook func()
+
+// handleOpenCatalogFile reads the table in a goroutine of the session's
+// (catalogs.load), so a large file does not hold up the messages after
+// it (the reference runs every message in a task of its own); the ACK
+// goes out once the table is read.
 func (c *Client) handleOpenCatalogFile(r request) error {
 	var msg icd.OpenCatalogFile
 	if err := decode(r, &msg); err != nil {
 		return err
 	}
+	s, folder, reqID := c.session, c.mgr.folder, r.hdr.RequestID
+	s.cats.load(msg.FileId, func() (*openCatalog, error) {
+		if hook := catalogLoadHook; hook != nil {
+			hook()
+		}
+		return openCatalogIn(folder, s.mem, &msg)
+	}, func(oc *openCatalog, err error) {
+		if oc != nil {
+			s.markDirty() // registered after the handler returned
+		}
+		c.sendCatalogAck(r.ctx, s.log, reqID, &msg, oc, err)
+	})
+	return nil
+}
+
+// sendCatalogAck runs in a load's goroutine, so it uses only the
+// client's immutable fields (see Client.stream) and the session's log.
+func (c *Client) sendCatalogAck(ctx context.Context, log *slog.Logger, reqID uint32, msg *icd.OpenCatalogFile, oc *openCatalog, err error) {
+	send := func(ack *icd.OpenCatalogFileAck) {
+		if err := c.out.Send(ctx, icd.EventType_OPEN_CATALOG_FILE_ACK, reqID, ack); err != nil {
+			log.Debug("send dropped", "event", "OPEN_CATALOG_FILE_ACK", "err", err)
+		}
+	}
 	ack := &icd.OpenCatalogFileAck{FileId: msg.FileId}
-	oc, err := c.openCatalogFile(&msg)
 	if err != nil {
 		ack.Message = c.mgr.folder.Redact(err.Error())
-		c.send(r.ctx, icd.EventType_OPEN_CATALOG_FILE_ACK, r.hdr.RequestID, ack)
-		return nil
+		send(ack)
+		return
 	}
-	c.session.cats.put(oc)
 	t := oc.table
 	ack.Success = true
 	ack.FileInfo = &icd.CatalogFileInfo{Name: msg.Name, Type: icd.CatalogFileType(t.Type), FileSize: oc.size,
@@ -154,13 +268,12 @@ func (c *Client) handleOpenCatalogFile(r request) error {
 	if n < 1 {
 		n = previewRows
 	}
-	all, err := t.Select(r.ctx, catalog.Query{})
+	all, err := t.Select(ctx, catalog.Query{})
 	if err != nil {
-		return err
+		return // the connection went
 	}
 	ack.PreviewData = columnData(t, all, nil, 0, min(n, t.Rows))
-	c.send(r.ctx, icd.EventType_OPEN_CATALOG_FILE_ACK, r.hdr.RequestID, ack)
-	return nil
+	send(ack)
 }
 
 func (c *Client) handleCloseCatalogFile(r request) error {

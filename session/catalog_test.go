@@ -7,7 +7,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
 	"cartago/imaging/budget"
@@ -328,5 +332,44 @@ func TestStoredCatalogReplacedOrClosed(t *testing.T) {
 	sendMsg(t, p, icd.EventType_CLOSE_CATALOG_FILE, icd.Version, 0, &icd.CloseCatalogFile{FileId: 2})
 	if got := s.snapshot().Catalogs; len(got) != 0 {
 		t.Errorf("snapshot after closing: %v", got)
+	}
+}
+
+// OPEN_CATALOG_FILE reads the table in the background: the messages
+// after it are served while it loads (the reference runs each message
+// in a task of its own, Session.cc OnMessageTask); a table closed while
+// it loads is dropped without an ACK.
+func TestOpenCatalogDoesNotHoldUpTheSession(t *testing.T) {
+	p, _ := catalogPipe(t, 5)
+	started, release := make(chan struct{}, 2), make(chan struct{})
+	catalogLoadHook = func() { started <- struct{}{}; <-release }
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(func() { unblock(); p.client.session.cats.wg.Wait(); catalogLoadHook = nil })
+	returned := make(chan struct{})
+	go func() {
+		defer close(returned)
+		b, _ := proto.Marshal(&icd.OpenCatalogFile{Directory: ".", Name: "t.vot", FileId: 1, PreviewDataSize: 2})
+		p.client.Handle(t.Context(), icd.Header{Type: icd.EventType_OPEN_CATALOG_FILE, Version: icd.Version, RequestID: 7}, b)
+	}()
+	select {
+	case <-returned:
+	case <-time.After(10 * time.Second):
+		t.Fatal("OPEN_CATALOG_FILE held up the session while its table loaded")
+	}
+	<-started
+	sendMsg(t, p, icd.EventType_CATALOG_LIST_REQUEST, icd.Version, 8, &icd.CatalogListRequest{Directory: "."})
+	expect(t, p, icd.EventType_CATALOG_LIST_RESPONSE, &icd.CatalogListResponse{})
+	sendMsg(t, p, icd.EventType_OPEN_CATALOG_FILE, icd.Version, 9, &icd.OpenCatalogFile{Directory: ".", Name: "t.fits", FileId: 2})
+	<-started
+	sendMsg(t, p, icd.EventType_CLOSE_CATALOG_FILE, icd.Version, 0, &icd.CloseCatalogFile{FileId: 2})
+	unblock()
+	if ack := expect(t, p, icd.EventType_OPEN_CATALOG_FILE_ACK, &icd.OpenCatalogFileAck{}); !ack.Success || ack.FileId != 1 {
+		t.Fatalf("ack %+v", ack)
+	}
+	p.client.session.cats.wg.Wait()
+	noErrorsToPong(t, p)
+	if got := p.client.session.snapshot().Catalogs; len(got) != 1 || got[0].FileId != 1 {
+		t.Errorf("snapshot %v, want catalog 1 only", got)
 	}
 }

@@ -136,7 +136,7 @@ func (s *Session) putFrame(f *frame) {
 // of a session that is being forgotten.
 func (s *Session) release() {
 	s.closeFrame(-1)
-	s.cats.close(-1)
+	s.cats.release()
 	s.masks.Clear()
 }
 
