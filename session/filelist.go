@@ -136,20 +136,3 @@ func (c *Client) handleFileList(r request) error {
 	c.send(r.ctx, icd.EventType_FILE_LIST_RESPONSE, r.hdr.RequestID, resp)
 	return nil
 }
-
-// handleCatalogList lists folders for the catalog dialog. Catalog files
-// are not listed: opening them is not supported yet.
-func (c *Client) handleCatalogList(r request) error {
-	var msg icd.CatalogListRequest
-	if err := decode(r, &msg); err != nil {
-		return err
-	}
-	resp := &icd.CatalogListResponse{}
-	if l, err := c.listDirectory(msg.Directory); err != nil {
-		resp.Message, resp.Directory = err.Error(), msg.Directory
-	} else {
-		resp.Success, resp.Directory, resp.Parent, resp.Subdirectories = true, displayPath(l.rel), parentPath(l.rel), l.subdirs
-	}
-	c.send(r.ctx, icd.EventType_CATALOG_LIST_RESPONSE, r.hdr.RequestID, resp)
-	return nil
-}

@@ -23,6 +23,10 @@ func init() {
 	handlers[icd.EventType_IMPORT_REGION] = handler{fn: (*Client).handleImportRegion, needsSession: true, changes: true}
 	handlers[icd.EventType_EXPORT_REGION] = handler{fn: (*Client).handleExportRegion, needsSession: true}
 	handlers[icd.EventType_CATALOG_LIST_REQUEST] = handler{fn: (*Client).handleCatalogList, needsSession: true}
+	handlers[icd.EventType_CATALOG_FILE_INFO_REQUEST] = handler{fn: (*Client).handleCatalogFileInfo, needsSession: true}
+	handlers[icd.EventType_OPEN_CATALOG_FILE] = handler{fn: (*Client).handleOpenCatalogFile, needsSession: true, changes: true}
+	handlers[icd.EventType_CLOSE_CATALOG_FILE] = handler{fn: (*Client).handleCloseCatalogFile, needsSession: true, changes: true}
+	handlers[icd.EventType_CATALOG_FILTER_REQUEST] = handler{fn: (*Client).handleCatalogFilter, needsSession: true}
 	handlers[icd.EventType_FILE_INFO_REQUEST] = handler{fn: (*Client).handleFileInfo, needsSession: true}
 	handlers[icd.EventType_OPEN_FILE] = handler{fn: (*Client).handleOpenFile, needsSession: true, changes: true}
 	handlers[icd.EventType_CLOSE_FILE] = handler{fn: (*Client).handleCloseFile, needsSession: true, changes: true}

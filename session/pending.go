@@ -23,29 +23,24 @@ type response struct {
 }
 
 var pendingRequests = map[icd.EventType]response{
-	icd.EventType_CATALOG_FILE_INFO_REQUEST: {icd.EventType_CATALOG_FILE_INFO_RESPONSE, &icd.CatalogFileInfoResponse{}},
-	icd.EventType_OPEN_CATALOG_FILE:         {icd.EventType_OPEN_CATALOG_FILE_ACK, &icd.OpenCatalogFileAck{}},
-	icd.EventType_MOMENT_REQUEST:            {icd.EventType_MOMENT_RESPONSE, &icd.MomentResponse{}},
-	icd.EventType_SAVE_FILE:                 {icd.EventType_SAVE_FILE_ACK, &icd.SaveFileAck{}},
-	icd.EventType_CONCAT_STOKES_FILES:       {icd.EventType_CONCAT_STOKES_FILES_ACK, &icd.ConcatStokesFilesAck{}},
-	icd.EventType_PV_REQUEST:                {icd.EventType_PV_RESPONSE, &icd.PvResponse{}},
-	icd.EventType_FITTING_REQUEST:           {icd.EventType_FITTING_RESPONSE, &icd.FittingResponse{}},
-	icd.EventType_REMOTE_FILE_REQUEST:       {icd.EventType_REMOTE_FILE_RESPONSE, &icd.RemoteFileResponse{}},
+	icd.EventType_MOMENT_REQUEST:      {icd.EventType_MOMENT_RESPONSE, &icd.MomentResponse{}},
+	icd.EventType_SAVE_FILE:           {icd.EventType_SAVE_FILE_ACK, &icd.SaveFileAck{}},
+	icd.EventType_CONCAT_STOKES_FILES: {icd.EventType_CONCAT_STOKES_FILES_ACK, &icd.ConcatStokesFilesAck{}},
+	icd.EventType_PV_REQUEST:          {icd.EventType_PV_RESPONSE, &icd.PvResponse{}},
+	icd.EventType_FITTING_REQUEST:     {icd.EventType_FITTING_RESPONSE, &icd.FittingResponse{}},
+	icd.EventType_REMOTE_FILE_REQUEST: {icd.EventType_REMOTE_FILE_RESPONSE, &icd.RemoteFileResponse{}},
 }
 
 // pendingCommands are client messages without a reply.
 var pendingCommands = []icd.EventType{
-	icd.EventType_CATALOG_FILTER_REQUEST,
 	icd.EventType_SCRIPTING_RESPONSE,
 }
 
-// stopCommands stop or close work this server never starts (catalogs,
-// moments, PV images and previews, fitting), so there is never anything
+// stopCommands stop or close work this server never starts (moments, PV images and previews, fitting), so there is never anything
 // to stop. The reference is silent when there is nothing to stop
 // (Session::OnStopMomentCalc, OnStopPvCalc, OnStopPvPreview,
-// OnClosePvPreview, OnStopFitting, OnCloseCatalogFile), and so are we.
+// OnClosePvPreview, OnStopFitting), and so are we.
 var stopCommands = []icd.EventType{
-	icd.EventType_CLOSE_CATALOG_FILE,
 	icd.EventType_STOP_MOMENT_CALC,
 	icd.EventType_STOP_PV_CALC,
 	icd.EventType_STOP_FITTING,

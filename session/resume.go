@@ -66,8 +66,7 @@ func (c *Client) handleResumeSession(r request) error {
 			return fmt.Errorf("resume cancelled: %w", r.ctx.Err())
 		}
 	}
-	for _, cat := range msg.CatalogFiles {
-		p := fmt.Sprintf("catalog %d (%s): catalogs are %s", cat.FileId, cat.Name, ErrUnsupported)
+	for _, p := range c.resumeCatalogs(msg.CatalogFiles) {
 		problems = append(problems, p)
 		c.warn(r.ctx, "resume", p)
 	}

@@ -51,6 +51,8 @@ type Session struct {
 	rmu     sync.Mutex
 	regions map[int32]*regionState // guarded by rmu; by session-wide region id
 	masks   *region.Cache          // region masks, reused while a region is unchanged; bounded by region.CacheLimits, charged
+
+	cats catalogs // open catalogue tables; charged to mem
 }
 
 func newSession(id uint32, owner []byte, m *Manager) *Session {
@@ -70,6 +72,7 @@ func restoreSession(snap *store.Snapshot, m *Manager) *Session {
 	for _, img := range snap.Images {
 		s.pending[img.FileId] = img
 	}
+	s.cats.setPending(snap.Catalogs)
 	return s
 }
 
@@ -133,6 +136,7 @@ func (s *Session) putFrame(f *frame) {
 // of a session that is being forgotten.
 func (s *Session) release() {
 	s.closeFrame(-1)
+	s.cats.release()
 	s.masks.Clear()
 }
 

@@ -34,6 +34,7 @@ func (s *Session) snapshot() *store.Snapshot {
 			snap.Images = append(snap.Images, img)
 		}
 	}
+	snap.Catalogs = s.cats.snapshot()
 	return snap
 }
 

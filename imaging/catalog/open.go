@@ -1,0 +1,101 @@
+package catalog
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"cartago/imaging/fits"
+)
+
+// Sniff tells a catalogue's type from the start of a file as the
+// reference does (src/Util/File.cc GuessTableType with content check):
+// "<?xm" is a VOTable, "SIMP" a FITS file. A VOTable without the XML
+// declaration is recognised by "<VOTABLE" too.
+func Sniff(head []byte) FileType {
+	switch {
+	case bytes.HasPrefix(head, []byte("<?xm")), bytes.HasPrefix(head, []byte("<VOTABLE")):
+		return VOTable
+	case bytes.HasPrefix(head, []byte("SIMP")):
+		return FITSTable
+	}
+	return Unknown
+}
+
+// SniffFile reads the start of a regular file (without blocking on
+// FIFOs and devices) and sniffs it.
+func SniffFile(path string) FileType {
+	f, err := fits.OpenRegular(path)
+	if err != nil {
+		return Unknown
+	}
+	defer f.Close()
+	head := make([]byte, 8)
+	n, _ := io.ReadFull(f, head)
+	return Sniff(head[:n])
+}
+
+// Open reads a whole catalogue file into memory, charged to
+// opts.Memory until Close.
+func Open(path string, opts Options) (*Table, error) {
+	return open(path, opts, false)
+}
+
+// ReadHeader reads a catalogue's metadata only: columns without data,
+// and Rows as the file announces it (VOTable nrows, FITS NAXIS2; 0 when
+// unknown).
+func ReadHeader(path string) (*Table, error) {
+	return open(path, Options{}, true)
+}
+
+func open(path string, opts Options, headerOnly bool) (*Table, error) {
+	f, err := fits.OpenRegular(path)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: open %s: %w", path, err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("catalog: open %s: %w", path, err)
+	}
+	head := make([]byte, 8)
+	n, _ := f.ReadAt(head, 0)
+	m := newMeter(opts, filepath.Base(path))
+	var t *Table
+	switch Sniff(head[:n]) {
+	case VOTable:
+		t, err = readVOTable(f, info.Size(), m, headerOnly)
+	case FITSTable:
+		t, err = readFITSTable(f, info.Size(), m, headerOnly)
+	default:
+		err = fmt.Errorf("%w: it starts with neither <?xml nor SIMPLE", ErrNotCatalog)
+	}
+	if err != nil {
+		m.release()
+		return nil, fmt.Errorf("catalog: open %s: %w", filepath.Base(path), err)
+	}
+	t.meter = m
+	return t, nil
+}
+
+// Read reads a catalogue from memory (tests and fuzzing).
+func Read(b []byte, opts Options) (*Table, error) {
+	m := newMeter(opts, "input")
+	var t *Table
+	var err error
+	switch Sniff(b) {
+	case VOTable:
+		t, err = readVOTable(bytes.NewReader(b), int64(len(b)), m, false)
+	case FITSTable:
+		t, err = readFITSTable(bytes.NewReader(b), int64(len(b)), m, false)
+	default:
+		err = ErrNotCatalog
+	}
+	if err != nil {
+		m.release()
+		return nil, err
+	}
+	t.meter = m
+	return t, nil
+}
