@@ -27,6 +27,7 @@ type frame struct {
 	name     string          // file name
 	hdu      string          // HDU key opened
 	file     *cache.File     // shared with every frame showing the same file
+	parts    []*cache.File   // the other files of a Stokes hypercube (concat.go)
 	img      *fits.Image
 	px       pixels // img by the frontend's Stokes numbers, derived polarizations too
 	layout   fits.Layout
@@ -103,6 +104,9 @@ func (f *frame) close() {
 	f.stopCube()
 	f.dropPlane()
 	f.file.Close()
+	for _, p := range f.parts {
+		p.Close()
+	}
 }
 
 // brightnessOf reads what turns sums of pixels into flux densities.
