@@ -28,7 +28,6 @@ var pendingRequests = map[icd.EventType]response{
 	icd.EventType_CATALOG_FILE_INFO_REQUEST: {icd.EventType_CATALOG_FILE_INFO_RESPONSE, &icd.CatalogFileInfoResponse{}},
 	icd.EventType_OPEN_CATALOG_FILE:         {icd.EventType_OPEN_CATALOG_FILE_ACK, &icd.OpenCatalogFileAck{}},
 	icd.EventType_MOMENT_REQUEST:            {icd.EventType_MOMENT_RESPONSE, &icd.MomentResponse{}},
-	icd.EventType_CONCAT_STOKES_FILES:       {icd.EventType_CONCAT_STOKES_FILES_ACK, &icd.ConcatStokesFilesAck{}},
 	icd.EventType_PV_REQUEST:                {icd.EventType_PV_RESPONSE, &icd.PvResponse{}},
 	icd.EventType_FITTING_REQUEST:           {icd.EventType_FITTING_RESPONSE, &icd.FittingResponse{}},
 	icd.EventType_REMOTE_FILE_REQUEST:       {icd.EventType_REMOTE_FILE_RESPONSE, &icd.RemoteFileResponse{}},
