@@ -106,6 +106,9 @@ func (c *Client) savePlan(f *frame, msg *icd.SaveFile) (savePlan, error) {
 			return p, fmt.Errorf("The selected region is entirely outside the image.")
 		}
 		p.box = p.mask.Bounds()
+		if p.mask.Count() == int64(p.box.Dx())*int64(p.box.Dy()) {
+			p.mask = nil // a box: nothing to blank
+		}
 	}
 	p.channels, p.stokes = channelCut(msg.Channels, l.Depth), stokesCut(msg.Stokes, l.Stokes)
 	h := f.img.HDU
@@ -230,6 +233,16 @@ func writePlanes(ctx context.Context, enc *fits.Encoder, px pixels, p savePlan, 
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+			if im, k := storedPlane(px, st); im != nil && p.mask == nil {
+				// Stored as float32 without scaling: copy the bytes.
+				ok, err := enc.WriteImageRows(im, ch, k, p.box.Min.X, p.box.Min.Y, w, p.box.Dy())
+				if err != nil {
+					return err
+				}
+				if ok {
+					continue
+				}
+			}
 			for y := p.box.Min.Y; y < p.box.Max.Y; y += rows {
 				k := min(rows, p.box.Max.Y-y)
 				if err := px.ReadRows(band[:width*k], ch, st, y, k); err != nil {
@@ -271,4 +284,18 @@ func crop(dst, band []float32, width int, p savePlan, y0, k int) []float32 {
 		}
 	}
 	return dst
+}
+
+// storedPlane is the file image holding Stokes plane st and its index
+// there, for copying stored bytes; nil for sources that are not files.
+func storedPlane(px pixels, st int) (*fits.Image, int) {
+	switch src := px.src.(type) {
+	case *fits.Image:
+		return src, st
+	case concatSource:
+		if im, err := src.part(st); err == nil {
+			return im, 0
+		}
+	}
+	return nil, 0
 }
