@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -9,7 +10,9 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
+	"github.com/chromedp/chromedp"
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
@@ -202,4 +205,97 @@ func checkCut(t *testing.T, path string, x0, x1, y0, y1, c0, c1 int) {
 			t.Errorf("saved %s = %v, want %v", key, got, want)
 		}
 	}
+}
+
+// clickMiddle clicks the middle of the first element matching css with
+// the modifier keys held (Shift extends a selection).
+func (b *browser) clickMiddle(what, css string, mods ...chromedp.Modifier) {
+	b.t.Helper()
+	r := elementRect(b, css)
+	ctx, cancel := context.WithTimeout(b.ctx, uiTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.MouseClickXY(r.X+r.W/2, r.Y+r.H/2, chromedp.ButtonModifiers(mods...))); err != nil {
+		b.fail("clicking %s (%s): %v", what, css, err)
+	}
+}
+
+// infoAnswered waits until every FILE_INFO_REQUEST has its response.
+func (b *browser) infoAnswered() {
+	b.t.Helper()
+	for deadline := time.Now().Add(serverTimeout); b.rec.frames(false, ev(icd.EventType_FILE_INFO_RESPONSE)) < b.rec.frames(true, ev(icd.EventType_FILE_INFO_REQUEST)); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.fail("FILE_INFO_REQUESTs unanswered after %v", serverTimeout)
+		}
+	}
+}
+
+// TestBrowserLoadStokesHypercube: four files pol_I.fits ... pol_V.fits
+// selected together in the file browser and loaded with "Load as
+// hypercube" (the frontend names each file's type from its name and
+// sends CONCAT_STOKES_FILES) open as one image whose Stokes selector
+// lists I, Q, U and V, with the derived polarizations offered.
+func TestBrowserLoadStokesHypercube(t *testing.T) {
+	skipIfShort(t)
+	root := t.TempDir()
+	writeStokesFiles(t, root)
+	srv := startBrowserServer(t, root)
+	b := startBrowser(t, srv)
+	b.open("")
+	b.waitFrame(false, uint16(icd.EventType_FILE_LIST_RESPONSE), 1, serverTimeout)
+
+	// The list is sorted by date, newest first, pol_V.fits on top. A
+	// click on the top file and a Shift-click on the bottom one select
+	// all four (the frontend's range selection extends downwards only:
+	// upwards it selects nothing).
+	first := `.file-list .filename-cell[title="pol_V.fits"] .cell-text`
+	last := `.file-list .filename-cell[title="pol_I.fits"] .cell-text`
+	pollJS[bool](b, "pol_V.fits listed", `!!document.querySelector(`+strconv.Quote(first)+`)`, uiTimeout)
+	// Under load the file browser sometimes drops the selection when a
+	// file's information arrives; the user selects again.
+	selected := `window.app.fileBrowserStore.selectedFiles.length === 4 && !window.app.fileBrowserStore.isLoadingInfo`
+	for attempt := 1; ; attempt++ {
+		b.clickMiddle("pol_V.fits in the file browser", first)
+		b.infoAnswered()
+		b.clickMiddle("pol_I.fits in the file browser with Shift", last, chromedp.ModifierShift)
+		b.infoAnswered()
+		time.Sleep(time.Second) // what a user takes to move to the button
+		if evalJS[bool](b, selected) {
+			break
+		}
+		if attempt == 3 {
+			b.fail("selecting the four files three times never left them selected")
+		}
+		t.Logf("the four files are not selected (attempt %d)", attempt)
+	}
+	b.clickUntilShown("the Load as hypercube button",
+		`//div[contains(@class,"bp6-dialog-footer-actions")]//a[normalize-space(.)="Load as hypercube"]`, `[data-testid="load-hypercube-button"]`, uiTimeout)
+	nAck := b.rec.frames(false, ev(icd.EventType_CONCAT_STOKES_FILES_ACK))
+	b.clickUntilSent("the hypercube dialog's Load button", `//a[@data-testid="load-hypercube-button" and not(@disabled)]`,
+		ev(icd.EventType_CONCAT_STOKES_FILES), uiTimeout)
+	p := b.waitMessage(true, ev(icd.EventType_CONCAT_STOKES_FILES), "CONCAT_STOKES_FILES", func([]byte) bool { return true }, uiTimeout)
+	var sent icd.ConcatStokesFiles
+	_ = proto.Unmarshal(p, &sent)
+	t.Logf("the frontend sent %v", &sent)
+	p = b.waitMessageFrom(false, ev(icd.EventType_CONCAT_STOKES_FILES_ACK), nAck, "a successful CONCAT_STOKES_FILES_ACK", func(p []byte) bool {
+		var m icd.ConcatStokesFilesAck
+		return proto.Unmarshal(p, &m) == nil && m.Success
+	}, serverTimeout)
+	var ack icd.ConcatStokesFilesAck
+	_ = proto.Unmarshal(p, &ack)
+	if name := ack.OpenFileAck.GetFileInfo().GetName(); name != "pol_hypercube_IQUV.fits" {
+		t.Errorf("hypercube named %q, want pol_hypercube_IQUV.fits", name)
+	}
+	stokes := pollJS[[]string](b, "the image's Stokes choices", `window.app?.activeFrame?.stokesInfo?.length ? window.app.activeFrame.stokesInfo : null`, uiTimeout)
+	if !slices.Equal(stokes, []string{"Stokes I", "Stokes Q", "Stokes U", "Stokes V"}) {
+		t.Errorf("the Stokes selector lists %q, want Stokes I, Q, U, V", stokes)
+	}
+	pols := pollJS[[]float64](b, "the frontend's polarizations", `window.app?.activeFrame?.polarizations`, uiTimeout)
+	for _, want := range []float64{1, 2, 3, 4, 13, 14, 15, 16, 17} {
+		if !slices.Contains(pols, want) {
+			t.Errorf("polarizations %v lack %v", pols, want)
+		}
+	}
+	waitTileGroup(b, 0)
+	b.checkHealthy()
+	b.rec.logSummary(t)
 }
