@@ -37,11 +37,13 @@ var (
 )
 
 // droppedKeys are cards of the source that would be wrong in the saved
-// file: the data are written as float32 with scaling applied, and
-// checksums and data ranges describe the old data.
+// file: the data are written as float32 with scaling applied, checksums
+// and data ranges describe the old data, and WCSAXES may count axes
+// that were dropped (its default, the highest axis in use, is right).
 var droppedKeys = map[string]bool{
 	"BSCALE": true, "BZERO": true, "BLANK": true, "CHECKSUM": true, "DATASUM": true,
 	"DATAMIN": true, "DATAMAX": true, "EXTNAME": true, "EXTVER": true, "EXTLEVEL": true,
+	"WCSAXES": true,
 }
 
 // savedCards carries the source header over to a cut-out: structural

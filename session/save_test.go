@@ -38,7 +38,7 @@ func writeSaveCube(t *testing.T, path string) {
 		fits.NewStringCard("CTYPE2", "DEC--SIN", ""), fits.NewFloatCard("CRVAL2", -30, ""), fits.NewFloatCard("CDELT2", 0.001, ""), fits.NewFloatCard("CRPIX2", 8, ""),
 		fits.NewStringCard("CTYPE3", "FREQ", ""), fits.NewFloatCard("CRVAL3", 1.4e9, ""), fits.NewFloatCard("CDELT3", 1e6, ""), fits.NewFloatCard("CRPIX3", 1, ""), fits.NewStringCard("CUNIT3", "Hz", ""),
 		fits.NewStringCard("CTYPE4", "STOKES", ""), fits.NewFloatCard("CRVAL4", 1, ""), fits.NewFloatCard("CDELT4", 1, ""), fits.NewFloatCard("CRPIX4", 1, ""),
-		fits.NewFloatCard("RESTFRQ", saveRest, ""), fits.NewFloatCard("DATAMIN", 0, ""), fits.NewCommentCard("HISTORY", "made by the save test"),
+		fits.NewFloatCard("RESTFRQ", saveRest, ""), fits.NewFloatCard("DATAMIN", 0, ""), fits.NewIntCard("WCSAXES", 4, ""), fits.NewCommentCard("HISTORY", "made by the save test"),
 	}
 	f, err := os.Create(path)
 	must(t, err)
@@ -139,7 +139,7 @@ func TestSaveRegionChannelRangeAndStokes(t *testing.T) {
 	headerFloat(t, h, "CRVAL3", 1.4e9)
 	headerFloat(t, h, "CDELT3", 1e6)
 	headerFloat(t, h, "RESTFRQ", 1.5e9)
-	for _, gone := range []string{"CTYPE4", "CRPIX4", "NAXIS4", "DATAMIN"} {
+	for _, gone := range []string{"CTYPE4", "CRPIX4", "NAXIS4", "DATAMIN", "WCSAXES"} {
 		if _, ok := h.Get(gone); ok {
 			t.Errorf("%s kept", gone)
 		}
