@@ -8,6 +8,8 @@
 #   CARTAGO_BENCH_SAVE_DIR  folder for the cube (kept between runs when
 #                           set; default a new temporary folder, removed)
 #   CARTAGO_BENCH_REPS      timed runs of each (default 5)
+#   CARTAGO_BENCH_INT16     1: the cube stored as scaled int16, which a
+#                           save decodes (the banded path, not a copy)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="/usr/local/go/bin:${PATH}"
@@ -16,4 +18,5 @@ out="$(mktemp -d)"
 trap 'rm -rf "${out}"' EXIT
 go build -o "${out}/cartago" ./cmd/cartago
 go build -o "${out}/benchsave" ./scripts/benchsave
-"${out}/benchsave" -bin "${out}/cartago" -dir "${CARTAGO_BENCH_SAVE_DIR:-}" -reps "${CARTAGO_BENCH_REPS:-5}"
+"${out}/benchsave" -bin "${out}/cartago" -dir "${CARTAGO_BENCH_SAVE_DIR:-}" -reps "${CARTAGO_BENCH_REPS:-5}" \
+  -int16="$([[ "${CARTAGO_BENCH_INT16:-}" == 1 ]] && echo true || echo false)"

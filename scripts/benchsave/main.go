@@ -36,6 +36,7 @@ func main() {
 	from := flag.Int("from", 50, "first channel saved")
 	to := flag.Int("to", 149, "last channel saved")
 	reps := flag.Int("reps", 5, "timed saves and copies")
+	scaled := flag.Bool("int16", false, "store the cube as scaled 16-bit integers, which a save decodes and writes as float32 (the banded path)")
 	flag.Parse()
 	if *bin == "" {
 		log.Fatal("-bin is required")
@@ -46,9 +47,13 @@ func main() {
 		defer os.RemoveAll(d)
 		*dir = d
 	}
-	cube := filepath.Join(*dir, "cube1024x200.fits")
+	name := "cube1024x200.fits"
+	if *scaled {
+		name = "cube1024x200-int16.fits"
+	}
+	cube := filepath.Join(*dir, name)
 	if _, err := os.Stat(cube); err != nil {
-		check(writeCube(cube))
+		check(writeCube(cube, *scaled))
 	}
 	cmd, url, err := procstat.StartServe(*bin, "serve", "--host", "127.0.0.1", "--port", "0", "--no-auth", "--no-frontend",
 		"--root", *dir, "--db", filepath.Join(*dir, "bench.db"))
@@ -57,7 +62,7 @@ func main() {
 	pid := cmd.Process.Pid
 
 	c := dial(url)
-	c.send(icd.EventType_OPEN_FILE, &icd.OpenFile{File: "cube1024x200.fits", FileId: 0, Hdu: "0"})
+	c.send(icd.EventType_OPEN_FILE, &icd.OpenFile{File: name, FileId: 0, Hdu: "0"})
 	var ack icd.OpenFileAck
 	c.await(icd.EventType_OPEN_FILE_ACK, &ack)
 	if !ack.Success {
@@ -99,7 +104,7 @@ func main() {
 	}
 	mb := float64(fi.Size()) / 1e6
 	save, cp := median(saveTimes[1:]), median(cpTimes[1:])
-	fmt.Printf("saved channels %d..%d of %d×%d×%d float32: %.0f MB, %d runs\n", *from, *to, w, h, depth, mb, *reps)
+	fmt.Printf("saved channels %d..%d of %s (%d×%d×%d) as float32: %.0f MB, %d runs\n", *from, *to, name, w, h, depth, mb, *reps)
 	fmt.Printf("%-6s %10s %10s\n", "", "median", "MB/s")
 	fmt.Printf("%-6s %10s %10.0f\n", "save", save.Round(time.Millisecond), mb/save.Seconds())
 	fmt.Printf("%-6s %10s %10.0f\n", "cp", cp.Round(time.Millisecond), mb/cp.Seconds())
@@ -114,27 +119,37 @@ func median(d []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-// writeCube writes the cube a plane at a time.
-func writeCube(path string) error {
+// writeCube writes the cube a plane at a time: float32, or int16 with
+// BSCALE 0.1 when scaled.
+func writeCube(path string, scaled bool) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	e := fits.NewEncoder(f)
-	err = e.WriteHeader(fits.WriteHDU{Bitpix: -32, Naxis: []int{w, h, depth}, Cards: []fits.Card{
+	hdu := fits.WriteHDU{Bitpix: -32, Naxis: []int{w, h, depth}, Cards: []fits.Card{
 		fits.NewStringCard("CTYPE1", "RA---SIN", ""), fits.NewStringCard("CTYPE2", "DEC--SIN", ""),
 		fits.NewStringCard("CTYPE3", "FREQ", ""), fits.NewFloatCard("CRVAL3", 1e9, ""), fits.NewFloatCard("CDELT3", 1e6, ""),
-		fits.NewFloatCard("CRPIX3", 1, "")}})
-	if err != nil {
+		fits.NewFloatCard("CRPIX3", 1, "")}}
+	if scaled {
+		hdu.Bitpix, hdu.BScale = 16, 0.1
+	}
+	if err := e.WriteHeader(hdu); err != nil {
 		return err
 	}
 	plane := make([]float32, w*h)
+	raw := make([]int16, w*h)
 	for c := range depth {
-		for i := range plane {
-			plane[i] = float32((i*7+c*13)%1000) / 10
+		for i := range raw {
+			raw[i] = int16((i*7 + c*13) % 1000)
+			plane[i] = float32(raw[i]) / 10
 		}
-		if err := e.WriteData(plane); err != nil {
+		var data any = plane
+		if scaled {
+			data = raw
+		}
+		if err := e.WriteData(data); err != nil {
 			return err
 		}
 	}
