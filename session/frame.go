@@ -19,24 +19,26 @@ import (
 // so histograms go out before tiles and the newest channel wins.
 type frame struct {
 	// Immutable after openFrame.
-	id       int32
-	seq      int64 // opening order within the session
-	aipsBeam bool
-	restored <-chan struct{} // closed once a restored frame's data is sent; nil otherwise
-	dir      string          // directory as the client named it
-	name     string          // file name
-	hdu      string          // HDU key opened
-	file     *cache.File     // shared with every frame showing the same file
-	img      *fits.Image
-	px       pixels // img by the frontend's Stokes numbers, derived polarizations too
-	layout   fits.Layout
-	sess     *Session
-	folder   *Folder
-	log      *slog.Logger
-	work     *worker           // tiles, histograms, cursor, statistics
-	spectra  *worker           // region spectral profiles, which may take long
-	bright   region.Brightness // turns sums into flux densities
-	sky      skyStep           // pixel size on the sky, for line profiles
+	id          int32
+	seq         int64 // opening order within the session
+	aipsBeam    bool
+	restored    <-chan struct{}   // closed once a restored frame's data is sent; nil otherwise
+	dir         string            // directory as the client named it
+	name        string            // file name
+	hdu         string            // HDU key opened
+	file        *cache.File       // shared with every frame showing the same file
+	parts       []*cache.File     // the other files of a Stokes hypercube (concat.go)
+	stokesFiles []*icd.StokesFile // what a Stokes hypercube was made of; nil otherwise
+	img         *fits.Image
+	px          pixels // img by the frontend's Stokes numbers, derived polarizations too
+	layout      fits.Layout
+	sess        *Session
+	folder      *Folder
+	log         *slog.Logger
+	work        *worker           // tiles, histograms, cursor, statistics
+	spectra     *worker           // region spectral profiles, which may take long
+	bright      region.Brightness // turns sums into flux densities
+	sky         skyStep           // pixel size on the sky, for line profiles
 
 	mu       sync.Mutex
 	channel  int                                           // guarded by mu; the client's current channel
@@ -79,16 +81,21 @@ func openFrame(ctx context.Context, s *Session, folder *Folder, id int32, dir, n
 		file.Close()
 		return nil, err
 	}
-	f := &frame{
-		id: id, dir: dir, name: name, hdu: img.Key(), file: file, img: img, layout: img.Layout, px: px,
-		sess: s, folder: folder, log: s.log.With("file_id", id, "file", name), planeKey: [2]int{-1, -1},
-		seq: s.seq.Add(1),
-	}
+	f := &frame{id: id, dir: dir, name: name, hdu: img.Key(), file: file, img: img, px: px}
+	return f.start(s, folder), nil
+}
+
+// start completes a frame whose image and pixels are set and starts
+// its workers.
+func (f *frame) start(s *Session, folder *Folder) *frame {
+	f.layout, f.sess, f.folder = f.px.layout, s, folder
+	f.log, f.planeKey, f.seq = s.log.With("file_id", f.id, "file", f.name), [2]int{-1, -1}, s.seq.Add(1)
+	img := f.img
 	f.bright = brightnessOf(img.HDU)
 	f.sky = skyStepOf(img.HDU)
 	f.work = startWorker(func(ctx context.Context) { f.recovered(ctx, "image work") })
 	f.spectra = startWorkerAt(budget.Bulk, func(ctx context.Context) { f.recovered(ctx, "spectral profile") })
-	return f, nil
+	return f
 }
 
 // close stops the worker, waits for running work and releases its
@@ -103,6 +110,9 @@ func (f *frame) close() {
 	f.stopCube()
 	f.dropPlane()
 	f.file.Close()
+	for _, p := range f.parts {
+		p.Close()
+	}
 }
 
 // brightnessOf reads what turns sums of pixels into flux densities.

@@ -42,6 +42,8 @@ func init() {
 	handlers[icd.EventType_SET_STATS_REQUIREMENTS] = handler{fn: (*Client).handleSetStatsRequirements, needsSession: true, changes: true}
 	handlers[icd.EventType_SET_CONTOUR_PARAMETERS] = handler{fn: (*Client).handleSetContourParameters, needsSession: true, changes: true}
 	handlers[icd.EventType_SET_VECTOR_OVERLAY_PARAMETERS] = handler{fn: (*Client).handleSetVectorOverlayParameters, needsSession: true, changes: true}
+	handlers[icd.EventType_CONCAT_STOKES_FILES] = handler{fn: (*Client).handleConcatStokesFiles, needsSession: true, changes: true}
+	handlers[icd.EventType_SAVE_FILE] = handler{fn: (*Client).handleSaveFile, needsSession: true}
 	handlers[icd.EventType_START_ANIMATION] = handler{fn: (*Client).handleStartAnimation, needsSession: true}
 	handlers[icd.EventType_STOP_ANIMATION] = handler{fn: (*Client).handleStopAnimation, needsSession: true, changes: true}
 	handlers[icd.EventType_ANIMATION_FLOW_CONTROL] = handler{fn: (*Client).handleAnimationFlowControl, needsSession: true}

@@ -26,7 +26,7 @@ func checkImageFits(mem *budget.Memory, c *cache.Cache, px pixels, name string) 
 	if need <= free {
 		return nil
 	}
-	l := px.img.Layout
+	l := px.layout
 	return fmt.Errorf("%w: image %s (%d×%d plane) needs %s, %s of %s free (--memory-limit)",
 		budget.ErrOverBudget, name, l.Width, l.Height, budget.Bytes(need), budget.Bytes(max(free, 0)), budget.Bytes(st.Limit))
 }

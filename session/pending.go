@@ -24,8 +24,6 @@ type response struct {
 
 var pendingRequests = map[icd.EventType]response{
 	icd.EventType_MOMENT_REQUEST:      {icd.EventType_MOMENT_RESPONSE, &icd.MomentResponse{}},
-	icd.EventType_SAVE_FILE:           {icd.EventType_SAVE_FILE_ACK, &icd.SaveFileAck{}},
-	icd.EventType_CONCAT_STOKES_FILES: {icd.EventType_CONCAT_STOKES_FILES_ACK, &icd.ConcatStokesFilesAck{}},
 	icd.EventType_PV_REQUEST:          {icd.EventType_PV_RESPONSE, &icd.PvResponse{}},
 	icd.EventType_FITTING_REQUEST:     {icd.EventType_FITTING_RESPONSE, &icd.FittingResponse{}},
 	icd.EventType_REMOTE_FILE_REQUEST: {icd.EventType_REMOTE_FILE_RESPONSE, &icd.RemoteFileResponse{}},

@@ -15,26 +15,41 @@ import (
 // derived polarization (Ptotal=13 ... Pangle=17), computed on the fly
 // from the I, Q, U and V planes as the reference does.
 type pixels struct {
-	img  *fits.Image
-	iquv [4]int         // plane index of Stokes I, Q, U, V; -1 if absent
-	mem  *budget.Memory // charged with the planes made here while they live
+	src    planeSource
+	layout fits.Layout
+	hdu    string         // names the image in cache keys
+	iquv   [4]int         // plane index of Stokes I, Q, U, V; -1 if absent
+	mem    *budget.Memory // charged with the planes made here while they live
 	// Whole planes are shared through the server's cache, by file.
 	cache *cache.Cache
 	file  cache.FileID
 }
 
+// planeSource reads Stokes planes by index: a *fits.Image, or several
+// files read as one (concat.go).
+type planeSource interface {
+	ReadPlane(dst []float32, channel, stokes int) error
+	ReadRows(dst []float32, channel, stokes, y0, rows int) error
+	ReadRect(dst []float32, channel, stokes, x0, y0, w, rows int) error
+	ReadSpectrum(dst []float32, x, y, stokes, from int) error
+}
+
 func newPixels(img *fits.Image, mem *budget.Memory, c *cache.Cache, file cache.FileID) pixels {
-	return pixels{img: img, iquv: iquvOf(img.Layout), mem: mem, cache: c, file: file}
+	return newPixelsOf(img, img.Layout, img.Key(), mem, c, file)
+}
+
+func newPixelsOf(src planeSource, l fits.Layout, hdu string, mem *budget.Memory, c *cache.Cache, file cache.FileID) pixels {
+	return pixels{src: src, layout: l, hdu: hdu, iquv: iquvOf(l), mem: mem, cache: c, file: file}
 }
 
 // key names a value computed from plane (channel, stokes) in the cache.
 func (p pixels) key(channel, stokes int, what string) cache.Key {
-	return cache.Key{File: p.file, HDU: p.img.Key(), Channel: channel, Stokes: stokes, What: what}
+	return cache.Key{File: p.file, HDU: p.hdu, Channel: channel, Stokes: stokes, What: what}
 }
 
 // planeBytes is what one decoded plane costs.
 func (p pixels) planeBytes() int64 {
-	return 4 * int64(p.img.Layout.Width) * int64(p.img.Layout.Height)
+	return 4 * int64(p.layout.Width) * int64(p.layout.Height)
 }
 
 // iquvOf finds the planes of Stokes I, Q, U and V (FITS codes 1 to 4).
@@ -63,7 +78,7 @@ func derivable(iquv [4]int, p imaging.Polarization) bool {
 
 // check validates a Stokes number.
 func (p pixels) check(stokes int) error {
-	n := p.img.Layout.Stokes
+	n := p.layout.Stokes
 	switch {
 	case stokes >= 0 && stokes < n:
 		return nil
@@ -78,7 +93,7 @@ func (p pixels) check(stokes int) error {
 // read fills dst with Stokes number stokes, reading Stokes planes with
 // fn(plane index, buffer).
 func (p pixels) read(dst []float32, stokes int, fn func(st int, buf []float32) error) error {
-	if stokes < p.img.Layout.Stokes || !imaging.IsPolarization(stokes) {
+	if stokes < p.layout.Stokes || !imaging.IsPolarization(stokes) {
 		return fn(stokes, dst)
 	}
 	if err := p.check(stokes); err != nil {
@@ -120,14 +135,14 @@ func (p pixels) floats(n int, what string) ([]float32, func(), error) {
 }
 
 func (p pixels) ReadPlane(dst []float32, channel, stokes int) error {
-	return p.read(dst, stokes, func(st int, buf []float32) error { return p.img.ReadPlane(buf, channel, st) })
+	return p.read(dst, stokes, func(st int, buf []float32) error { return p.src.ReadPlane(buf, channel, st) })
 }
 
 // Plane returns a plane from the server's cache, decoding it there once
 // for every session that asks meanwhile. It must not be modified; release
 // gives back the reference once the caller is done with it.
 func (p pixels) Plane(ctx context.Context, channel, stokes int) (plane imaging.Plane, release func(), err error) {
-	l := p.img.Layout
+	l := p.layout
 	ref, err := p.cache.Get(ctx, p.key(channel, stokes, "plane"), cache.Loader{
 		Reserve: p.planeBytes(), What: fmt.Sprintf("plane %d×%d", l.Width, l.Height),
 		Load: func(context.Context) (any, int64, error) {
@@ -145,14 +160,14 @@ func (p pixels) Plane(ctx context.Context, channel, stokes int) (plane imaging.P
 }
 
 func (p pixels) ReadRows(dst []float32, channel, stokes, y0, rows int) error {
-	return p.read(dst, stokes, func(st int, buf []float32) error { return p.img.ReadRows(buf, channel, st, y0, rows) })
+	return p.read(dst, stokes, func(st int, buf []float32) error { return p.src.ReadRows(buf, channel, st, y0, rows) })
 }
 
 // ReadRect reads a rectangle of a plane, for region spectra.
 func (p pixels) ReadRect(dst []float32, channel, stokes, x0, y0, w, rows int) error {
-	return p.read(dst, stokes, func(st int, buf []float32) error { return p.img.ReadRect(buf, channel, st, x0, y0, w, rows) })
+	return p.read(dst, stokes, func(st int, buf []float32) error { return p.src.ReadRect(buf, channel, st, x0, y0, w, rows) })
 }
 
 func (p pixels) ReadSpectrum(dst []float32, x, y, stokes, from int) error {
-	return p.read(dst, stokes, func(st int, buf []float32) error { return p.img.ReadSpectrum(buf, x, y, st, from) })
+	return p.read(dst, stokes, func(st int, buf []float32) error { return p.src.ReadSpectrum(buf, x, y, st, from) })
 }

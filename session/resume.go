@@ -96,7 +96,7 @@ func (c *Client) resumeImage(img *icd.ImageProperties, held *store.Image) (<-cha
 	}
 	var problems []string
 	want := &store.Image{FileId: img.FileId, Directory: img.Directory, File: img.File, Hdu: img.Hdu,
-		Channel: img.Channel, Stokes: img.Stokes, SupportAipsBeam: img.SupportAipsBeam}
+		Channel: img.Channel, Stokes: img.Stokes, SupportAipsBeam: img.SupportAipsBeam, StokesFiles: img.StokesFiles}
 	live := c.session.frame(img.FileId)
 	if live != nil && live.dir == img.Directory && live.name == img.File {
 		held = c.session.imageSnapshot(live) // rule 4: the live image is the server's copy
@@ -194,7 +194,7 @@ func mergeHeld(want, held *store.Image) {
 // that state calls for. A channel out of range falls back to 0 and is
 // added to problems (when not nil).
 func (c *Client) restoreFrame(img *store.Image, problems *[]string) (*frame, error) {
-	f, err := openFrame(context.Background(), c.session, c.mgr.folder, img.FileId, img.Directory, img.File, img.Hdu)
+	f, err := openStored(c.session, c.mgr.folder, img)
 	if err != nil {
 		return nil, err
 	}

@@ -66,7 +66,7 @@ func (f *frame) snapshot() *store.Image {
 	img := &store.Image{
 		FileId: f.id, Directory: f.dir, File: f.name, Hdu: f.hdu,
 		Channel: int32(f.channel), Stokes: int32(f.stokes), RenderMode: icd.RenderMode_RASTER,
-		SupportAipsBeam: f.aipsBeam,
+		SupportAipsBeam: f.aipsBeam, StokesFiles: f.concatFiles(),
 	}
 	if f.cursor != nil {
 		img.Cursor = proto.CloneOf(f.cursor)
