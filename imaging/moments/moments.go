@@ -1,0 +1,236 @@
+// Package moments collapses a cube along its spectral axis into moment
+// images, with the definitions of casacore's MomentCalculator (which the
+// reference, carta-backend src/Moment/, runs): NaN pixels and pixels
+// outside the include/exclude range do not count, and a spectrum with no
+// counted value gives NaN.
+package moments
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+
+	"cartago/imaging/stats"
+)
+
+// Kind is a moment type, numbered as the ICD's Moment enum.
+type Kind int
+
+const (
+	Mean Kind = iota
+	Integrated
+	WeightedCoord
+	WeightedDispersion
+	Median
+	MedianCoord
+	StdDev
+	RMS
+	AbsMeanDeviation
+	Max
+	MaxCoord
+	Min
+	MinCoord
+	kinds // how many there are
+)
+
+// Valid reports whether k is a moment type.
+func (k Kind) Valid() bool { return k >= 0 && k < kinds }
+
+// Mask selects the values that count: all (None), those inside [Lo, Hi]
+// (Include) or those outside it (Exclude).
+type Mask struct {
+	Mode   int // 0 none, 1 include, 2 exclude, as the ICD's MomentMask
+	Lo, Hi float32
+}
+
+func (m Mask) keep(v float32) bool {
+	switch m.Mode {
+	case 1:
+		return v >= m.Lo && v <= m.Hi
+	case 2:
+		return v < m.Lo || v > m.Hi
+	}
+	return true
+}
+
+// Request says what to compute.
+type Request struct {
+	Kinds    []Kind
+	From, To int       // channel range, inclusive
+	Coords   []float64 // world coordinate of every channel of the cube, in the moment axis's unit
+	Mask     Mask
+	// Region, when not nil, holds width·height flags: pixels without it
+	// are NaN in every moment.
+	Region []bool
+	// BandBytes bounds the spectra held at once (rows × width × channels
+	// values); at least one row is always read.
+	BandBytes int64
+}
+
+// Progress receives the fraction done, in (0, 1], after every band.
+type Progress func(done float64)
+
+// Compute returns one width·height plane per requested kind, reading
+// the cube in bands of rows with every channel of the range at once
+// (medians need the whole spectrum). Memory: the outputs plus one band.
+func Compute(ctx context.Context, src stats.Planes, req Request, progress Progress) ([][]float32, error) {
+	w, h, depth := src.Shape()
+	if req.From < 0 || req.To >= depth || req.From > req.To {
+		return nil, fmt.Errorf("moments: channel range %d..%d outside 0..%d", req.From, req.To, depth-1)
+	}
+	if len(req.Coords) != depth {
+		return nil, fmt.Errorf("moments: %d coordinates for %d channels", len(req.Coords), depth)
+	}
+	for _, k := range req.Kinds {
+		if !k.Valid() {
+			return nil, fmt.Errorf("moments: unknown moment %d", k)
+		}
+	}
+	if req.Region != nil && len(req.Region) != w*h {
+		return nil, fmt.Errorf("moments: region of %d pixels for a %d×%d image", len(req.Region), w, h)
+	}
+	out := make([][]float32, len(req.Kinds))
+	for i := range out {
+		out[i] = make([]float32, w*h)
+	}
+	n := req.To - req.From + 1
+	rows := int(req.BandBytes / (4 * int64(w) * int64(n)))
+	rows = max(1, min(rows, h))
+	band := make([]float32, rows*w*n)
+	c := calc{req: req, n: n, spec: make([]float32, n), coord: make([]float64, n), vals: make([]float64, kinds)}
+	for y0 := 0; y0 < h; y0 += rows {
+		r := min(rows, h-y0)
+		for ch := 0; ch < n; ch++ {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			if err := src.ReadRows(band[ch*r*w:(ch+1)*r*w], req.From+ch, y0, r); err != nil {
+				return nil, fmt.Errorf("moments: channel %d rows %d..%d: %w", req.From+ch, y0, y0+r-1, err)
+			}
+		}
+		for i := 0; i < r*w; i++ {
+			c.pixel(band, r*w, i, (y0*w)+i, out)
+		}
+		if progress != nil {
+			progress(float64(y0+r) / float64(h))
+		}
+	}
+	return out, nil
+}
+
+// calc holds the scratch of one pixel's computation.
+type calc struct {
+	req   Request
+	n     int
+	spec  []float32 // counted values of the pixel
+	coord []float64 // their coordinates
+	vals  []float64 // by kind
+}
+
+// pixel computes every moment of pixel at (index i of the band whose
+// planes hold stride values), writing position pos of out.
+func (c *calc) pixel(band []float32, stride, i, pos int, out [][]float32) {
+	spec, coord := c.spec[:0], c.coord[:0]
+	if c.req.Region == nil || c.req.Region[pos] {
+		for ch := 0; ch < c.n; ch++ {
+			v := band[ch*stride+i]
+			if !math.IsNaN(float64(v)) && c.req.Mask.keep(v) {
+				spec = append(spec, v)
+				coord = append(coord, c.req.Coords[c.req.From+ch])
+			}
+		}
+	}
+	if len(spec) == 0 {
+		for k := range out {
+			out[k][pos] = float32(math.NaN())
+		}
+		return
+	}
+	c.compute(spec, coord)
+	for k, kind := range c.req.Kinds {
+		out[k][pos] = float32(c.vals[kind])
+	}
+}
+
+// compute fills c.vals for a spectrum of counted values.
+func (c *calc) compute(spec []float32, coord []float64) {
+	var s0, s1, s2, sx, sxx float64
+	iMax, iMin := 0, 0
+	for i, f := range spec {
+		v := float64(f)
+		s0 += v
+		s2 += v * v
+		sx += v * coord[i]
+		sxx += v * coord[i] * coord[i]
+		if f > spec[iMax] {
+			iMax = i
+		}
+		if f < spec[iMin] {
+			iMin = i
+		}
+	}
+	n := float64(len(spec))
+	mean := s0 / n
+	for _, f := range spec {
+		s1 += math.Abs(float64(f) - mean)
+	}
+	v := c.vals
+	v[Mean], v[RMS], v[AbsMeanDeviation] = mean, math.Sqrt(s2/n), s1/n
+	v[Integrated] = s0 * c.width()
+	v[Max], v[MaxCoord] = float64(spec[iMax]), coord[iMax]
+	v[Min], v[MinCoord] = float64(spec[iMin]), coord[iMin]
+	v[StdDev] = math.NaN() // casacore: undefined for one value
+	if len(spec) > 1 {
+		v[StdDev] = math.Sqrt(max(0, (s2-s0*s0/n)/(n-1)))
+	}
+	v[WeightedCoord], v[WeightedDispersion] = math.NaN(), math.NaN()
+	if s0 != 0 {
+		wc := sx / s0
+		v[WeightedCoord] = wc
+		v[WeightedDispersion] = math.Sqrt(max(0, sxx/s0-wc*wc))
+	}
+	v[MedianCoord] = medianCoord(spec, coord, s0) // before median sorts spec
+	v[Median] = median(spec)
+}
+
+// width is the channel width in the moment axis's unit, |Δ|, as
+// casacore multiplies the sum by for the integrated moment.
+func (c *calc) width() float64 {
+	co := c.req.Coords
+	if len(co) < 2 {
+		return 1
+	}
+	return math.Abs(co[1] - co[0])
+}
+
+// median sorts spec (scratch) and returns casacore's median: the mean of
+// the two middle values for an even count up to 100, else the upper one
+// (casacore Array median's takeEvenMean = n <= 100).
+func median(spec []float32) float64 {
+	s := spec
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	n := len(s)
+	if n%2 == 0 && n <= 100 {
+		return (float64(s[n/2-1]) + float64(s[n/2])) / 2
+	}
+	return float64(s[n/2])
+}
+
+// medianCoord is the coordinate at which the running sum of the values
+// reaches half their sum, interpolated linearly between channels.
+func medianCoord(spec []float32, coord []float64, total float64) float64 {
+	half, run := total/2, 0.0
+	for i, f := range spec {
+		prev := run
+		run += float64(f)
+		if (total >= 0 && run >= half) || (total < 0 && run <= half) {
+			if i == 0 || run == prev {
+				return coord[i]
+			}
+			t := (half - prev) / (run - prev)
+			return coord[i-1] + t*(coord[i]-coord[i-1])
+		}
+	}
+	return coord[len(coord)-1]
+}
