@@ -51,7 +51,8 @@ func (c *Client) HandleShortFrame(ctx context.Context, n int) {
 // in memory for the idle timeout.
 func (c *Client) Close() {
 	if c.session != nil {
-		c.session.stopAnimation() // nobody left to watch it
+		c.session.stopAnimation()  // nobody left to watch it
+		c.session.moments.stop(-1) // nor to receive its images
 		c.mgr.detach(c, c.session)
 		c.session = nil
 	}

@@ -29,6 +29,8 @@ type frame struct {
 	file        *cache.File       // shared with every frame showing the same file
 	parts       []*cache.File     // the other files of a Stokes hypercube (concat.go)
 	stokesFiles []*icd.StokesFile // what a Stokes hypercube was made of; nil otherwise
+	generated   bool              // a moment image: pixels in memory, not in the snapshot
+	onClose     func()            // releases what the frame owns besides its file; nil if nothing
 	img         *fits.Image
 	px          pixels // img by the frontend's Stokes numbers, derived polarizations too
 	layout      fits.Layout
@@ -112,6 +114,9 @@ func (f *frame) close() {
 	f.file.Close()
 	for _, p := range f.parts {
 		p.Close()
+	}
+	if f.onClose != nil {
+		f.onClose()
 	}
 }
 

@@ -46,6 +46,8 @@ func init() {
 	handlers[icd.EventType_SAVE_FILE] = handler{fn: (*Client).handleSaveFile, needsSession: true}
 	handlers[icd.EventType_START_ANIMATION] = handler{fn: (*Client).handleStartAnimation, needsSession: true}
 	handlers[icd.EventType_STOP_ANIMATION] = handler{fn: (*Client).handleStopAnimation, needsSession: true, changes: true}
+	handlers[icd.EventType_MOMENT_REQUEST] = handler{fn: (*Client).handleMomentRequest, needsSession: true}
+	handlers[icd.EventType_STOP_MOMENT_CALC] = handler{fn: (*Client).handleStopMomentCalc, needsSession: true}
 	handlers[icd.EventType_ANIMATION_FLOW_CONTROL] = handler{fn: (*Client).handleAnimationFlowControl, needsSession: true}
 	// Listings finish before the next message is read: nothing to stop.
 	handlers[icd.EventType_STOP_FILE_LIST] = handler{fn: ignore, needsSession: true}

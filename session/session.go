@@ -48,6 +48,8 @@ type Session struct {
 	amu  sync.Mutex
 	anim *animation // guarded by amu; the running animation, if any
 
+	moments momentRuns // the running moment calculation, at most one
+
 	rmu     sync.Mutex
 	regions map[int32]*regionState // guarded by rmu; by session-wide region id
 	masks   *region.Cache          // region masks, reused while a region is unchanged; bounded by region.CacheLimits, charged

@@ -19,7 +19,9 @@ func (s *Session) snapshot() *store.Snapshot {
 	s.fmu.Lock()
 	frames := make([]*frame, 0, len(s.frames))
 	for _, f := range s.frames {
-		frames = append(frames, f)
+		if !f.generated { // pixels only in memory: nothing to reopen them from
+			frames = append(frames, f)
+		}
 	}
 	pending := s.pending
 	s.fmu.Unlock()
