@@ -28,6 +28,10 @@ const momentBandBytes = 32 << 20
 // progressEvery is how often MOMENT_PROGRESS goes out at most.
 const progressEvery = time.Second
 
+// momentStarted runs as a calculation starts; tests replace it to hold
+// a run until it is cancelled.
+var momentStarted = func(context.Context) {}
+
 // momentRun is the running moment calculation of a session.
 type momentRun struct {
 	fileID int32
@@ -77,6 +81,7 @@ func (c *Client) handleMomentRequest(r request) error {
 	go func() {
 		defer close(run.done)
 		defer cancel()
+		momentStarted(ctx)
 		c.runMoments(ctx, job, r.hdr.RequestID)
 		s.moments.mu.Lock()
 		if s.moments.run == run {

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"math"
 	"os"
 	"path/filepath"
@@ -213,5 +214,85 @@ func checkMomentHistogram(t *testing.T, h *icd.RegionHistogramData) {
 	}
 	if got := h.Histograms.FirstBinCenter - h.Histograms.BinWidth/2; !closeTo(got, lo) {
 		t.Errorf("file %d histogram starts at %g, want %g", h.FileId, got, lo)
+	}
+}
+
+// STOP_MOMENT_CALC cancels a running calculation silently; the request
+// is answered with cancel=true and no image (the reference's
+// Session::OnStopMomentCalc stops the generator, whose response then
+// carries cancel).
+func TestMomentStopCancels(t *testing.T) {
+	old := momentStarted
+	momentStarted = func(ctx context.Context) { <-ctx.Done() } // holds the run until STOP
+	t.Cleanup(func() { momentStarted = old })
+	c := momentClient(t)
+	sendMsg(t, c, icd.EventType_MOMENT_REQUEST, 30, 7, &icd.MomentRequest{FileId: 0,
+		Moments: []icd.Moment{icd.Moment_MEAN_OF_THE_SPECTRUM}, RegionId: -1, SpectralRange: &icd.IntBounds{Min: 0, Max: 7}})
+	sendMsg(t, c, icd.EventType_STOP_MOMENT_CALC, 30, 8, &icd.StopMomentCalc{FileId: 0})
+	resp := awaitMoments(t, c, 7)
+	if !resp.Cancel || len(resp.OpenFileAcks) != 0 {
+		t.Fatalf("response %+v, want cancel without images", resp)
+	}
+	// The stop itself is silent, and no image was made.
+	noErrorsToPong(t, c)
+	if c.client.session.frame(1000) != nil {
+		t.Fatal("a cancelled calculation left image 1000")
+	}
+}
+
+// A region and an include mask restrict the pixels and values that
+// count; without keep the earlier results are closed and the ids start
+// again at 1000, with keep they stay and the new ones follow.
+func TestMomentRegionMaskKeep(t *testing.T) {
+	c := momentClient(t)
+	rect := &icd.RegionInfo{RegionType: icd.RegionType_RECTANGLE, ControlPoints: []*icd.Point{{X: 10, Y: 10}, {X: 5, Y: 5}}}
+	if ack := setRegion(t, c, 6, 0, -1, rect); !ack.Success {
+		t.Fatalf("region: %+v", ack)
+	}
+	req := &icd.MomentRequest{FileId: 0, Moments: []icd.Moment{icd.Moment_MAX_OF_THE_SPECTRUM, icd.Moment_MEDIAN_OF_THE_SPECTRUM},
+		RegionId: 1, SpectralRange: &icd.IntBounds{Min: 0, Max: 7}, Mask: icd.MomentMask_Include, PixelRange: &icd.FloatBounds{Min: 0.5, Max: 1.5}}
+	for round, keep := range []bool{false, false, true} {
+		req.Keep = keep
+		sendMsg(t, c, icd.EventType_MOMENT_REQUEST, 30, 7, req)
+		resp := awaitMoments(t, c, 7)
+		wantIDs := []int32{1000, 1001}
+		if keep {
+			wantIDs = []int32{1002, 1003}
+		}
+		if !resp.Success || len(resp.OpenFileAcks) != 2 || resp.OpenFileAcks[0].FileId != wantIDs[0] || resp.OpenFileAcks[1].FileId != wantIDs[1] {
+			t.Fatalf("round %d: response %+v, want ids %v", round, resp, wantIDs)
+		}
+		drainHistograms(t, c, 2)
+	}
+	for _, id := range []int32{1000, 1001, 1002, 1003} {
+		if c.client.session.frame(id) == nil {
+			t.Fatalf("image %d not open", id)
+		}
+	}
+	// Cursor inside and outside the region on the maximum image.
+	for _, p := range [][2]int{{10, 10}, {8, 12}, {3, 3}, {20, 20}, {7, 10}} {
+		sendMsg(t, c, icd.EventType_SET_CURSOR, 30, 9, &icd.SetCursor{FileId: 1002, Point: &icd.Point{X: float32(p[0]), Y: float32(p[1])}})
+		sp := expect(t, c, icd.EventType_SPATIAL_PROFILE_DATA, &icd.SpatialProfileData{})
+		want := math.NaN()
+		if p[0] >= 8 && p[0] <= 12 && p[1] >= 8 && p[1] <= 12 { // the rectangle centred at 10,10, 5 wide
+			for ch := range momD {
+				v := float64(momValue(p[0], p[1], ch))
+				if v >= 0.5 && v <= 1.5 && (math.IsNaN(want) || v > want) {
+					want = v
+				}
+			}
+		}
+		if !closeTo(float64(sp.Value), want) {
+			t.Fatalf("maximum at %v = %g, want %g", p, sp.Value, want)
+		}
+	}
+	noErrorsToPong(t, c)
+}
+
+// drainHistograms reads the image histograms sent after moment images open.
+func drainHistograms(t *testing.T, c *pipe, n int) {
+	t.Helper()
+	for range n {
+		expect(t, c, icd.EventType_REGION_HISTOGRAM_DATA, &icd.RegionHistogramData{})
 	}
 }

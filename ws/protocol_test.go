@@ -114,11 +114,11 @@ func TestUnsupportedRequestGetsFailedAck(t *testing.T) {
 	}
 
 	register(t, c, 0)
-	sendMsg(t, c, icd.EventType_MOMENT_REQUEST, 30, 3, &icd.MomentRequest{FileId: 0})
-	var resp icd.MomentResponse
-	recv(t, c, icd.EventType_MOMENT_RESPONSE, 3, &resp)
+	sendMsg(t, c, icd.EventType_PV_REQUEST, 30, 3, &icd.PvRequest{FileId: 0})
+	var resp icd.PvResponse
+	recv(t, c, icd.EventType_PV_RESPONSE, 3, &resp)
 	if resp.Success || !strings.Contains(resp.Message, "not supported") {
-		t.Errorf("moment request: %+v, want success=false with a reason", &resp)
+		t.Errorf("PV request: %+v, want success=false with a reason", &resp)
 	}
 	// Stopping or closing work that does not exist is silent, as in the
 	// reference (carta-backend src/Session/Session.cc: OnStopMomentCalc
