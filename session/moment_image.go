@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"slices"
 
+	"google.golang.org/protobuf/proto"
+
 	"cartago/icd"
 	"cartago/imaging/fits"
 	"cartago/imaging/moments"
+	"cartago/store"
 )
 
 // momentSuffix names the result of each moment as casacore's
@@ -68,7 +71,9 @@ func (s *Session) momentFrame(ctx context.Context, job *momentJob, id int32, k m
 	key := fmt.Sprintf("moment %d", momentSeq.Add(1))
 	name := src.name + ".moment." + momentSuffix[k]
 	px := newPixelsOf(memSource{w: h.Layout.Width, h: h.Layout.Height, data: data}, h.Layout, key, s.mem, s.cache, file.ID())
-	f := &frame{id: id, dir: src.dir, name: name, hdu: key, file: file, img: &fits.Image{HDU: h}, px: px, generated: true}
+	recipe := &store.MomentRecipe{SourceFileId: src.id, Request: proto.CloneOf(job.msg), Stokes: int32(job.stokes), Region: job.regionInfo}
+	recipe.Request.Moments, recipe.Request.Keep = []icd.Moment{icd.Moment(k)}, true
+	f := &frame{id: id, dir: src.dir, name: name, hdu: key, file: file, img: &fits.Image{HDU: h}, px: px, recipe: recipe}
 	return f.start(s, src.folder), nil
 }
 

@@ -8,8 +8,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"cartago/icd"
 	"cartago/imaging/moments"
+	"cartago/imaging/region"
 )
 
 // Moment images (MOMENT_REQUEST): the cube is collapsed along its
@@ -148,7 +151,9 @@ type momentJob struct {
 	msg    *icd.MomentRequest
 	stokes int
 	region []bool // nil for the whole image
-	axis   momentAxis
+	// The named region as it was, for the recipe; nil for the whole image.
+	regionInfo *icd.RegionInfo
+	axis       momentAxis
 }
 
 func (c *Client) prepareMoments(msg *icd.MomentRequest) (*momentJob, error) {
@@ -156,51 +161,57 @@ func (c *Client) prepareMoments(msg *icd.MomentRequest) (*momentJob, error) {
 	if err != nil {
 		return nil, err
 	}
-	if msg.Axis != icd.MomentAxis_SPECTRAL {
-		return nil, fmt.Errorf("moments along the Stokes axis are %w", ErrUnsupported)
-	}
-	if len(msg.Moments) == 0 {
-		return nil, errors.New("no moment requested")
-	}
-	for _, m := range msg.Moments {
-		if !moments.Kind(m).Valid() {
-			return nil, fmt.Errorf("unknown moment %d", m)
-		}
-	}
-	if f.layout.Axes.Spectral == 0 || f.layout.Depth < 2 {
-		return nil, errors.New("the image has no spectral axis to collapse")
-	}
-	sr := msg.SpectralRange
-	if sr == nil || sr.Min < 0 || sr.Max >= int32(f.layout.Depth) || sr.Min > sr.Max {
-		return nil, fmt.Errorf("channel range %v outside 0..%d", sr, f.layout.Depth-1)
-	}
-	if pr := msg.PixelRange; msg.Mask != icd.MomentMask_None && (pr == nil || pr.Min > pr.Max) {
-		return nil, fmt.Errorf("mask pixel range %v is empty", pr)
+	if err := checkMomentRequest(f, msg); err != nil {
+		return nil, err
 	}
 	_, stokes := f.current()
 	job := &momentJob{src: f, msg: msg, stokes: stokes, axis: momentAxisOf(f, msg.RestFreq)}
 	// Region ids above 0 are drawn regions; 0 (cursor) and -1 mean the
 	// whole image, as in the reference (Frame::CalculateMoments).
 	if msg.RegionId > 0 {
-		job.region, err = c.regionPixels(f, msg.RegionId)
+		r, err := c.session.region(msg.RegionId)
 		if err != nil {
 			return nil, err
 		}
+		m, err := f.regionMask(r)
+		if err != nil {
+			return nil, err
+		}
+		job.region, job.regionInfo = maskPixels(m), proto.CloneOf(r.info)
 	}
 	return job, nil
 }
 
-// regionPixels is the region's mask over the whole image.
-func (c *Client) regionPixels(f *frame, id int32) ([]bool, error) {
-	r, err := c.session.region(id)
-	if err != nil {
-		return nil, err
+// checkMomentRequest validates a request (or a stored recipe) against
+// its source image.
+func checkMomentRequest(f *frame, msg *icd.MomentRequest) error {
+	if msg.Axis != icd.MomentAxis_SPECTRAL {
+		return fmt.Errorf("moments along the Stokes axis are %w", ErrUnsupported)
 	}
-	m, err := f.regionMask(r)
-	if err != nil {
-		return nil, err
+	if len(msg.Moments) == 0 {
+		return errors.New("no moment requested")
 	}
-	w, h := f.layout.Width, f.layout.Height
+	for _, m := range msg.Moments {
+		if !moments.Kind(m).Valid() {
+			return fmt.Errorf("unknown moment %d", m)
+		}
+	}
+	if f.layout.Axes.Spectral == 0 || f.layout.Depth < 2 {
+		return errors.New("the image has no spectral axis to collapse")
+	}
+	sr := msg.SpectralRange
+	if sr == nil || sr.Min < 0 || sr.Max >= int32(f.layout.Depth) || sr.Min > sr.Max {
+		return fmt.Errorf("channel range %v outside 0..%d", sr, f.layout.Depth-1)
+	}
+	if pr := msg.PixelRange; msg.Mask != icd.MomentMask_None && (pr == nil || pr.Min > pr.Max) {
+		return fmt.Errorf("mask pixel range %v is empty", pr)
+	}
+	return nil
+}
+
+// maskPixels is a region mask as flags over the whole image.
+func maskPixels(m *region.Mask) []bool {
+	w, h := m.ImageSize()
 	out := make([]bool, w*h)
 	for y := 0; y < h; y++ {
 		for _, sp := range m.Row(y) {
@@ -209,7 +220,7 @@ func (c *Client) regionPixels(f *frame, id int32) ([]bool, error) {
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // momentAxis is the spectral axis as casacore's moments use it: in
@@ -258,22 +269,29 @@ func (m momentPlanes) ReadRows(dst []float32, i, y0, rows int) error {
 
 // computeMoments runs the calculation and opens one frame per moment.
 func (s *Session) computeMoments(ctx context.Context, job *momentJob, progress moments.Progress) ([]*icd.OpenFileAck, []*frame, error) {
-	f, msg := job.src, job.msg
-	l := f.layout
-	plane := 4 * int64(l.Width) * int64(l.Height)
+	planes, plane, err := s.computePlanes(ctx, job, progress)
+	if err != nil {
+		return nil, nil, err
+	}
+	f := job.src
+	if !job.msg.Keep {
+		s.closeFramesWhere(func(id int32) bool { return id >= (f.id+1)*momentIDBase && id < (f.id+2)*momentIDBase })
+	}
+	return s.openMomentImages(ctx, job, planes, plane)
+}
+
+// computePlanes computes the moments; the budget stays charged with
+// plane bytes for each plane returned, the caller's to release.
+func (s *Session) computePlanes(ctx context.Context, job *momentJob, progress moments.Progress) (planes [][]float32, plane int64, err error) {
+	msg, l := job.msg, job.src.layout
+	plane = 4 * int64(l.Width) * int64(l.Height)
 	n := int64(msg.SpectralRange.Max-msg.SpectralRange.Min) + 1
 	band := min(int64(momentBandBytes), plane*n)
 	out := plane * int64(len(msg.Moments))
 	if err := s.mem.Acquire(band+out, "moment images"); err != nil {
-		return nil, nil, err
+		return nil, 0, err
 	}
 	defer s.mem.Release(band)
-	kept := false
-	defer func() {
-		if !kept {
-			s.mem.Release(out)
-		}
-	}()
 	req := moments.Request{From: int(msg.SpectralRange.Min), To: int(msg.SpectralRange.Max), Coords: job.axis.coords,
 		Region: job.region, BandBytes: band}
 	if msg.Mask != icd.MomentMask_None {
@@ -282,15 +300,12 @@ func (s *Session) computeMoments(ctx context.Context, job *momentJob, progress m
 	for _, m := range msg.Moments {
 		req.Kinds = append(req.Kinds, moments.Kind(m))
 	}
-	planes, err := moments.Compute(ctx, momentPlanes{px: f.px, stokes: job.stokes}, req, progress)
+	planes, err = moments.Compute(ctx, momentPlanes{px: job.src.px, stokes: job.stokes}, req, progress)
 	if err != nil {
-		return nil, nil, err
+		s.mem.Release(out)
+		return nil, 0, err
 	}
-	if !msg.Keep {
-		s.closeFramesWhere(func(id int32) bool { return id >= (f.id+1)*momentIDBase && id < (f.id+2)*momentIDBase })
-	}
-	kept = true
-	return s.openMomentImages(ctx, job, planes, plane)
+	return planes, plane, nil
 }
 
 // nextMomentIDs are n free ids of the source's range: the reference's

@@ -188,13 +188,20 @@ func mergeHeld(want, held *store.Image) {
 	want.ImageHistograms = held.ImageHistograms
 	want.CubeHistogram = held.CubeHistogram
 	want.ImageStats = held.ImageStats
+	want.Moment = held.Moment
 }
 
 // restoreFrame opens a stored image with its state and queues the data
 // that state calls for. A channel out of range falls back to 0 and is
 // added to problems (when not nil).
 func (c *Client) restoreFrame(img *store.Image, problems *[]string) (*frame, error) {
-	f, err := openStored(c.session, c.mgr.folder, img)
+	var f *frame
+	var err error
+	if img.Moment != nil {
+		f, err = c.regenerateMoment(img)
+	} else {
+		f, err = openStored(c.session, c.mgr.folder, img)
+	}
 	if err != nil {
 		return nil, err
 	}

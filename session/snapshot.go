@@ -19,9 +19,7 @@ func (s *Session) snapshot() *store.Snapshot {
 	s.fmu.Lock()
 	frames := make([]*frame, 0, len(s.frames))
 	for _, f := range s.frames {
-		if !f.generated { // pixels only in memory: nothing to reopen them from
-			frames = append(frames, f)
-		}
+		frames = append(frames, f)
 	}
 	pending := s.pending
 	s.fmu.Unlock()
@@ -69,6 +67,9 @@ func (f *frame) snapshot() *store.Image {
 		FileId: f.id, Directory: f.dir, File: f.name, Hdu: f.hdu,
 		Channel: int32(f.channel), Stokes: int32(f.stokes), RenderMode: icd.RenderMode_RASTER,
 		SupportAipsBeam: f.aipsBeam, StokesFiles: f.concatFiles(),
+	}
+	if f.recipe != nil {
+		img.Moment = proto.CloneOf(f.recipe)
 	}
 	if f.cursor != nil {
 		img.Cursor = proto.CloneOf(f.cursor)

@@ -153,7 +153,10 @@ type Image struct {
 	VectorOverlay *icd.SetVectorOverlayParameters `protobuf:"bytes,16,opt,name=vector_overlay,json=vectorOverlay,proto3" json:"vector_overlay,omitempty"`
 	StokesFiles   []*icd.StokesFile               `protobuf:"bytes,17,rep,name=stokes_files,json=stokesFiles,proto3" json:"stokes_files,omitempty"`
 	// Statistics of the whole image (region -1).
-	ImageStats    []*icd.SetStatsRequirements_StatsConfig `protobuf:"bytes,18,rep,name=image_stats,json=imageStats,proto3" json:"image_stats,omitempty"`
+	ImageStats []*icd.SetStatsRequirements_StatsConfig `protobuf:"bytes,18,rep,name=image_stats,json=imageStats,proto3" json:"image_stats,omitempty"`
+	// Set for a moment image: how to compute it again from its source
+	// image; its pixels are not stored.
+	Moment        *MomentRecipe `protobuf:"bytes,19,opt,name=moment,proto3" json:"moment,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -314,6 +317,86 @@ func (x *Image) GetImageStats() []*icd.SetStatsRequirements_StatsConfig {
 	return nil
 }
 
+func (x *Image) GetMoment() *MomentRecipe {
+	if x != nil {
+		return x.Moment
+	}
+	return nil
+}
+
+// MomentRecipe makes one moment image again.
+type MomentRecipe struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	SourceFileId int32                  `protobuf:"fixed32,1,opt,name=source_file_id,json=sourceFileId,proto3" json:"source_file_id,omitempty"`
+	// The request with only this image's moment.
+	Request *icd.MomentRequest `protobuf:"bytes,2,opt,name=request,proto3" json:"request,omitempty"`
+	// The source's Stokes index the moment was computed from.
+	Stokes int32 `protobuf:"fixed32,3,opt,name=stokes,proto3" json:"stokes,omitempty"`
+	// The region the request named, as it was then; unset for the whole
+	// image.
+	Region        *icd.RegionInfo `protobuf:"bytes,4,opt,name=region,proto3" json:"region,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MomentRecipe) Reset() {
+	*x = MomentRecipe{}
+	mi := &file_store_proto_snapshot_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MomentRecipe) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MomentRecipe) ProtoMessage() {}
+
+func (x *MomentRecipe) ProtoReflect() protoreflect.Message {
+	mi := &file_store_proto_snapshot_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MomentRecipe.ProtoReflect.Descriptor instead.
+func (*MomentRecipe) Descriptor() ([]byte, []int) {
+	return file_store_proto_snapshot_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *MomentRecipe) GetSourceFileId() int32 {
+	if x != nil {
+		return x.SourceFileId
+	}
+	return 0
+}
+
+func (x *MomentRecipe) GetRequest() *icd.MomentRequest {
+	if x != nil {
+		return x.Request
+	}
+	return nil
+}
+
+func (x *MomentRecipe) GetStokes() int32 {
+	if x != nil {
+		return x.Stokes
+	}
+	return 0
+}
+
+func (x *MomentRecipe) GetRegion() *icd.RegionInfo {
+	if x != nil {
+		return x.Region
+	}
+	return nil
+}
+
 // Region is one region and what the client asked to compute over it.
 type Region struct {
 	state      protoimpl.MessageState                        `protogen:"open.v1"`
@@ -332,7 +415,7 @@ type Region struct {
 
 func (x *Region) Reset() {
 	*x = Region{}
-	mi := &file_store_proto_snapshot_proto_msgTypes[2]
+	mi := &file_store_proto_snapshot_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -344,7 +427,7 @@ func (x *Region) String() string {
 func (*Region) ProtoMessage() {}
 
 func (x *Region) ProtoReflect() protoreflect.Message {
-	mi := &file_store_proto_snapshot_proto_msgTypes[2]
+	mi := &file_store_proto_snapshot_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -357,7 +440,7 @@ func (x *Region) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Region.ProtoReflect.Descriptor instead.
 func (*Region) Descriptor() ([]byte, []int) {
-	return file_store_proto_snapshot_proto_rawDescGZIP(), []int{2}
+	return file_store_proto_snapshot_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Region) GetInfo() *icd.RegionInfo {
@@ -406,7 +489,7 @@ var File_store_proto_snapshot_proto protoreflect.FileDescriptor
 
 const file_store_proto_snapshot_proto_rawDesc = "" +
 	"\n" +
-	"\x1astore/proto/snapshot.proto\x12\rcartago.store\x1a\x18icd/proto/catalogs.proto\x1a icd/proto/contours_vectors.proto\x1a\x14icd/proto/defs.proto\x1a\x15icd/proto/enums.proto\x1a\x15icd/proto/files.proto\x1a\x1cicd/proto/requirements.proto\"\x98\x02\n" +
+	"\x1astore/proto/snapshot.proto\x12\rcartago.store\x1a\x18icd/proto/catalogs.proto\x1a icd/proto/contours_vectors.proto\x1a\x14icd/proto/defs.proto\x1a\x15icd/proto/enums.proto\x1a\x15icd/proto/files.proto\x1a\"icd/proto/moments_pv_fitting.proto\x1a\x1cicd/proto/requirements.proto\"\x98\x02\n" +
 	"\bSnapshot\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\rR\aversion\x12\x1d\n" +
 	"\n" +
@@ -415,7 +498,7 @@ const file_store_proto_snapshot_proto_rawDesc = "" +
 	"\x0fcreated_unix_ms\x18\x04 \x01(\x03R\rcreatedUnixMs\x12-\n" +
 	"\x13last_active_unix_ms\x18\x05 \x01(\x03R\x10lastActiveUnixMs\x12,\n" +
 	"\x06images\x18\x06 \x03(\v2\x14.cartago.store.ImageR\x06images\x128\n" +
-	"\bcatalogs\x18\a \x03(\v2\x1c.cartago.icd.OpenCatalogFileR\bcatalogs\"\x99\b\n" +
+	"\bcatalogs\x18\a \x03(\v2\x1c.cartago.icd.OpenCatalogFileR\bcatalogs\"\xce\b\n" +
 	"\x05Image\x12\x17\n" +
 	"\afile_id\x18\x01 \x01(\x0fR\x06fileId\x12\x1c\n" +
 	"\tdirectory\x18\x02 \x01(\tR\tdirectory\x12\x12\n" +
@@ -437,10 +520,16 @@ const file_store_proto_snapshot_proto_rawDesc = "" +
 	"\x0evector_overlay\x18\x10 \x01(\v2'.cartago.icd.SetVectorOverlayParametersR\rvectorOverlay\x12:\n" +
 	"\fstokes_files\x18\x11 \x03(\v2\x17.cartago.icd.StokesFileR\vstokesFiles\x12N\n" +
 	"\vimage_stats\x18\x12 \x03(\v2-.cartago.icd.SetStatsRequirements.StatsConfigR\n" +
-	"imageStats\x1aQ\n" +
+	"imageStats\x123\n" +
+	"\x06moment\x18\x13 \x01(\v2\x1b.cartago.store.MomentRecipeR\x06moment\x1aQ\n" +
 	"\fRegionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\x0fR\x03key\x12+\n" +
-	"\x05value\x18\x02 \x01(\v2\x15.cartago.store.RegionR\x05value:\x028\x01\"\xe7\x03\n" +
+	"\x05value\x18\x02 \x01(\v2\x15.cartago.store.RegionR\x05value:\x028\x01\"\xb3\x01\n" +
+	"\fMomentRecipe\x12$\n" +
+	"\x0esource_file_id\x18\x01 \x01(\x0fR\fsourceFileId\x124\n" +
+	"\arequest\x18\x02 \x01(\v2\x1a.cartago.icd.MomentRequestR\arequest\x12\x16\n" +
+	"\x06stokes\x18\x03 \x01(\x0fR\x06stokes\x12/\n" +
+	"\x06region\x18\x04 \x01(\v2\x17.cartago.icd.RegionInfoR\x06region\"\xe7\x03\n" +
 	"\x06Region\x12+\n" +
 	"\x04info\x18\x01 \x01(\v2\x17.cartago.icd.RegionInfoR\x04info\x12C\n" +
 	"\x05stats\x18\x02 \x03(\v2-.cartago.icd.SetStatsRequirements.StatsConfigR\x05stats\x12<\n" +
@@ -466,52 +555,57 @@ func file_store_proto_snapshot_proto_rawDescGZIP() []byte {
 	return file_store_proto_snapshot_proto_rawDescData
 }
 
-var file_store_proto_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_store_proto_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_store_proto_snapshot_proto_goTypes = []any{
 	(*Snapshot)(nil),            // 0: cartago.store.Snapshot
 	(*Image)(nil),               // 1: cartago.store.Image
-	(*Region)(nil),              // 2: cartago.store.Region
-	nil,                         // 3: cartago.store.Image.RegionsEntry
-	nil,                         // 4: cartago.store.Region.MatchedEntry
-	(*icd.OpenCatalogFile)(nil), // 5: cartago.icd.OpenCatalogFile
-	(icd.RenderMode)(0),         // 6: cartago.icd.RenderMode
-	(*icd.Point)(nil),           // 7: cartago.icd.Point
-	(*icd.SetSpatialRequirements_SpatialConfig)(nil),   // 8: cartago.icd.SetSpatialRequirements.SpatialConfig
-	(*icd.SetSpectralRequirements_SpectralConfig)(nil), // 9: cartago.icd.SetSpectralRequirements.SpectralConfig
-	(*icd.HistogramConfig)(nil),                        // 10: cartago.icd.HistogramConfig
-	(*icd.SetContourParameters)(nil),                   // 11: cartago.icd.SetContourParameters
-	(*icd.SetVectorOverlayParameters)(nil),             // 12: cartago.icd.SetVectorOverlayParameters
-	(*icd.StokesFile)(nil),                             // 13: cartago.icd.StokesFile
-	(*icd.SetStatsRequirements_StatsConfig)(nil),       // 14: cartago.icd.SetStatsRequirements.StatsConfig
-	(*icd.RegionInfo)(nil),                             // 15: cartago.icd.RegionInfo
+	(*MomentRecipe)(nil),        // 2: cartago.store.MomentRecipe
+	(*Region)(nil),              // 3: cartago.store.Region
+	nil,                         // 4: cartago.store.Image.RegionsEntry
+	nil,                         // 5: cartago.store.Region.MatchedEntry
+	(*icd.OpenCatalogFile)(nil), // 6: cartago.icd.OpenCatalogFile
+	(icd.RenderMode)(0),         // 7: cartago.icd.RenderMode
+	(*icd.Point)(nil),           // 8: cartago.icd.Point
+	(*icd.SetSpatialRequirements_SpatialConfig)(nil),   // 9: cartago.icd.SetSpatialRequirements.SpatialConfig
+	(*icd.SetSpectralRequirements_SpectralConfig)(nil), // 10: cartago.icd.SetSpectralRequirements.SpectralConfig
+	(*icd.HistogramConfig)(nil),                        // 11: cartago.icd.HistogramConfig
+	(*icd.SetContourParameters)(nil),                   // 12: cartago.icd.SetContourParameters
+	(*icd.SetVectorOverlayParameters)(nil),             // 13: cartago.icd.SetVectorOverlayParameters
+	(*icd.StokesFile)(nil),                             // 14: cartago.icd.StokesFile
+	(*icd.SetStatsRequirements_StatsConfig)(nil),       // 15: cartago.icd.SetStatsRequirements.StatsConfig
+	(*icd.MomentRequest)(nil),                          // 16: cartago.icd.MomentRequest
+	(*icd.RegionInfo)(nil),                             // 17: cartago.icd.RegionInfo
 }
 var file_store_proto_snapshot_proto_depIdxs = []int32{
 	1,  // 0: cartago.store.Snapshot.images:type_name -> cartago.store.Image
-	5,  // 1: cartago.store.Snapshot.catalogs:type_name -> cartago.icd.OpenCatalogFile
-	6,  // 2: cartago.store.Image.render_mode:type_name -> cartago.icd.RenderMode
-	7,  // 3: cartago.store.Image.cursor:type_name -> cartago.icd.Point
-	8,  // 4: cartago.store.Image.cursor_spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
-	9,  // 5: cartago.store.Image.cursor_spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
-	10, // 6: cartago.store.Image.image_histograms:type_name -> cartago.icd.HistogramConfig
-	10, // 7: cartago.store.Image.cube_histogram:type_name -> cartago.icd.HistogramConfig
-	3,  // 8: cartago.store.Image.regions:type_name -> cartago.store.Image.RegionsEntry
-	11, // 9: cartago.store.Image.contours:type_name -> cartago.icd.SetContourParameters
-	12, // 10: cartago.store.Image.vector_overlay:type_name -> cartago.icd.SetVectorOverlayParameters
-	13, // 11: cartago.store.Image.stokes_files:type_name -> cartago.icd.StokesFile
-	14, // 12: cartago.store.Image.image_stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
-	15, // 13: cartago.store.Region.info:type_name -> cartago.icd.RegionInfo
-	14, // 14: cartago.store.Region.stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
-	10, // 15: cartago.store.Region.histograms:type_name -> cartago.icd.HistogramConfig
-	9,  // 16: cartago.store.Region.spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
-	8,  // 17: cartago.store.Region.spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
-	4,  // 18: cartago.store.Region.matched:type_name -> cartago.store.Region.MatchedEntry
-	2,  // 19: cartago.store.Image.RegionsEntry.value:type_name -> cartago.store.Region
-	2,  // 20: cartago.store.Region.MatchedEntry.value:type_name -> cartago.store.Region
-	21, // [21:21] is the sub-list for method output_type
-	21, // [21:21] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	6,  // 1: cartago.store.Snapshot.catalogs:type_name -> cartago.icd.OpenCatalogFile
+	7,  // 2: cartago.store.Image.render_mode:type_name -> cartago.icd.RenderMode
+	8,  // 3: cartago.store.Image.cursor:type_name -> cartago.icd.Point
+	9,  // 4: cartago.store.Image.cursor_spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
+	10, // 5: cartago.store.Image.cursor_spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
+	11, // 6: cartago.store.Image.image_histograms:type_name -> cartago.icd.HistogramConfig
+	11, // 7: cartago.store.Image.cube_histogram:type_name -> cartago.icd.HistogramConfig
+	4,  // 8: cartago.store.Image.regions:type_name -> cartago.store.Image.RegionsEntry
+	12, // 9: cartago.store.Image.contours:type_name -> cartago.icd.SetContourParameters
+	13, // 10: cartago.store.Image.vector_overlay:type_name -> cartago.icd.SetVectorOverlayParameters
+	14, // 11: cartago.store.Image.stokes_files:type_name -> cartago.icd.StokesFile
+	15, // 12: cartago.store.Image.image_stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
+	2,  // 13: cartago.store.Image.moment:type_name -> cartago.store.MomentRecipe
+	16, // 14: cartago.store.MomentRecipe.request:type_name -> cartago.icd.MomentRequest
+	17, // 15: cartago.store.MomentRecipe.region:type_name -> cartago.icd.RegionInfo
+	17, // 16: cartago.store.Region.info:type_name -> cartago.icd.RegionInfo
+	15, // 17: cartago.store.Region.stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
+	11, // 18: cartago.store.Region.histograms:type_name -> cartago.icd.HistogramConfig
+	10, // 19: cartago.store.Region.spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
+	9,  // 20: cartago.store.Region.spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
+	5,  // 21: cartago.store.Region.matched:type_name -> cartago.store.Region.MatchedEntry
+	3,  // 22: cartago.store.Image.RegionsEntry.value:type_name -> cartago.store.Region
+	3,  // 23: cartago.store.Region.MatchedEntry.value:type_name -> cartago.store.Region
+	24, // [24:24] is the sub-list for method output_type
+	24, // [24:24] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_store_proto_snapshot_proto_init() }
@@ -525,7 +619,7 @@ func file_store_proto_snapshot_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_store_proto_snapshot_proto_rawDesc), len(file_store_proto_snapshot_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
