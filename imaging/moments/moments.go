@@ -99,6 +99,9 @@ func Compute(ctx context.Context, src stats.Planes, req Request, progress Progre
 	rows = max(1, min(rows, h))
 	band := make([]float32, rows*w*n)
 	c := calc{req: req, n: n, spec: make([]float32, n), coord: make([]float64, n), vals: make([]float64, kinds)}
+	for _, k := range req.Kinds {
+		c.need[k] = true
+	}
 	for y0 := 0; y0 < h; y0 += rows {
 		r := min(rows, h-y0)
 		for ch := 0; ch < n; ch++ {
@@ -126,6 +129,7 @@ type calc struct {
 	spec  []float32 // counted values of the pixel
 	coord []float64 // their coordinates
 	vals  []float64 // by kind
+	need  [kinds]bool
 }
 
 // pixel computes every moment of pixel at (index i of the band whose
@@ -172,8 +176,10 @@ func (c *calc) compute(spec []float32, coord []float64) {
 	}
 	n := float64(len(spec))
 	mean := s0 / n
-	for _, f := range spec {
-		s1 += math.Abs(float64(f) - mean)
+	if c.need[AbsMeanDeviation] { // a second pass, only when asked
+		for _, f := range spec {
+			s1 += math.Abs(float64(f) - mean)
+		}
 	}
 	v := c.vals
 	v[Mean], v[RMS], v[AbsMeanDeviation] = mean, math.Sqrt(s2/n), s1/n
@@ -190,8 +196,12 @@ func (c *calc) compute(spec []float32, coord []float64) {
 		v[WeightedCoord] = wc
 		v[WeightedDispersion] = math.Sqrt(max(0, sxx/s0-wc*wc))
 	}
-	v[MedianCoord] = medianCoord(spec, coord, s0) // before median sorts spec
-	v[Median] = median(spec)
+	if c.need[MedianCoord] {
+		v[MedianCoord] = medianCoord(spec, coord, s0) // before median sorts spec
+	}
+	if c.need[Median] { // sorts: only when asked
+		v[Median] = median(spec)
+	}
 }
 
 // width is the channel width in the moment axis's unit, |Δ|, as
