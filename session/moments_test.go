@@ -296,3 +296,19 @@ func drainHistograms(t *testing.T, c *pipe, n int) {
 		expect(t, c, icd.EventType_REGION_HISTOGRAM_DATA, &icd.RegionHistogramData{})
 	}
 }
+
+// Closing the source image stops its moment calculation first, so the
+// run never reads a closed file; the request is answered with cancel.
+func TestMomentCloseSourceCancels(t *testing.T) {
+	old := momentStarted
+	momentStarted = func(ctx context.Context) { <-ctx.Done() }
+	t.Cleanup(func() { momentStarted = old })
+	c := momentClient(t)
+	sendMsg(t, c, icd.EventType_MOMENT_REQUEST, 30, 7, &icd.MomentRequest{FileId: 0,
+		Moments: []icd.Moment{icd.Moment_MEAN_OF_THE_SPECTRUM}, RegionId: -1, SpectralRange: &icd.IntBounds{Min: 0, Max: 7}})
+	sendMsg(t, c, icd.EventType_CLOSE_FILE, 30, 8, &icd.CloseFile{FileId: 0})
+	if resp := awaitMoments(t, c, 7); !resp.Cancel {
+		t.Fatalf("response %+v, want cancel", resp)
+	}
+	noErrorsToPong(t, c)
+}
