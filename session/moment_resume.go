@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"cartago/imaging/budget"
 	"cartago/imaging/moments"
 	"cartago/store"
 )
@@ -42,7 +43,8 @@ func (c *Client) regenerateMoment(img *store.Image) (*frame, error) {
 		job.region = maskPixels(m)
 	}
 	start := time.Now()
-	ctx := context.Background() // the resume waits for it, as for any image it reopens
+	// The resume waits for it, as for any image it reopens.
+	ctx := budget.WithPriority(context.Background(), budget.Bulk)
 	planes, bytes, err := c.session.computePlanes(ctx, job, nil)
 	if err != nil {
 		return nil, err

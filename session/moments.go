@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
+	"cartago/imaging/budget"
 	"cartago/imaging/moments"
 	"cartago/imaging/region"
 )
@@ -76,7 +77,8 @@ func (c *Client) handleMomentRequest(r request) error {
 	}
 	s := c.session
 	s.moments.stop(-1)
-	ctx, cancel := context.WithCancel(context.Background())
+	// Bulk: a long calculation yields cores to interactive work.
+	ctx, cancel := context.WithCancel(budget.WithPriority(context.Background(), budget.Bulk))
 	run := &momentRun{fileID: msg.FileId, cancel: cancel, done: make(chan struct{})}
 	s.moments.mu.Lock()
 	s.moments.run = run

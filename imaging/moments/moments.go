@@ -6,11 +6,14 @@
 package moments
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
 	"sort"
+	"sync"
 
+	"cartago/imaging"
 	"cartago/imaging/stats"
 )
 
@@ -68,12 +71,15 @@ type Request struct {
 	BandBytes int64
 }
 
-// Progress receives the fraction done, in (0, 1], after every band.
+// Progress receives the fraction done, in (0, 1], after every band,
+// one call at a time.
 type Progress func(done float64)
 
 // Compute returns one width·height plane per requested kind, reading
 // the cube in bands of rows with every channel of the range at once
-// (medians need the whole spectrum). Memory: the outputs plus one band.
+// (medians need the whole spectrum), a band per core at a time. Memory:
+// the outputs plus BandBytes. src.ReadRows is called from several
+// goroutines at once.
 func Compute(ctx context.Context, src stats.Planes, req Request, progress Progress) ([][]float32, error) {
 	w, h, depth := src.Shape()
 	if req.From < 0 || req.To >= depth || req.From > req.To {
@@ -95,34 +101,66 @@ func Compute(ctx context.Context, src stats.Planes, req Request, progress Progre
 		out[i] = make([]float32, w*h)
 	}
 	n := req.To - req.From + 1
-	rows := int(req.BandBytes / (4 * int64(w) * int64(n)))
+	workers := imaging.Workers(h)
+	rows := int(req.BandBytes / (4 * int64(w) * int64(n) * int64(workers)))
 	rows = max(1, min(rows, h))
-	band := make([]float32, rows*w*n)
-	c := calc{req: req, n: n, spec: make([]float32, n), coord: make([]float64, n), vals: make([]float64, kinds)}
-	for _, k := range req.Kinds {
-		c.need[k] = true
+	bands, calcs := make([][]float32, workers), make([]*calc, workers)
+	for i := range calcs {
+		bands[i] = make([]float32, rows*w*n)
+		calcs[i] = newCalc(req, n)
 	}
-	for y0 := 0; y0 < h; y0 += rows {
-		r := min(rows, h-y0)
-		for ch := 0; ch < n; ch++ {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			if err := src.ReadRows(band[ch*r*w:(ch+1)*r*w], req.From+ch, y0, r); err != nil {
-				return nil, fmt.Errorf("moments: channel %d rows %d..%d: %w", req.From+ch, y0, y0+r-1, err)
-			}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var mu sync.Mutex
+	var first error
+	done := 0 // rows, guarded by mu
+	err := imaging.ForTasks(ctx, h, rows, func(worker, _, y0, y1 int) {
+		if err := calcs[worker].band(ctx, src, bands[worker], w, y0, y1-y0, out); err != nil {
+			mu.Lock()
+			first = cmp.Or(first, err)
+			mu.Unlock()
+			cancel()
+			return
 		}
-		for i := 0; i < r*w; i++ {
-			c.pixel(band, r*w, i, (y0*w)+i, out)
-		}
+		mu.Lock()
+		defer mu.Unlock()
+		done += y1 - y0
 		if progress != nil {
-			progress(float64(y0+r) / float64(h))
+			progress(float64(done) / float64(h))
 		}
+	})
+	if err = cmp.Or(first, err); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-// calc holds the scratch of one pixel's computation.
+// band computes rows y0..y0+r-1: reads them over the channel range
+// into buf, then every pixel's moments into out.
+func (c *calc) band(ctx context.Context, src stats.Planes, buf []float32, w, y0, r int, out [][]float32) error {
+	for ch := 0; ch < c.n; ch++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := src.ReadRows(buf[ch*r*w:(ch+1)*r*w], c.req.From+ch, y0, r); err != nil {
+			return fmt.Errorf("moments: channel %d rows %d..%d: %w", c.req.From+ch, y0, y0+r-1, err)
+		}
+	}
+	for i := 0; i < r*w; i++ {
+		c.pixel(buf, r*w, i, y0*w+i, out)
+	}
+	return nil
+}
+
+func newCalc(req Request, n int) *calc {
+	c := &calc{req: req, n: n, spec: make([]float32, n), coord: make([]float64, n), vals: make([]float64, kinds)}
+	for _, k := range req.Kinds {
+		c.need[k] = true
+	}
+	return c
+}
+
+// calc holds the scratch of one worker's pixel computations.
 type calc struct {
 	req   Request
 	n     int
