@@ -25,8 +25,11 @@ var momentSuffix = [...]string{"average", "integrated", "weighted_coord", "weigh
 func momentUnit(k moments.Kind, bunit, axisUnit string) string {
 	switch k {
 	case moments.Integrated:
-		if bunit == "" {
+		switch {
+		case bunit == "":
 			return axisUnit
+		case axisUnit == "":
+			return bunit
 		}
 		return bunit + "." + axisUnit
 	case moments.WeightedCoord, moments.WeightedDispersion, moments.MedianCoord, moments.MaxCoord, moments.MinCoord:
