@@ -1,7 +1,6 @@
 package fits
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -26,9 +25,8 @@ type File struct {
 	compressed bool
 	hdus       []*HDU
 
-	mu     sync.RWMutex // guards data and osf against Close
+	mu     sync.RWMutex // guards data against Close
 	data   []byte       // mapped file or decompressed bytes; nil after Close
-	osf    *os.File     // the mapped file, kept open for pread (pread.go); nil for gzip
 	unmap  func() error
 	closed bool
 }
@@ -83,9 +81,6 @@ func load(path string, opts Options) (*File, error) {
 		err = tooShort(osf, f.size)
 	default:
 		f.data, f.unmap, err = mapFile(osf, f.size)
-		if err == nil {
-			f.osf, osf = osf, nil // closed by release instead of below
-		}
 	}
 	if err != nil {
 		return nil, err
@@ -130,10 +125,7 @@ func (f *File) parse() error {
 // release unmaps the data and closes the file.
 func (f *File) release() error {
 	err := f.unmap()
-	if f.osf != nil {
-		err = errors.Join(err, f.osf.Close())
-	}
-	f.data, f.unmap, f.osf = nil, func() error { return nil }, nil
+	f.data, f.unmap = nil, func() error { return nil }
 	return err
 }
 

@@ -67,11 +67,6 @@ func (im *Image) ReadPlane(dst []float32, channel, stokes int) error {
 		return err
 	}
 	base := int64(channel)*im.sz + int64(stokes)*im.ss
-	if im.sx == 1 && im.sy == int64(w) {
-		if ok, err := im.readContiguous(dst, base); ok {
-			return err
-		}
-	}
 	return im.withData(func(data []byte) {
 		if im.sx == 1 && im.sy == int64(w) {
 			im.decodeParallel(dst, data[base*im.bpp:])
@@ -111,11 +106,6 @@ func (im *Image) ReadRows(dst []float32, channel, stokes, y0, rows int) error {
 		return err
 	}
 	base := int64(channel)*im.sz + int64(stokes)*im.ss + int64(y0)*im.sy
-	if im.sx == 1 && im.sy == int64(w) {
-		if ok, err := im.readContiguous(dst, base); ok {
-			return err
-		}
-	}
 	return im.withData(func(data []byte) { im.readRows(dst, data, base, rows) })
 }
 

@@ -7,15 +7,11 @@ import (
 	"testing"
 )
 
-// Whole planes and bands of a mapped file are read with pread (large
-// ones split over cores), everything else from the mapping: both give
-// the file's values, and the band of a plane equals its rows.
-func TestPreadPlanesAndRows(t *testing.T) {
+// Whole planes (large ones split over cores) and bands of a mapped file
+// give the file's values, and the band of a plane equals its rows.
+func TestPlanesAndRows(t *testing.T) {
 	const w, h, d = 1024, parallelDecode/1024 + 3, 2 // a plane above parallelDecode, and a partial chunk
 	im := mustImage(t, mustOpen(t, writeTemp(t, "cube.fits", cubeBytes(w, h, d, 1))), "")
-	if im.f.osf == nil {
-		t.Fatal("a mapped file is not kept open for pread")
-	}
 	plane := make([]float32, w*h)
 	for c := range d {
 		if err := im.ReadPlane(plane, c, 0); err != nil {
@@ -36,7 +32,7 @@ func TestPreadPlanesAndRows(t *testing.T) {
 	}
 }
 
-// Close closes the descriptor kept for pread: opening and closing a file
+// Close leaves no descriptor open: opening and closing a file
 // many times leaves no descriptor behind.
 func TestCloseReleasesDescriptor(t *testing.T) {
 	if runtime.GOOS != "linux" {
@@ -70,9 +66,8 @@ func openFDs(t *testing.T) int {
 	return len(fds)
 }
 
-// ReadRect gives a rectangle's values, read with pread from a mapped
-// file (a chunk of rows at a time, so a tall rectangle takes several) and
-// from memory for gzip; a rectangle outside the plane is refused.
+// ReadRect gives a rectangle's values, from a mapped file and from
+// memory for gzip; a rectangle outside the plane is refused.
 func TestReadRect(t *testing.T) {
 	const w, h, d = 3000, 200, 2 // 12 kB rows: 21 of them per 256 KiB chunk
 	raw := cubeBytes(w, h, d, 1)
