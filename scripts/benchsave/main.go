@@ -10,6 +10,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"log"
@@ -19,7 +20,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/gorilla/websocket"
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
@@ -156,36 +156,28 @@ func writeCube(path string, scaled bool) error {
 	return e.Close()
 }
 
-type client struct {
-	conn *websocket.Conn
-	req  uint32
-}
+// client speaks the protocol through ws/wstest, failing the run on any
+// error; reads wait at most five minutes (a slow save of a large cube).
+type client struct{ *wstest.Client }
 
-func dial(url string) *client {
-	c, _, err := websocket.DefaultDialer.Dial(url, nil)
+func dial(url string) client {
+	c, _, err := wstest.Dial(context.Background(), url, wstest.Options{})
 	check(err)
-	cl := &client{conn: c}
-	cl.send(icd.EventType_REGISTER_VIEWER, &icd.RegisterViewer{ClientFeatureFlags: 5})
-	cl.await(icd.EventType_REGISTER_VIEWER_ACK, &icd.RegisterViewerAck{})
-	return cl
+	_, err = c.Register(context.Background(), 0)
+	check(err)
+	return client{c}
 }
 
-func (c *client) send(et icd.EventType, m proto.Message) {
-	c.req++
-	check(wstest.Wrap(c.conn).Send(et, c.req, m))
+func (c client) send(et icd.EventType, m proto.Message) {
+	check(c.Send(et, c.NextID(), m))
 }
 
-func (c *client) await(et icd.EventType, m proto.Message) {
-	check(c.conn.SetReadDeadline(time.Now().Add(5 * time.Minute)))
-	for {
-		_, data, err := c.conn.ReadMessage()
-		check(err)
-		hdr, payload, err := icd.DecodeFrame(data)
-		if err == nil && hdr.Type == et {
-			check(proto.Unmarshal(payload, m))
-			return
-		}
-	}
+func (c client) await(et icd.EventType, m proto.Message) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	msg, err := c.Skip(ctx, et, nil, nil)
+	check(err)
+	check(msg.Decode(m))
 }
 
 func check(err error) {
