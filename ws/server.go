@@ -16,6 +16,7 @@ import (
 
 	"cartago/imaging/budget"
 	"cartago/session"
+	"cartago/store"
 )
 
 // Config holds the transport settings.
@@ -48,6 +49,10 @@ type Config struct {
 	Memory *budget.Memory
 	// Logger receives structured logs; nil means slog.Default().
 	Logger *slog.Logger
+	// UserData, when set, serves the frontend's HTTP API for
+	// preferences, layouts, snippets and workspaces from this database
+	// (api.go), and /config names it; nil leaves them in the browser.
+	UserData *store.Store
 
 	hooks *testHooks // tests only
 }
@@ -82,6 +87,7 @@ type Server struct {
 	upgrader websocket.Upgrader
 	http     *http.Server
 	origins  map[string]bool // --allowed-origins, normalized
+	api      *api            // nil without Config.UserData
 
 	ctx      context.Context // cancelled by Shutdown; parent of every connection
 	cancel   context.CancelFunc
@@ -119,6 +125,9 @@ func New(cfg Config, sessions *session.Manager) (*Server, error) {
 		CheckOrigin:       func(*http.Request) bool { return true },
 		EnableCompression: true,
 	}
+	if cfg.UserData != nil {
+		s.api = newAPI(s, cfg.UserData)
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	return s, nil
@@ -137,7 +146,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveWebsocket(w, r)
 		return
 	}
-	s.frontend.ServeHTTP(w, r)
+	if s.api != nil && isAPI(r) {
+		s.api.ServeHTTP(w, r)
+		return
+	}
+	s.frontend.ServeHTTP(w, r, s.api != nil)
 }
 
 func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {

@@ -36,13 +36,15 @@ func (f *frontend) close() {
 	}
 }
 
-func (f *frontend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP serves a file of the build, or /config; withAPI says
+// whether the server answers the HTTP API (api.go).
+func (f *frontend) ServeHTTP(w http.ResponseWriter, r *http.Request, withAPI bool) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
 	if r.URL.Path == "/config" {
-		serveConfig(w)
+		serveConfig(w, withAPI)
 		return
 	}
 	if f.root == nil {
@@ -70,11 +72,20 @@ func (f *frontend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, name, info.ModTime(), file)
 }
 
-// serveConfig answers the frontend's runtime-config request. Without an
-// apiAddress the frontend keeps preferences and layouts in localStorage,
-// which needs no server API.
-func serveConfig(w http.ResponseWriter) {
+// serveConfig answers the frontend's runtime-config request. With the
+// API, apiAddress is "api": the frontend prefixes it to its API paths
+// and axios resolves the result against the page URL, so behind a
+// reverse proxy under /some/prefix/ the calls go to /some/prefix/api/...
+// (the reference answers "<url prefix>/api", which needs the prefix
+// configured). The frontend fetches this from its page folder
+// ("<page dir>/config"). Without the API the object is empty and the
+// frontend keeps preferences, layouts and workspaces in localStorage.
+func serveConfig(w http.ResponseWriter, withAPI bool) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-cache")
-	_, _ = w.Write([]byte("{}\n"))
+	body := "{}\n"
+	if withAPI {
+		body = `{"apiAddress":"api"}` + "\n"
+	}
+	_, _ = w.Write([]byte(body))
 }

@@ -46,6 +46,7 @@ func serveFlags() []cli.Flag {
 		dbFlag(),
 		&cli.StringFlag{Name: "frontend-folder", Value: "frontend", Usage: "static CARTA frontend build to serve", EnvVars: envVar("FRONTEND_FOLDER")},
 		&cli.BoolFlag{Name: "no-frontend", Usage: "serve no frontend (protocol only)", EnvVars: envVar("NO_FRONTEND")},
+		&cli.BoolFlag{Name: "no-api", Usage: "leave preferences, layouts, snippets and workspaces in each browser's storage instead of the session database", EnvVars: envVar("NO_API")},
 		&cli.StringFlag{Name: "auth-token", Usage: "access token required on websocket connections (default: random)", EnvVars: envVar("AUTH_TOKEN")},
 		&cli.BoolFlag{Name: "no-auth", Usage: "accept connections without a token (single-user laptop)", EnvVars: envVar("NO_AUTH")},
 		&cli.StringSliceFlag{Name: "allowed-origins", Usage: "comma-separated browser origins (https://host:port) whose pages may connect, besides this server's own and loopback ones", EnvVars: envVar("ALLOWED_ORIGINS")},
@@ -95,6 +96,7 @@ type serveOptions struct {
 	checkpoint time.Duration
 	ttl        time.Duration
 	noAuth     bool
+	noAPI      bool     // --no-api
 	origins    []string // --allowed-origins
 	maxMessage int64
 	rawTiles   bool
@@ -120,6 +122,7 @@ func optionsFromCLI(c *cli.Context) (serveOptions, error) {
 		checkpoint: c.Duration("checkpoint-interval"),
 		ttl:        c.Duration("session-ttl"),
 		noAuth:     c.Bool("no-auth"),
+		noAPI:      c.Bool("no-api"),
 		origins:    c.StringSlice("allowed-origins"),
 		maxMessage: c.Int64("max-message-size"),
 		rawTiles:   c.Bool("no-tile-compression"),
@@ -205,7 +208,12 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 	} else {
 		defer admin.Close() // after sessions.Close, before db.Close
 	}
+	var userData *store.Store // the frontend's HTTP API; nil keeps it in the browser
+	if !o.noAPI {
+		userData = db
+	}
 	srv, err := ws.New(ws.Config{
+		UserData:       userData,
 		FrontendFolder: o.frontend,
 		AuthToken:      o.token,
 		AllowedOrigins: o.origins,
