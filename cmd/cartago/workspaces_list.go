@@ -36,8 +36,8 @@ func workspacesListAction(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return fmt.Errorf("list takes no arguments; for one owner use `cartago workspaces show OWNER`")
 	}
-	return withUserData(c.String("db"), false, func(db *store.Store) error {
-		rows, err := ownerRows(db)
+	return withUserData(c.Context, c.String("db"), false, func(d userData) error {
+		rows, err := d.owners(c.Context)
 		if err != nil && len(rows) == 0 {
 			return err
 		}

@@ -47,8 +47,8 @@ func workspacesPurgeAction(c *cli.Context) error {
 	if len(names) == 0 && sel == (store.Purge{}) {
 		return errors.New("nothing selected: name workspaces, or use --workspaces, --preferences, --layouts, --snippets or --all")
 	}
-	return withUserData(c.String("db"), true, func(db *store.Store) error {
-		owner, err := findOwner(db, arg)
+	return withUserData(c.Context, c.String("db"), true, func(d userData) error {
+		owner, err := findOwner(c.Context, d, arg)
 		if err != nil {
 			return err
 		}
@@ -56,30 +56,16 @@ func workspacesPurgeAction(c *cli.Context) error {
 		if !c.Bool("yes") && !confirm(c.App.Reader, c.App.Writer, fmt.Sprintf("Purge %s of owner %s?", what, shortOwner(ownerName(owner)))) {
 			return errors.New("not confirmed; nothing purged")
 		}
-		if len(names) > 0 {
-			return purgeNamed(c.App.Writer, db, owner, names)
-		}
-		n, err := db.PurgeUserData(owner, sel)
+		res, err := d.purge(c.Context, userPurge{Owner: ownerName(owner), Names: names, Select: sel})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.App.Writer, "purged %d entries (%s)\n", n, what)
+		fmt.Fprintf(c.App.Writer, "purged %d entries (%s)\n", res.Purged, what)
+		if len(res.Missing) > 0 {
+			return fmt.Errorf("%w: no workspace %s", store.ErrNoEntry, strings.Join(quoteAll(res.Missing), ", "))
+		}
 		return nil
 	})
-}
-
-// purgeNamed deletes the named workspaces; unknown names are reported
-// after the others went.
-func purgeNamed(w io.Writer, db *store.Store, owner []byte, names []string) error {
-	var errs []error
-	for _, n := range names {
-		if err := db.DeleteWorkspace(owner, n); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		fmt.Fprintf(w, "purged workspace %q\n", n)
-	}
-	return errors.Join(errs...)
 }
 
 func describePurge(names []string, sel store.Purge) string {

@@ -5,13 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
-
-	"cartago/store"
 )
 
 func workspacesShowCommand() *cli.Command {
@@ -32,59 +29,46 @@ func workspacesShowAction(c *cli.Context) error {
 	if c.NArg() > 2 {
 		return fmt.Errorf("show takes OWNER and at most one WORKSPACE name (quote a name with spaces)")
 	}
-	return withUserData(c.String("db"), false, func(db *store.Store) error {
-		owner, err := findOwner(db, arg)
+	return withUserData(c.Context, c.String("db"), false, func(d userData) error {
+		owner, err := findOwner(c.Context, d, arg)
 		if err != nil {
 			return err
 		}
 		if c.NArg() == 2 {
-			ws, err := db.Workspace(owner, c.Args().Get(1))
+			data, err := d.workspace(c.Context, owner, c.Args().Get(1))
 			if err != nil {
 				return err
 			}
-			return writeIndented(c.App.Writer, ws.Data)
+			return writeIndented(c.App.Writer, data)
 		}
-		return writeOwner(c.App.Writer, db, owner)
+		detail, err := d.detail(c.Context, owner)
+		if err != nil && detail.Workspaces == nil {
+			return err
+		}
+		if e := writeOwner(c.App.Writer, owner, detail); e != nil {
+			return e
+		}
+		return err // workspaces that did not decode, after the others
 	})
 }
 
 // writeOwner prints everything an owner keeps.
-func writeOwner(w io.Writer, db *store.Store, owner []byte) error {
+func writeOwner(w io.Writer, owner []byte, d ownerDetail) error {
 	fmt.Fprintf(w, "owner\t%s\n", ownerName(owner))
-	prefs, err := db.Preferences(owner)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintln(w, "preferences:")
-	if prefs == nil {
+	if d.Preferences == nil {
 		fmt.Fprintln(w, "  (none: the frontend's defaults)")
-	} else if err := writeIndented(w, prefs); err != nil {
+	} else if err := writeIndented(w, d.Preferences); err != nil {
 		return err
 	}
-	for _, kind := range []store.Kind{store.Layouts, store.Snippets} {
-		objs, err := db.Objects(owner, kind)
-		if err != nil {
-			return err
-		}
-		names := slices.Sorted(func(yield func(string) bool) {
-			for n := range objs {
-				if !yield(n) {
-					return
-				}
-			}
-		})
-		fmt.Fprintf(w, "%s: %s\n", kind, strings.Join(quoteAll(names), ", "))
-	}
-	list, err := db.Workspaces(owner)
+	fmt.Fprintf(w, "layouts: %s\n", strings.Join(quoteAll(d.Layouts), ", "))
+	fmt.Fprintf(w, "snippets: %s\n", strings.Join(quoteAll(d.Snippets), ", "))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "WORKSPACE\tSAVED\tSIZE\tSHARE KEY")
-	for _, ws := range list {
+	for _, ws := range d.Workspaces {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", ws.Name, rfc3339(ws.Date), ws.Size, dashIfEmpty(ws.ShareKey))
 	}
-	if e := tw.Flush(); e != nil {
-		return e
-	}
-	return err
+	return tw.Flush()
 }
 
 func quoteAll(names []string) []string {

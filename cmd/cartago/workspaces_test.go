@@ -108,7 +108,7 @@ func TestWorkspacesPurge(t *testing.T) {
 		t.Fatalf("unconfirmed purge: %s", out)
 	}
 	out, err := runApp(t, "", "workspaces", "purge", "--yes", "--db", path, "aaaa", "second", "missing")
-	if !errors.Is(err, store.ErrNoEntry) || !strings.Contains(out, `purged workspace "second"`) {
+	if !errors.Is(err, store.ErrNoEntry) || !strings.Contains(out, "purged 1 entries (2 workspaces)") {
 		t.Fatalf("purge by name: %v\n%s", err, out)
 	}
 	out, err = runApp(t, "y\n", "workspaces", "purge", "--preferences", "--layouts", "--db", path, "aaaa")
@@ -134,6 +134,46 @@ func TestWorkspacesPurge(t *testing.T) {
 	}
 }
 
+// TestWorkspacesWhileServing: with a server running on the database the
+// commands go through its admin socket, and a purge is what the
+// frontend's API then sees.
+func TestWorkspacesWhileServing(t *testing.T) {
+	path := userDB(t)
+	bin := buildBinary(t)
+	s := startProcess(t, "--no-frontend", "--root", t.TempDir(), "--db", path, "--no-auth")
+	run := func(stdin string, args ...string) (string, error) {
+		t.Helper()
+		out, took, err := execInput(bin, stdin, append([]string{"workspaces"}, args...)...)
+		if took > 3*time.Second {
+			t.Errorf("workspaces %v took %v", args, took)
+		}
+		return out, err
+	}
+	if out, err := run("", "list", "--db", path); err != nil || !strings.Contains(out, "aaaa0102  orion cube") {
+		t.Fatalf("list while serving: %v\n%s", err, out)
+	}
+	if out, err := run("", "show", "--db", path, "aaaa", "orion cube"); err != nil || !strings.Contains(out, `"a.fits"`) {
+		t.Fatalf("show while serving: %v\n%s", err, out)
+	}
+	if out, err := run("", "show", "--db", path, "local"); err != nil || !strings.Contains(out, `snippets: "hello"`) {
+		t.Fatalf("show local while serving: %v\n%s", err, out)
+	}
+	if out, err := run("", "show", "--db", path, "aaaa", "nope"); err == nil || !strings.Contains(out, "no such entry") {
+		t.Fatalf("show of an unknown workspace while serving: %v\n%s", err, out)
+	}
+	// The local owner's snippet, purged through the socket, is gone for
+	// the frontend (the server runs with --no-auth: it is that owner).
+	if _, body := callAPI(t, s, "GET", "/api/database/snippets"); mustJSON(body["snippets"]) == nil || !strings.Contains(string(mustJSON(body["snippets"])), "hello") {
+		t.Fatalf("snippets before the purge: %v", body)
+	}
+	if out, err := run("", "purge", "--db", path, "--yes", "--snippets", "local"); err != nil || !strings.Contains(out, "purged 1 entries (snippets)") {
+		t.Fatalf("purge while serving: %v\n%s", err, out)
+	}
+	if _, body := callAPI(t, s, "GET", "/api/database/snippets"); string(mustJSON(body["snippets"])) != "{}" {
+		t.Fatalf("snippets after the purge: %v", body)
+	}
+}
+
 func TestWorkspacesWhileServerHoldsDB(t *testing.T) {
 	path := userDB(t)
 	db, err := store.Open(path, store.Options{})
@@ -143,7 +183,7 @@ func TestWorkspacesWhileServerHoldsDB(t *testing.T) {
 	defer db.Close()
 	start := time.Now()
 	_, err = runApp(t, "", "workspaces", "list", "--db", path)
-	if !errors.Is(err, store.ErrLocked) || !strings.Contains(err.Error(), "stop the server") {
+	if !errors.Is(err, store.ErrLocked) || !strings.Contains(err.Error(), "no cartago admin socket answers") {
 		t.Fatalf("list while locked: %v", err)
 	}
 	if d := time.Since(start); d > 5*time.Second {
