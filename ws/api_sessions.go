@@ -146,7 +146,9 @@ func workspaceFile(img *store.Image) map[string]any {
 		for _, id := range regions {
 			list = append(list, workspaceRegion(id, img.Regions[id].Info))
 		}
-		f["regionsSet"] = map[string]any{"regions": list}
+		// The newest region is selected, as it was after it was drawn,
+		// so widgets that follow the selection show it.
+		f["regionsSet"] = map[string]any{"regions": list, "selectedRegion": regions[len(regions)-1]}
 	}
 	if c := img.Contours; c != nil && len(c.Levels) > 0 {
 		f["contourConfig"] = workspaceContours(c)

@@ -178,7 +178,7 @@ func TestAPISessionsAsWorkspaces(t *testing.T) {
 		`"levels":[0.5,1.5],"smoothingFactor":4,"smoothingMode":2,"thickness":1,"visible":true},` +
 		`"directory":"sub","filename":"cube.fits","hdu":"0","id":0,"references":{},"regionsSet":{"regions":[` +
 		`{"id":1,"points":[{"x":10,"y":12},{"x":4,"y":6}],"rotation":30,"type":3},` +
-		`{"id":3,"points":[{"x":1.5,"y":2.5}],"rotation":0,"type":0}]},"stokes":1},` +
+		`{"id":3,"points":[{"x":1.5,"y":2.5}],"rotation":0,"type":0}],"selectedRegion":3},"stokes":1},` +
 		`{"channel":0,"directory":"","filename":"flat.fits","hdu":"","id":1,"references":{},"stokes":0}],` +
 		`"name":"` + want[2] + `","references":{},"workspaceVersion":0}`
 	if got := mustJSON(ws); got != wantWS {

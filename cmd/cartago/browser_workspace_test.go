@@ -42,6 +42,9 @@ func TestBrowserWorkspace(t *testing.T) {
 	for _, p := range drawn.ControlPoints {
 		want.Points = append(want.Points, [2]float64{float64(p.X), float64(p.Y)})
 	}
+	// The statistics of the rectangle at that channel, in the Statistics
+	// widget, which follows the selected region (the new one).
+	stats := openStats(b, last)
 
 	// The checkpointer has the session on disk within its interval; the
 	// API then offers it.
@@ -58,6 +61,9 @@ func TestBrowserWorkspace(t *testing.T) {
 	}
 	openWorkspace(b, `.workspace-table .filename-cell[title^=`+jsQuote(prefix)+`] .cell-text`)
 	checkRestored(b, last, want)
+	if again := openStats(b, last); !proto.Equal(again, stats) {
+		t.Errorf("the restored region's statistics differ:\nnow    %v\nbefore %v", again, stats)
+	}
 	// Its images, channels and regions; its time of last use changed
 	// when the reload disconnected it.
 	if _, now := callAPI(t, srv, "GET", sessionPath); string(filesOf(now)) != string(filesOf(stored)) {
@@ -140,6 +146,23 @@ func checkRestored(b *browser, channel int, want shownRegion) {
 		var m icd.SetRegionAck
 		return proto.Unmarshal(p, &m) == nil && m.Success
 	}, uiTimeout)
+}
+
+// openStats opens the Statistics widget and returns the statistics it
+// gets for the selected region at channel, less the ids.
+func openStats(b *browser, channel int) *icd.RegionStatsData {
+	b.t.Helper()
+	n := b.rec.frames(false, ev(icd.EventType_REGION_STATS_DATA))
+	b.clickUntilSent("the toolbar's Statistics widget button", `#StatisticsWidgetButton`, ev(icd.EventType_SET_STATS_REQUIREMENTS), uiTimeout)
+	p := b.waitMessageFrom(false, ev(icd.EventType_REGION_STATS_DATA), n, fmt.Sprintf("REGION_STATS_DATA of a region at channel %d", channel), func(p []byte) bool {
+		var m icd.RegionStatsData
+		return proto.Unmarshal(p, &m) == nil && m.RegionId > 0 && m.Channel == int32(channel) && len(m.Statistics) > 0
+	}, serverTimeout)
+	var m icd.RegionStatsData
+	_ = proto.Unmarshal(p, &m)
+	b.t.Logf("statistics of region %d: %v", m.RegionId, statsString(&m))
+	m.FileId, m.RegionId = 0, 0
+	return &m
 }
 
 // typeInto replaces the text of an input the way typing does for React.
