@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/encoding/protowire"
+
 	"cartago/icd"
 	"cartago/store"
 )
@@ -190,16 +192,44 @@ func regionsOf(img *store.Image) []int32 {
 }
 
 // reopenable returns the images of s the frontend can open again from
-// their file: not the generated ones (moments, Stokes concatenations,
-// and images carrying fields this build does not know, such as the PV
-// and fitting recipes, fields 20 and 21).
+// their file: not the generated ones (moments, Stokes concatenations, PV
+// and fitting results).
 func reopenable(s *store.Snapshot) []*store.Image {
 	var out []*store.Image
 	for _, img := range s.Images {
-		generated := img.Moment != nil || len(img.StokesFiles) > 0 || len(img.ProtoReflect().GetUnknown()) > 0
-		if !generated && img.File != "" {
+		if !generated(img) && img.File != "" {
 			out = append(out, img)
 		}
 	}
 	return out
+}
+
+// recipeFields are the Image fields that mark a generated image: its
+// MomentRecipe, PvRecipe and FitRecipe (store/proto/snapshot.proto).
+var recipeFields = []protowire.Number{19, 20, 21}
+
+// generated reports whether img was computed rather than opened. The
+// recipes are looked up by field number, so that one this build does
+// not know yet (kept as an unknown field) counts too.
+func generated(img *store.Image) bool {
+	if len(img.StokesFiles) > 0 {
+		return true
+	}
+	m := img.ProtoReflect()
+	for _, n := range recipeFields {
+		if fd := m.Descriptor().Fields().ByNumber(n); fd != nil && m.Has(fd) {
+			return true
+		}
+	}
+	for b := []byte(m.GetUnknown()); len(b) > 0; {
+		n, _, size := protowire.ConsumeField(b)
+		if size < 0 {
+			return false
+		}
+		if slices.Contains(recipeFields, n) {
+			return true
+		}
+		b = b[size:]
+	}
+	return false
 }

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -278,5 +281,31 @@ func TestAPIPreferencesStoredLimit(t *testing.T) {
 	}
 	if p, _ := db.Preferences(ownerOf(testToken)); len(p) > maxPreferencesStored || bytes.Count(p, []byte(chunk)) != n {
 		t.Fatalf("stored %d bytes with %d chunks", len(p), bytes.Count(p, []byte(chunk)))
+	}
+}
+
+// TestAPIBehindPrefixProxy: behind a reverse proxy that serves the page
+// at /carta/ and strips the prefix, the frontend fetches /carta/config
+// and resolves apiAddress against the page URL, as axios does; the API
+// answers there.
+func TestAPIBehindPrefixProxy(t *testing.T) {
+	c := startAPI(t, openStore(t), testToken)
+	backend, _ := url.Parse(c.base)
+	proxy := httptest.NewServer(http.StripPrefix("/carta", httputil.NewSingleHostReverseProxy(backend)))
+	defer proxy.Close()
+	page, _ := url.Parse(proxy.URL + "/carta/?token=" + testToken)
+	_, body, _ := get(t, page.ResolveReference(&url.URL{Path: "config"}).String())
+	var cfg struct{ APIAddress string }
+	if err := json.Unmarshal([]byte(body), &cfg); err != nil || cfg.APIAddress == "" {
+		t.Fatalf("config through the proxy: %q", body)
+	}
+	prefs := page.ResolveReference(&url.URL{Path: cfg.APIAddress + "/database/preferences"})
+	if prefs.Path != "/carta/api/database/preferences" {
+		t.Fatalf("the frontend would call %s", prefs)
+	}
+	proxied := apiClient{t: t, base: proxy.URL, token: testToken}
+	proxied.do("PUT", prefs.Path, `{"k":"via proxy"}`).ok(t, "put through the proxy")
+	if got := c.do("GET", "/api/database/preferences", "").ok(t, "get").body["preferences"]; mustJSON(got) != `{"k":"via proxy"}` {
+		t.Fatalf("preferences %v", got)
 	}
 }

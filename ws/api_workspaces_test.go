@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
@@ -195,4 +196,32 @@ func TestAPISessionsAsWorkspaces(t *testing.T) {
 	c.do("GET", workspacePath("Session 13"), "").failed(t, "another owner's session", http.StatusNotFound)
 	c.do("GET", workspacePath("Session 12"), "").failed(t, "a session without images", http.StatusNotFound)
 	c.do("GET", workspacePath("Session 99"), "").failed(t, "an unknown session", http.StatusNotFound)
+}
+
+// TestGeneratedImagesLeftOut: images computed by the server (a moment,
+// and a PV image whose recipe, field 20, this build may not know) are
+// not offered for reopening; an unrelated unknown field is no reason.
+func TestGeneratedImagesLeftOut(t *testing.T) {
+	withField := func(n protowire.Number) *store.Image {
+		img := &store.Image{File: "x.fits"}
+		b := protowire.AppendTag(nil, n, protowire.BytesType)
+		b = protowire.AppendBytes(b, []byte{0x08, 0x01})
+		img.ProtoReflect().SetUnknown(b)
+		return img
+	}
+	snap := &store.Snapshot{Images: []*store.Image{
+		{File: "plain.fits"},
+		{File: "m.fits", Moment: &store.MomentRecipe{}},
+		{File: "concat", StokesFiles: []*icd.StokesFile{{File: "q.fits"}}},
+		withField(20),
+		withField(21),
+		withField(99),
+	}}
+	var got []string
+	for _, img := range reopenable(snap) {
+		got = append(got, img.File)
+	}
+	if mustJSON(got) != `["plain.fits","x.fits"]` {
+		t.Fatalf("reopenable images %q", got)
+	}
 }
