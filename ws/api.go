@@ -3,6 +3,7 @@ package ws
 import (
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -93,11 +94,34 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		replyError(w, http.StatusForbidden, "origin not allowed")
 		return
 	}
+	if !a.hostAllowed(r) {
+		a.srv.log.Warn("API call refused: Host is a name and there is no token (--no-auth)", "host", r.Host, "path", r.URL.Path)
+		replyError(w, http.StatusForbidden, "without an access token the API answers only requests to an IP address or localhost (or an --allowed-origins host)")
+		return
+	}
 	if a.srv.cfg.AuthToken != "" && !tokenMatches(requestToken(r), a.srv.cfg.AuthToken) {
 		replyError(w, http.StatusUnauthorized, "invalid or missing access token")
 		return
 	}
 	a.mux.ServeHTTP(w, r)
+}
+
+// hostAllowed guards a --no-auth server against DNS rebinding: a page
+// of another site whose name an attacker points at our address reads
+// the API as its own origin (its GETs carry no Origin header), so
+// without a token only requests naming an IP address, localhost or an
+// --allowed-origins host are answered. With a token the page cannot
+// authenticate anyway.
+func (a *api) hostAllowed(r *http.Request) bool {
+	if a.srv.cfg.AuthToken != "" {
+		return true
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(r.Host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	return isAddress(host) || a.srv.origins["http://"+strings.ToLower(r.Host)] || a.srv.origins["https://"+strings.ToLower(r.Host)]
 }
 
 // isAPI reports whether r is an API call.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -308,4 +309,44 @@ func TestAPIBehindPrefixProxy(t *testing.T) {
 	if got := c.do("GET", "/api/database/preferences", "").ok(t, "get").body["preferences"]; mustJSON(got) != `{"k":"via proxy"}` {
 		t.Fatalf("preferences %v", got)
 	}
+}
+
+// TestAPINoAuthRefusesNamedHosts: without a token, a request naming a
+// host (as a DNS-rebound page of another site would) is refused; one
+// naming the address or localhost, or an --allowed-origins host, is
+// answered.
+func TestAPINoAuthRefusesNamedHosts(t *testing.T) {
+	ts := startServer(t, Config{UserData: openStore(t), AllowedOrigins: []string{"https://carta.example.org"}})
+	_, port, _ := net.SplitHostPort(ts.addr)
+	for _, tc := range []struct {
+		host   string
+		status int
+	}{
+		{"evil.example:" + port, http.StatusForbidden},
+		{"127.0.0.1:" + port, http.StatusOK},
+		{"localhost:" + port, http.StatusOK},
+		{"[::1]:" + port, http.StatusOK},
+		{"carta.example.org", http.StatusOK},
+	} {
+		req, _ := http.NewRequest("GET", "http://"+ts.addr+"/api/database/preferences", nil)
+		req.Host = tc.host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("Host %s: %d, want %d", tc.host, resp.StatusCode, tc.status)
+		}
+	}
+	// With a token a named host is fine: the token is the guard.
+	c := startAPI(t, openStore(t), testToken)
+	req, _ := http.NewRequest("GET", c.base+"/api/database/preferences", nil)
+	req.Host = "carta.example.net"
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("named host with a token: %v %v", resp, err)
+	}
+	resp.Body.Close()
 }
