@@ -350,3 +350,17 @@ func TestAPINoAuthRefusesNamedHosts(t *testing.T) {
 	}
 	resp.Body.Close()
 }
+
+// TestAPICorruptStoredPreferences: stored preferences that are not a
+// JSON object are a 500 (the frontend then alerts and uses its
+// defaults), and the next PUT starts them afresh.
+func TestAPICorruptStoredPreferences(t *testing.T) {
+	db := openStore(t)
+	c := startAPI(t, db, testToken)
+	must(t, db.UpdatePreferences(ownerOf(testToken), func([]byte) ([]byte, error) { return []byte("\x00garbage"), nil }))
+	c.do("GET", "/api/database/preferences", "").failed(t, "get corrupt", http.StatusInternalServerError)
+	c.do("PUT", "/api/database/preferences", `{"theme":"light"}`).ok(t, "put over corrupt")
+	if got := c.do("GET", "/api/database/preferences", "").ok(t, "get").body["preferences"]; mustJSON(got) != `{"theme":"light"}` {
+		t.Fatalf("preferences %v", got)
+	}
+}
