@@ -13,7 +13,7 @@ func BenchmarkMoments01(b *testing.B) {
 	for i := range coords {
 		coords[i] = float64(i)
 	}
-	req := Request{Kinds: []Kind{Integrated, WeightedCoord}, To: 99, Coords: coords, BandBytes: 32 << 20}
+	req := Request{Kinds: []Kind{Integrated, WeightedCoord}, To: 99, Coords: coords, Scale: 1, BandBytes: 32 << 20}
 	b.SetBytes(4 * 512 * 512 * 100)
 	for b.Loop() {
 		if _, err := Compute(context.Background(), c, req, nil); err != nil {
