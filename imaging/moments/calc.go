@@ -20,6 +20,8 @@ type calc struct {
 	lo, hi           []float32 // smallest and largest value, first one wins
 	iLo, iHi         []int32   // their channels
 	spectra          bool
+	sq, extremes     bool // some kind needs the squares, or the extremes
+	coords           bool // some kind needs the coordinate-weighted sums
 	vals             []float32 // one pixel's counted values
 	idx              []int32   // and their channels
 	cum              []float32 // their running sum, for the median coordinate
@@ -34,6 +36,9 @@ func newCalc(req Request, pixels int, spectra bool) *calc {
 	for _, k := range req.Kinds {
 		c.need[k] = true
 	}
+	c.sq = c.need[StdDev] || c.need[RMS]
+	c.extremes = c.need[Max] || c.need[MaxCoord] || c.need[Min] || c.need[MinCoord]
+	c.coords = c.need[WeightedCoord] || c.need[WeightedDispersion]
 	if spectra {
 		c.buf = make([]float32, pixels*n)
 		c.vals, c.idx, c.cum = make([]float32, n), make([]int32, n), make([]float32, n)
@@ -87,10 +92,18 @@ func (c *calc) reset(px int) {
 
 // accumulate adds channel ch (index in the range) of every pixel of
 // the band: casacore MomentCalcBase::accumSums over the values that
-// MomentClip::multiProcess selects.
+// MomentClip::multiProcess selects. The common requests (no mask, no
+// extremes, no squares) take a loop with nothing else in it.
 func (c *calc) accumulate(vals []float32, ch int) {
 	x := c.req.Coords[c.req.From+ch]
-	coords := c.need[WeightedCoord] || c.need[WeightedDispersion]
+	if c.req.Mask.Mode == 0 && !c.sq && !c.extremes {
+		if c.coords {
+			c.addCoords(vals, x)
+		} else {
+			c.addSums(vals)
+		}
+		return
+	}
 	m := c.req.Mask
 	for i, v := range vals {
 		if v != v || m.Mode != 0 && !m.keep(v) { // NaN: masked in the image
@@ -99,16 +112,39 @@ func (c *calc) accumulate(vals []float32, ch int) {
 		d := float64(v)
 		c.s0[i] += d
 		c.s0Sq[i] += d * d
-		if coords {
-			c.s1[i] += d * x
-			c.s2[i] += d * x * x
-		}
+		c.s1[i] += d * x
+		c.s2[i] += d * x * x
 		c.count[i]++
 		if v < c.lo[i] {
 			c.lo[i], c.iLo[i] = v, int32(ch)
 		}
 		if v > c.hi[i] {
 			c.hi[i], c.iHi[i] = v, int32(ch)
+		}
+	}
+}
+
+// addSums counts and sums the values that are not NaN.
+func (c *calc) addSums(vals []float32) {
+	s0, count := c.s0[:len(vals)], c.count[:len(vals)]
+	for i, v := range vals {
+		if v == v {
+			s0[i] += float64(v)
+			count[i]++
+		}
+	}
+}
+
+// addCoords is addSums with the coordinate-weighted sums.
+func (c *calc) addCoords(vals []float32, x float64) {
+	s0, s1, s2, count := c.s0[:len(vals)], c.s1[:len(vals)], c.s2[:len(vals)], c.count[:len(vals)]
+	for i, v := range vals {
+		if v == v {
+			d := float64(v)
+			s0[i] += d
+			s1[i] += d * x
+			s2[i] += d * x * x
+			count[i]++
 		}
 	}
 }

@@ -101,8 +101,9 @@ type Request struct {
 type Progress func(done float64)
 
 // streamPixels is how many pixels a band has when only running sums are
-// needed: its buffer and sums (about 64 bytes a pixel) stay small.
-const streamPixels = 1 << 15
+// needed: its buffer and sums (up to about 60 bytes a pixel) stay in a
+// core's cache while every channel is added.
+const streamPixels = 1 << 13
 
 // Compute returns one Rect.W·Rect.H plane per requested kind. The
 // image is cut in bands of rows, a band per core at a time; a band is
