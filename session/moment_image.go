@@ -149,6 +149,7 @@ func momentHDU(src *frame, job *momentJob, k moments.Kind) (*fits.HDU, error) {
 	}
 	bunit, _ := hdr.String("BUNIT")
 	cards = append(cards, extra...)
+	cards = append(cards, momentHistory(job)...)
 	if u := momentUnit(k, bunit, job.axis.unit); u != "" {
 		cards = append(cards, fits.NewStringCard("BUNIT", u, ""))
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -158,6 +159,9 @@ func TestMomentImages(t *testing.T) {
 		if got := headerValue(ext, "CRPIX3"); got != "0.0" { // channel 1 is pixel 0 of the range
 			t.Errorf("%s CRPIX3 %q, want 0.0", want.name, got)
 		}
+		checkMomentHistory(t, ext, []string{"CARTA MOMENT MAP GENERATOR LOG", "Input image: m.fits",
+			"Region: rotbox[[0.0000pix, 0.0000pix], [39.0000pix, 29.0000pix], 0.0000deg]",
+			"Spectral range: [1, 6](channel), [1.4202, 1.4212](GHz), [42.2124, -168.8496](km/s)", "Polarization: I", "Mask: none"})
 	}
 	// Each image's histogram follows, as after OPEN_FILE_ACK.
 	for range 2 {
@@ -194,6 +198,22 @@ func TestMomentImages(t *testing.T) {
 		}
 	}
 	noErrorsToPong(t, c)
+}
+
+// checkMomentHistory checks the HISTORY of a moment image's header:
+// the reference's log (MomentGenerator::SetMomentImageLogger), its
+// lines over 72 characters continued on the next card.
+func checkMomentHistory(t *testing.T, ext *icd.FileInfoExtended, want []string) {
+	t.Helper()
+	var got string
+	for _, e := range ext.HeaderEntries {
+		if e.Name == "HISTORY" {
+			got += e.Value
+		}
+	}
+	if got != strings.Join(want, "") {
+		t.Errorf("HISTORY %q, want %q", got, strings.Join(want, ""))
+	}
 }
 
 // checkMomentHistogram checks an image histogram counts the finite
