@@ -29,7 +29,9 @@ func BenchmarkMoments01(b *testing.B) {
 // fileCube reads a FITS cube as moments.Compute does in the server.
 type fileCube struct{ im *fits.Image }
 
-func (f fileCube) Shape() (int, int, int) { return f.im.Layout.Width, f.im.Layout.Height, f.im.Layout.Depth }
+func (f fileCube) Shape() (int, int, int) {
+	return f.im.Layout.Width, f.im.Layout.Height, f.im.Layout.Depth
+}
 
 func (f fileCube) ReadRect(dst []float32, ch, x0, y0, w, rows int) error {
 	return f.im.ReadRect(dst, ch, 0, x0, y0, w, rows)

@@ -20,8 +20,8 @@ type calc struct {
 	lo, hi           []float32 // smallest and largest value, first one wins
 	iLo, iHi         []int32   // their channels
 	spectra          bool
-	sq, extremes     bool // some kind needs the squares, or the extremes
-	coords           bool // some kind needs the coordinate-weighted sums
+	sq, extremes     bool      // some kind needs the squares, or the extremes
+	coords           bool      // some kind needs the coordinate-weighted sums
 	vals             []float32 // one pixel's counted values
 	idx              []int32   // and their channels
 	cum              []float32 // their running sum, for the median coordinate
@@ -97,9 +97,12 @@ func (c *calc) reset(px int) {
 func (c *calc) accumulate(vals []float32, ch int) {
 	x := c.req.Coords[c.req.From+ch]
 	if c.req.Mask.Mode == 0 && !c.sq && !c.extremes {
-		if c.coords {
+		switch {
+		case c.need[WeightedDispersion]:
 			c.addCoords(vals, x)
-		} else {
+		case c.coords:
+			c.addCoord(vals, x)
+		default:
 			c.addSums(vals)
 		}
 		return
@@ -135,7 +138,20 @@ func (c *calc) addSums(vals []float32) {
 	}
 }
 
-// addCoords is addSums with the coordinate-weighted sums.
+// addCoord is addSums with the coordinate-weighted sum.
+func (c *calc) addCoord(vals []float32, x float64) {
+	s0, s1, count := c.s0[:len(vals)], c.s1[:len(vals)], c.count[:len(vals)]
+	for i, v := range vals {
+		if v == v {
+			d := float64(v)
+			s0[i] += d
+			s1[i] += d * x
+			count[i]++
+		}
+	}
+}
+
+// addCoords is addSums with both coordinate-weighted sums.
 func (c *calc) addCoords(vals []float32, x float64) {
 	s0, s1, s2, count := c.s0[:len(vals)], c.s1[:len(vals)], c.s2[:len(vals)], c.count[:len(vals)]
 	for i, v := range vals {

@@ -138,7 +138,7 @@ func TestComputeMatchesOracle(t *testing.T) {
 	}
 	// All kinds take the general loop; the sums alone and the weighted
 	// sums alone take loops of their own when there is no mask.
-	for _, kinds := range [][]Kind{allKinds(), {Integrated, Mean}, {WeightedCoord, WeightedDispersion, Integrated}} {
+	for _, kinds := range [][]Kind{allKinds(), {Integrated, Mean}, {WeightedCoord, Integrated}, {WeightedCoord, WeightedDispersion, Integrated}} {
 		for _, mask := range []Mask{{}, {Mode: 1, Lo: 0, Hi: 4}, {Mode: 2, Lo: -1, Hi: 1}} {
 			for _, reg := range [][]bool{nil, region} {
 				for _, bandBytes := range []int64{0, 4 * 9 * 12 * 3, 1 << 20} {
