@@ -10,7 +10,7 @@
 # Environment:
 #   CARTAGO_BENCH_MOMENTS_DIR  folder for the cube (kept between runs when
 #                              set; default a new temporary folder, removed)
-#   CARTAGO_BENCH_REPS         timed runs of each (default 3)
+#   CARTAGO_BENCH_REPS         timed rounds (default 5)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="/usr/local/go/bin:${PATH}"
@@ -23,4 +23,4 @@ trap 'rm -rf "${bin}"' EXIT
 go build -o "${bin}/cartago" ./cmd/cartago
 go build -o "${bin}/benchmoments" ./scripts/benchmoments
 "${bin}/benchmoments" -bin "${bin}/cartago" -py scripts/benchmoments/moments.py -python "${python}" \
-  -dir "${CARTAGO_BENCH_MOMENTS_DIR:-}" -reps "${CARTAGO_BENCH_REPS:-3}"
+  -dir "${CARTAGO_BENCH_MOMENTS_DIR:-}" -reps "${CARTAGO_BENCH_REPS:-5}"

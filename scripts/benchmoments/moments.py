@@ -1,9 +1,11 @@
 """numpy side of scripts/benchmoments: moment 0 (integrated, km/s) and
 moment 1 (intensity-weighted radio velocity) of a FITS cube read through
-a memory map, as a numpy user would write them; times them and compares
-with cartago's results (FITS files). Prints one JSON object.
+a memory map, as a numpy user would write them. Prints one JSON object:
+with "time", the seconds each took once; with "compare", the largest
+differences from cartago's results (FITS files).
 
-usage: moments.py CUBE RESTFREQ FROM TO REPS OURS_M0 OURS_M1
+usage: moments.py time CUBE RESTFREQ FROM TO
+       moments.py compare CUBE RESTFREQ FROM TO OURS_M0 OURS_M1
 """
 import json
 import sys
@@ -35,26 +37,28 @@ def moment1(data, vel):
 
 
 def main():
-    cube, rest, lo, hi, reps, ours0, ours1 = sys.argv[1:8]
-    rest, lo, hi, reps = float(rest), int(lo), int(hi), int(reps)
+    mode, cube, rest, lo, hi = sys.argv[1:6]
+    rest, lo, hi = float(rest), int(lo), int(hi)
     with fits.open(cube, memmap=True) as hl:
         hdr = hl[0].header
         vel = velocities(hdr, rest, hdr["NAXIS3"])[lo:hi + 1]
         data = hl[0].data[lo:hi + 1]
-        out, times = {}, {"m0": [], "m1": []}
-        for _ in range(reps + 1):  # the first run warms up, as ours
+        if mode == "time":
+            times = {}
             for key, fn in (("m0", moment0), ("m1", moment1)):
                 start = time.perf_counter()
-                out[key] = fn(data, vel)
-                times[key].append(time.perf_counter() - start)
-        times = {k: v[1:] for k, v in times.items()}
+                fn(data, vel)
+                times[key] = time.perf_counter() - start
+            print(json.dumps(times))
+            return
+        out = {"m0": moment0(data, vel), "m1": moment1(data, vel)}
         # A spectrum without a counted value is NaN in ours (casacore
         # masks it); numpy's nansum gives 0 for moment 0 there.
         blank = np.ones(data.shape[1:], dtype=bool)
         for c in range(data.shape[0]):
             blank &= np.isnan(data[c])
     diff, rel, nans = {}, {}, {}
-    for key, path in (("m0", ours0), ("m1", ours1)):
+    for key, path in (("m0", sys.argv[6]), ("m1", sys.argv[7])):
         theirs = np.where(blank, np.nan, out[key])
         with fits.open(path) as f:
             ours = np.squeeze(f[0].data).astype(np.float64)
@@ -65,7 +69,7 @@ def main():
         # relative to the value, or to a millionth of the largest for values near 0
         scale = np.maximum(np.abs(theirs[ok]), np.abs(theirs[ok]).max() * 1e-6)
         rel[key] = float((d / scale).max()) if d.size else 0.0
-    print(json.dumps({"times": times, "max_abs_diff": diff, "max_rel_diff": rel, "nan_agree": nans}))
+    print(json.dumps({"max_abs_diff": diff, "max_rel_diff": rel, "nan_agree": nans}))
 
 
 if __name__ == "__main__":
