@@ -128,6 +128,10 @@ func (c *Client) runMoments(ctx context.Context, mj *momentJob, requestID uint32
 		c.send(ctx, icd.EventType_MOMENT_PROGRESS, requestID, &icd.MomentProgress{FileId: mj.src.id, Progress: float32(done)})
 	}
 	acks, frames, err := c.session.computeMoments(ctx, mj, progress)
+	// A cancelled run answers success=false, cancel=true; the reference
+	// says success=true there (MomentGenerator::CalculateMoments sets it
+	// once casacore returns, stopped or not). The frontend reads only
+	// cancel and the acks (AppStore.requestMoment).
 	resp := &icd.MomentResponse{Success: err == nil, OpenFileAcks: acks}
 	switch {
 	case errors.Is(err, context.Canceled):
