@@ -57,7 +57,7 @@ func momentUnit(k moments.Kind, bunit, axisUnit string) string {
 // openMomentImages opens each plane as a frame; each frame owns the
 // budget charge of its plane (bytes) from now on.
 func (s *Session) openMomentImages(ctx context.Context, mj *momentJob, planes [][]float32, bytes int64, index int) ([]*icd.OpenFileAck, []*frame, error) {
-	ids := s.nextMomentIDs(len(planes))
+	ids := s.nextGeneratedIDs(len(planes))
 	var acks []*icd.OpenFileAck
 	var frames []*frame
 	for i, data := range planes {

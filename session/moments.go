@@ -363,12 +363,13 @@ func (s *Session) computePlanes(ctx context.Context, job *momentJob, progress mo
 	return planes, plane, nil
 }
 
-// nextMomentIDs are n free ids following the image opened last, as the
-// reference numbers generated images (Session::GetNextFileId: last file
-// id + 1); the frontend counts its own ids on past them
-// (AppStore.requestMoment: fileCounter++ per image). An id still in use
-// is skipped rather than replaced.
-func (s *Session) nextMomentIDs(n int) []int32 {
+// nextGeneratedIDs are n free ids following the image opened last, as
+// the reference numbers every generated image, moments, PV and fit
+// images alike (Session::GetNextFileId: last file id + 1); the frontend
+// counts its own ids on past them (AppStore.requestMoment, requestPV,
+// requestFitting: fileCounter++ per image). An id still in use is
+// skipped rather than replaced.
+func (s *Session) nextGeneratedIDs(n int) []int32 {
 	s.fmu.Lock()
 	defer s.fmu.Unlock()
 	var ids []int32
