@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"cartago/icd"
 	"cartago/imaging"
@@ -32,6 +33,7 @@ type frame struct {
 	stokesFiles []*icd.StokesFile   // what a Stokes hypercube was made of; nil otherwise
 	recipe      *store.MomentRecipe // a moment image (pixels in memory): how to make it again; nil otherwise
 	onClose     func()              // releases what the frame owns besides its file; nil if nothing
+	momentKeeps atomic.Int32        // moment requests with keep made of this image (moments.go)
 	img         *fits.Image
 	px          pixels // img by the frontend's Stokes numbers, derived polarizations too
 	layout      fits.Layout

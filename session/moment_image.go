@@ -13,26 +13,42 @@ import (
 	"cartago/store"
 )
 
-// momentSuffix names the result of each moment as casacore's
-// ImageMoments does (the reference's file names: name.moment.integrated).
+// momentSuffix names the result of each moment as the reference does
+// (MomentGenerator::SetMomentTypeMaps: name.moment.integrated).
 var momentSuffix = [...]string{"average", "integrated", "weighted_coord", "weighted_dispersion_coord",
 	"median", "median_coord", "standard_deviation", "rms", "abs_mean_dev", "maximum", "maximum_coord",
 	"minimum", "minimum_coord"}
 
-// momentUnit is BUNIT of a moment image as casacore writes it: the
-// source's unit for value moments, the moment axis's unit for
-// coordinate moments, their product for the integrated one.
+// momentName is a result's name: the source's, ".moment.", the suffix,
+// and the index of the request when it had keep
+// (MomentGenerator::CalculateMoments).
+func momentName(src string, k moments.Kind, index int) string {
+	name := src + ".moment." + momentSuffix[k]
+	if index > 0 {
+		name += fmt.Sprint(index)
+	}
+	return name
+}
+
+// momentUnit is BUNIT of a moment image by casacore's rules
+// (MomentsBase::_setOutThings): the image's unit for value moments; the
+// axis's unit for coordinate moments, its square for the dispersion
+// (km/s for both in velocity); their product for the integrated moment.
+// A unit that needs an empty one is left empty, as casacore leaves the
+// new image's units unset then.
 func momentUnit(k moments.Kind, bunit, axisUnit string) string {
 	switch k {
 	case moments.Integrated:
-		switch {
-		case bunit == "":
-			return axisUnit
-		case axisUnit == "":
-			return bunit
+		if bunit == "" || axisUnit == "" {
+			return ""
 		}
 		return bunit + "." + axisUnit
-	case moments.WeightedCoord, moments.WeightedDispersion, moments.MedianCoord, moments.MaxCoord, moments.MinCoord:
+	case moments.WeightedDispersion:
+		if axisUnit == "" || axisUnit == "km/s" {
+			return axisUnit
+		}
+		return axisUnit + "." + axisUnit
+	case moments.WeightedCoord, moments.MedianCoord, moments.MaxCoord, moments.MinCoord:
 		return axisUnit
 	}
 	return bunit
@@ -40,26 +56,26 @@ func momentUnit(k moments.Kind, bunit, axisUnit string) string {
 
 // openMomentImages opens each plane as a frame; each frame owns the
 // budget charge of its plane (bytes) from now on.
-func (s *Session) openMomentImages(ctx context.Context, mj *momentJob, planes [][]float32, bytes int64) ([]*icd.OpenFileAck, []*frame, error) {
-	ids := s.nextMomentIDs(mj.src.id, len(planes))
+func (s *Session) openMomentImages(ctx context.Context, mj *momentJob, planes [][]float32, bytes int64, index int) ([]*icd.OpenFileAck, []*frame, error) {
+	ids := s.nextGeneratedIDs(len(planes))
 	var acks []*icd.OpenFileAck
 	var frames []*frame
 	for i, data := range planes {
-		k := moments.Kind(mj.msg.Moments[i])
-		f, err := s.momentFrame(ctx, mj, ids[i], k, data)
+		k := mj.kinds[i]
+		f, err := s.momentFrame(ctx, mj, ids[i], k, momentName(mj.src.name, k, index), data)
 		if err != nil {
 			s.mem.Release(bytes * int64(len(planes)-i)) // the charges no frame took
 			return acks, frames, err
 		}
 		f.onClose = func() { s.mem.Release(bytes) }
 		s.putFrame(f)
-		acks, frames = append(acks, momentAck(f, bytes)), append(frames, f)
+		acks, frames = append(acks, momentAck(f)), append(frames, f)
 	}
 	return acks, frames, nil
 }
 
 // momentFrame makes the frame of one moment image.
-func (s *Session) momentFrame(ctx context.Context, job *momentJob, id int32, k moments.Kind, data []float32) (*frame, error) {
+func (s *Session) momentFrame(ctx context.Context, job *momentJob, id int32, k moments.Kind, name string, data []float32) (*frame, error) {
 	src := job.src
 	h, err := momentHDU(src, job, k)
 	if err != nil {
@@ -72,18 +88,20 @@ func (s *Session) momentFrame(ctx context.Context, job *momentJob, id int32, k m
 		return nil, fmt.Errorf("moment image: %w", err)
 	}
 	key := fmt.Sprintf("moment %d", momentSeq.Add(1))
-	name := src.name + ".moment." + momentSuffix[k]
 	px := newPixelsOf(memSource{w: h.Layout.Width, h: h.Layout.Height, data: data}, h.Layout, key, s.mem, s.cache, file.ID())
-	recipe := &store.MomentRecipe{SourceFileId: src.id, Request: proto.CloneOf(job.msg), Stokes: int32(job.stokes), Region: job.regionInfo}
+	recipe := &store.MomentRecipe{SourceFileId: src.id, Request: proto.CloneOf(job.msg), Stokes: int32(job.stokes),
+		Region: job.regionInfo, Name: name}
 	recipe.Request.Moments, recipe.Request.Keep = []icd.Moment{icd.Moment(k)}, true
 	f := &frame{id: id, dir: src.dir, name: name, hdu: key, file: file, img: &fits.Image{HDU: h}, px: px, recipe: recipe}
 	return f.start(s, src.folder), nil
 }
 
-// momentAck is the OPEN_FILE_ACK of a moment image.
-func momentAck(f *frame, size int64) *icd.OpenFileAck {
+// momentAck is the OPEN_FILE_ACK of a moment image: a CASA image of
+// size 0, as the reference's OnOpenFile for generated images
+// (Message::FileInfo(name, CASA)).
+func momentAck(f *frame) *icd.OpenFileAck {
 	h := f.img.HDU
-	ack := &icd.OpenFileAck{Success: true, FileId: f.id, FileInfo: fileInfo(f.name, size, 0, []string{""}),
+	ack := &icd.OpenFileAck{Success: true, FileId: f.id, FileInfo: &icd.FileInfo{Name: f.name, Type: icd.FileType_CASA, HDUList: []string{""}},
 		FileInfoExtended: extendedInfo(f.name, h)}
 	if b, ok := h.Beam(); ok {
 		ack.BeamTable = []*icd.Beam{{Channel: -1, Stokes: -1,
@@ -92,16 +110,28 @@ func momentAck(f *frame, size int64) *icd.OpenFileAck {
 	return ack
 }
 
-// momentHDU is the source's header with the spectral and Stokes axes
-// kept, degenerate (length 1), as casacore's moment images keep the
-// collapsed axis, and BUNIT of the moment.
+// momentHDU is the header of a moment image: the source's, cut as the
+// reference's SubImage of the region's bounding box, the channel range
+// and the current Stokes, with the collapsed axis kept with length 1
+// (MomentsBase::_makeOutputCoordinates, removeAxis false), so its one
+// pixel sits at the first channel of the range; and BUNIT of the moment.
 func momentHDU(src *frame, job *momentJob, k moments.Kind) (*fits.HDU, error) {
 	hdr := src.img.HDU.Header
 	naxis := slices.Clone(src.img.HDU.Naxis)
 	ax := src.layout.Axes
+	r := job.rect
+	naxis[ax.SpatialX-1], naxis[ax.SpatialY-1], naxis[ax.Spectral-1] = r.W, r.H, 1
+	shift := map[int]float64{ax.SpatialX: float64(r.X0), ax.SpatialY: float64(r.Y0), ax.Spectral: float64(job.msg.SpectralRange.Min)}
 	skip := map[string]bool{"BUNIT": true}
-	naxis[ax.Spectral-1] = 1
 	var extra []fits.Card
+	for axis, by := range shift {
+		if by == 0 {
+			continue
+		}
+		n := fmt.Sprint(axis)
+		skip["CRPIX"+n] = true
+		extra = append(extra, fits.NewFloatCard("CRPIX"+n, floatOr(hdr, "CRPIX"+n, 0)-by, ""))
+	}
 	if ax.Stokes > 0 {
 		naxis[ax.Stokes-1] = 1
 		if job.stokes < src.layout.Stokes && job.stokes < len(src.layout.StokesValues) {
@@ -119,7 +149,10 @@ func momentHDU(src *frame, job *momentJob, k moments.Kind) (*fits.HDU, error) {
 	}
 	bunit, _ := hdr.String("BUNIT")
 	cards = append(cards, extra...)
-	cards = append(cards, fits.NewStringCard("BUNIT", momentUnit(k, bunit, job.axis.unit), ""))
+	cards = append(cards, momentHistory(job)...)
+	if u := momentUnit(k, bunit, job.axis.unit); u != "" {
+		cards = append(cards, fits.NewStringCard("BUNIT", u, ""))
+	}
 	h, err := fits.DescribeHDU(fits.WriteHDU{Bitpix: -32, Naxis: naxis, Cards: cards})
 	if err != nil {
 		return nil, fmt.Errorf("moment image header: %w", err)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"cartago/imaging/budget"
-	"cartago/imaging/moments"
 	"cartago/store"
 )
 
@@ -24,23 +23,19 @@ func (c *Client) regenerateMoment(img *store.Image) (*frame, error) {
 	if err != nil {
 		return nil, fmt.Errorf("moment image: source image %d: %w", r.SourceFileId, err)
 	}
-	if err := checkMomentRequest(src, r.Request); err != nil {
-		return nil, fmt.Errorf("moment image: %w", err)
-	}
 	if err := src.px.check(int(r.Stokes)); err != nil {
 		return nil, fmt.Errorf("moment image: %w", err)
 	}
-	job := &momentJob{src: src, msg: r.Request, stokes: int(r.Stokes), axis: momentAxisOf(src, r.Request.RestFreq), regionInfo: r.Region}
-	if r.Region != nil {
-		d, err := descOf(r.Region)
-		if err != nil {
-			return nil, fmt.Errorf("moment image: region: %w", err)
-		}
-		m, err := d.Mask(src.layout.Width, src.layout.Height)
-		if err != nil {
-			return nil, fmt.Errorf("moment image: region: %w", err)
-		}
-		job.region = maskPixels(m)
+	job, err := newMomentJob(src, r.Request, int(r.Stokes), r.Region)
+	if err != nil {
+		return nil, fmt.Errorf("moment image: %w", err)
+	}
+	if len(job.kinds) != 1 {
+		return nil, errors.New("moment image: stored recipe makes no image")
+	}
+	name := r.Name
+	if name == "" { // a recipe stored before names were
+		name = momentName(src.name, job.kinds[0], 0)
 	}
 	start := time.Now()
 	// The resume waits for it, as for any image it reopens.
@@ -49,7 +44,7 @@ func (c *Client) regenerateMoment(img *store.Image) (*frame, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := c.session.momentFrame(ctx, job, img.FileId, moments.Kind(r.Request.Moments[0]), planes[0])
+	f, err := c.session.momentFrame(ctx, job, img.FileId, job.kinds[0], name, planes[0])
 	if err != nil {
 		c.session.mem.Release(bytes)
 		return nil, err

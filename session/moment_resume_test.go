@@ -47,8 +47,8 @@ func TestMomentImageRegeneratedOnResume(t *testing.T) {
 	sendMsg(t, a, icd.EventType_OPEN_FILE, 30, 5, &icd.OpenFile{Directory: ".", File: "m.fits", FileId: 0})
 	skipTo(t, a, icd.EventType_REGION_HISTOGRAM_DATA, &icd.RegionHistogramData{})
 	sendMsg(t, a, icd.EventType_MOMENT_REQUEST, 30, 7, &icd.MomentRequest{FileId: 0,
-		Moments: []icd.Moment{icd.Moment_INTEGRATED_OF_THE_SPECTRUM}, RegionId: -1, SpectralRange: &icd.IntBounds{Min: 1, Max: 6}})
-	if resp := awaitMoments(t, a, 7); !resp.Success || len(resp.OpenFileAcks) != 1 || resp.OpenFileAcks[0].FileId != 1000 {
+		Moments: []icd.Moment{icd.Moment_INTEGRATED_OF_THE_SPECTRUM}, RegionId: -1, SpectralRange: &icd.IntBounds{Min: 1, Max: 6}, RestFreq: momRest})
+	if resp := awaitMoments(t, a, 7); !resp.Success || len(resp.OpenFileAcks) != 1 || resp.OpenFileAcks[0].FileId != 1 {
 		t.Fatalf("moments: %+v", resp)
 	}
 	a.client.session.markDirty()
@@ -64,7 +64,7 @@ func TestMomentImageRegeneratedOnResume(t *testing.T) {
 	}
 	sendMsg(t, b, icd.EventType_RESUME_SESSION, 30, 8, &icd.ResumeSession{Images: []*icd.ImageProperties{
 		{Directory: ".", File: "m.fits", FileId: 0},
-		{Directory: ".", File: "m.fits.moment.integrated", FileId: 1000},
+		{Directory: ".", File: "m.fits.moment.integrated", FileId: 1},
 	}})
 	var ack icd.ResumeSessionAck
 	skipTo(t, b, icd.EventType_RESUME_SESSION_ACK, &ack)
@@ -73,9 +73,9 @@ func TestMomentImageRegeneratedOnResume(t *testing.T) {
 	}
 	drainToPong(t, b)
 	for _, p := range [][2]int{{7, 9}, {5, 5}} {
-		sendMsg(t, b, icd.EventType_SET_CURSOR, 30, 9, &icd.SetCursor{FileId: 1000, Point: &icd.Point{X: float32(p[0]), Y: float32(p[1])}})
+		sendMsg(t, b, icd.EventType_SET_CURSOR, 30, 9, &icd.SetCursor{FileId: 1, Point: &icd.Point{X: float32(p[0]), Y: float32(p[1])}})
 		sp := expect(t, b, icd.EventType_SPATIAL_PROFILE_DATA, &icd.SpatialProfileData{})
-		if m0, _ := momOracle(p[0], p[1], 1, 6); sp.FileId != 1000 || !closeTo(float64(sp.Value), m0) {
+		if m0, _ := momOracle(p[0], p[1], 1, 6); sp.FileId != 1 || !closeTo(float64(sp.Value), m0) {
 			t.Fatalf("cursor at %v on the regenerated moment 0: %+v, want %g", p, sp, m0)
 		}
 	}

@@ -41,6 +41,7 @@ type Session struct {
 	fmu     sync.Mutex
 	frames  map[int32]*frame       // guarded by fmu; open images by file id
 	pending map[int32]*store.Image // guarded by fmu; stored images not reopened yet
+	lastID  int32                  // guarded by fmu; id of the image stored last (the reference's _last_file_id)
 
 	syncID atomic.Int32 // last RASTER_TILE_SYNC id; ids start at 1
 	animID atomic.Int32 // last animation id; ids start at 1
@@ -131,6 +132,7 @@ func (s *Session) putFrame(f *frame) {
 	s.closeFramesWhere(func(id int32) bool { return id == f.id })
 	s.fmu.Lock()
 	s.frames[f.id] = f
+	s.lastID = f.id
 	s.fmu.Unlock()
 }
 

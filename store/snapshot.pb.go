@@ -334,7 +334,9 @@ type MomentRecipe struct {
 	Stokes int32 `protobuf:"fixed32,3,opt,name=stokes,proto3" json:"stokes,omitempty"`
 	// The region the request named, as it was then; unset for the whole
 	// image.
-	Region        *icd.RegionInfo `protobuf:"bytes,4,opt,name=region,proto3" json:"region,omitempty"`
+	Region *icd.RegionInfo `protobuf:"bytes,4,opt,name=region,proto3" json:"region,omitempty"`
+	// The image's name (with the reference's index of requests with keep).
+	Name          string `protobuf:"bytes,5,opt,name=name,proto3" json:"name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -395,6 +397,13 @@ func (x *MomentRecipe) GetRegion() *icd.RegionInfo {
 		return x.Region
 	}
 	return nil
+}
+
+func (x *MomentRecipe) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
 }
 
 // Region is one region and what the client asked to compute over it.
@@ -524,12 +533,13 @@ const file_store_proto_snapshot_proto_rawDesc = "" +
 	"\x06moment\x18\x13 \x01(\v2\x1b.cartago.store.MomentRecipeR\x06moment\x1aQ\n" +
 	"\fRegionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\x0fR\x03key\x12+\n" +
-	"\x05value\x18\x02 \x01(\v2\x15.cartago.store.RegionR\x05value:\x028\x01\"\xb3\x01\n" +
+	"\x05value\x18\x02 \x01(\v2\x15.cartago.store.RegionR\x05value:\x028\x01\"\xc7\x01\n" +
 	"\fMomentRecipe\x12$\n" +
 	"\x0esource_file_id\x18\x01 \x01(\x0fR\fsourceFileId\x124\n" +
 	"\arequest\x18\x02 \x01(\v2\x1a.cartago.icd.MomentRequestR\arequest\x12\x16\n" +
 	"\x06stokes\x18\x03 \x01(\x0fR\x06stokes\x12/\n" +
-	"\x06region\x18\x04 \x01(\v2\x17.cartago.icd.RegionInfoR\x06region\"\xe7\x03\n" +
+	"\x06region\x18\x04 \x01(\v2\x17.cartago.icd.RegionInfoR\x06region\x12\x12\n" +
+	"\x04name\x18\x05 \x01(\tR\x04name\"\xe7\x03\n" +
 	"\x06Region\x12+\n" +
 	"\x04info\x18\x01 \x01(\v2\x17.cartago.icd.RegionInfoR\x04info\x12C\n" +
 	"\x05stats\x18\x02 \x03(\v2-.cartago.icd.SetStatsRequirements.StatsConfigR\x05stats\x12<\n" +

@@ -10,12 +10,12 @@ import (
 )
 
 // Moments over a real websocket: MOMENT_REQUEST on the test cube gives
-// one OPEN_FILE_ACK per moment in MOMENT_RESPONSE (ids (file id + 1) ×
-// 1000 + i as the reference assigns them, carta-backend
+// one OPEN_FILE_ACK per moment in MOMENT_RESPONSE (ids following the
+// last opened one as the reference assigns them, carta-backend
 // Session::OnMomentRequest), and the cursor on each result shows the
 // moment computed here directly. The cube's FREQ axis has no CDELT or
-// CUNIT, so channels are 1, 2, … (FITS defaults) in no unit, and the
-// integrated moment keeps BUNIT.
+// CUNIT, so channels are 1, 2, … Hz (FITS defaults), and the
+// integrated moment is in Jy/beam.Hz (casacore MomentsBase::_setOutThings).
 func TestMomentsOverWebsocket(t *testing.T) {
 	c := imageClient(t)
 	openCube(t, c, 0)
@@ -34,12 +34,12 @@ func TestMomentsOverWebsocket(t *testing.T) {
 		must(t, proto.Unmarshal(b, &resp))
 		break
 	}
-	if !resp.Success || len(resp.OpenFileAcks) != 2 || resp.OpenFileAcks[0].FileId != 1000 || resp.OpenFileAcks[1].FileId != 1001 {
+	if !resp.Success || len(resp.OpenFileAcks) != 2 || resp.OpenFileAcks[0].FileId != 1 || resp.OpenFileAcks[1].FileId != 2 {
 		t.Fatalf("response %+v", &resp)
 	}
 	for _, e := range resp.OpenFileAcks[0].FileInfoExtended.HeaderEntries {
-		if e.Name == "BUNIT" && e.Value != "Jy/beam" {
-			t.Errorf("integrated moment BUNIT %q, want Jy/beam (no spectral unit to multiply by)", e.Value)
+		if e.Name == "BUNIT" && e.Value != "Jy/beam.Hz" {
+			t.Errorf("integrated moment BUNIT %q, want Jy/beam.Hz", e.Value)
 		}
 	}
 	x, y := 10, 20
@@ -48,7 +48,7 @@ func TestMomentsOverWebsocket(t *testing.T) {
 		v := float64(cubeValue(x, y, ch))
 		sum, sumX = sum+v, sumX+v*float64(ch+1)
 	}
-	for id, want := range map[int32]float64{1000: sum, 1001: sumX / sum} {
+	for id, want := range map[int32]float64{1: sum, 2: sumX / sum} {
 		sendMsg(t, c, icd.EventType_SET_CURSOR, 30, 8, &icd.SetCursor{FileId: id, Point: &icd.Point{X: float32(x), Y: float32(y)}})
 		for {
 			h, b := next(t, c)
