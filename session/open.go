@@ -129,6 +129,7 @@ func (c *Client) handleCloseFile(r request) error {
 	}
 	// A moment calculation reading the image ends first.
 	c.session.moments.stop(msg.FileId)
+	c.session.fits.stop(msg.FileId)
 	// The frontend closes ids we may not know (generated images, and
 	// -1 before every load): not an error.
 	if c.session.closeFrame(msg.FileId) {

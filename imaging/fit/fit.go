@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 )
 
 // Gaussian is one component, in image pixels: centre, peak amplitude,
@@ -54,8 +55,14 @@ const (
 	// MaxIterations is the reference's iteration limit (ImageFitter
 	// _max_iter); reaching it still reports the results.
 	MaxIterations = 200
+	// MaxPassWork bounds the work of one Jacobian pass, pixels × free
+	// parameters²: 4096² pixels with 3 components, or 20 components on
+	// about 1000² pixels.
+	MaxPassWork = 1 << 34
+	// MaxRuntime bounds a fit's time; the client can stop it sooner.
+	MaxRuntime = 5 * time.Minute
 	// maxEvaluations bounds cost evaluations (line-search steps included).
-	maxEvaluations = 20 * MaxIterations
+	maxEvaluations = 10 * MaxIterations
 )
 
 // Errors of bad input; they wrap into messages for the client.
@@ -111,6 +118,17 @@ func freeFlags(fixed []bool, n int) []bool {
 	return free
 }
 
+// free counts the parameters fitted.
+func free(req Request) int {
+	n := 0
+	for _, f := range freeFlags(req.Fixed, 6*len(req.Initial.Components)+1) {
+		if f {
+			n++
+		}
+	}
+	return n
+}
+
 // check validates the request and the image.
 func check(img Image, req Request) error {
 	n := len(req.Initial.Components)
@@ -121,6 +139,9 @@ func check(img Image, req Request) error {
 		return fmt.Errorf("%w: %d components, at most %d", ErrTooLarge, n, MaxComponents)
 	case img.Width > 0 && img.Height > 0 && img.Width*img.Height > MaxPixels:
 		return fmt.Errorf("%w: %d×%d pixels, at most %d", ErrTooLarge, img.Width, img.Height, MaxPixels)
+	case img.Width > 0 && img.Height > 0 && int64(img.Width)*int64(img.Height)*int64(free(req)*free(req)) > MaxPassWork:
+		return fmt.Errorf("%w: %d×%d pixels with %d free parameters; fit a smaller region or fewer components",
+			ErrTooLarge, img.Width, img.Height, free(req))
 	case img.Width <= 0 || img.Height <= 0 || len(img.Pixels) != img.Width*img.Height:
 		return fmt.Errorf("%w: image of %d×%d with %d pixels", ErrInput, img.Width, img.Height, len(img.Pixels))
 	}

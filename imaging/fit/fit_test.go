@@ -243,6 +243,7 @@ func TestFitBadInput(t *testing.T) {
 		{"zero FWHM", ok, Request{Initial: Params{Components: []Gaussian{{X: 1, Y: 1, Amp: 1, FWHMX: 0, FWHMY: 1}}}}, ErrInput},
 		{"absurd centre", ok, Request{Initial: Params{Components: []Gaussian{{X: 1e300, Y: 1, Amp: 1, FWHMX: 1, FWHMY: 1}}}}, ErrInput},
 		{"too many pixels", Image{Width: 1 << 13, Height: 1 << 12}, Request{Initial: one}, ErrTooLarge},
+		{"too much work per pass", Image{Width: 2048, Height: 2048}, Request{Initial: Params{Components: make([]Gaussian, 20)}}, ErrTooLarge},
 		{"too many components", ok, Request{Initial: Params{Components: make([]Gaussian, MaxComponents+1)}}, ErrTooLarge},
 		{"short pixels", Image{Width: 4, Height: 4, Pixels: make([]float32, 3)}, Request{Initial: one}, ErrInput},
 		{"fewer pixels than parameters", Image{Width: 2, Height: 2, Pixels: []float32{1, 2, 3, 4}}, Request{Initial: one}, ErrNoData},

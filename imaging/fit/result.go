@@ -144,13 +144,17 @@ func (r *Result) Flux(i int, beamPixels float64) (flux, err float64) {
 	return flux, math.Sqrt(v)
 }
 
-// Images are the model (offset plus components) and the residual (data
-// minus model) over the fitted image, NaN where the data are NaN: the
-// reference's ImageFitter::CalculateImageData.
+// Images are the model and residual of the fit over its image.
 func (r *Result) Images() (model, residual []float32) {
-	img := r.img
-	shapes := make([]shape, len(r.Values.Components))
-	for k, g := range r.Values.Components {
+	return Images(r.img, r.Values)
+}
+
+// Images are the model (offset plus components) and the residual (data
+// minus model) of p over img, NaN where the data are NaN: the
+// reference's ImageFitter::CalculateImageData.
+func Images(img Image, p Params) (model, residual []float32) {
+	shapes := make([]shape, len(p.Components))
+	for k, g := range p.Components {
 		shapes[k] = shapeOf(g)
 	}
 	model, residual = make([]float32, len(img.Pixels)), make([]float32, len(img.Pixels))
@@ -163,7 +167,7 @@ func (r *Result) Images() (model, residual []float32) {
 				model[i], residual[i] = nan, nan
 				continue
 			}
-			m := modelAt(shapes, r.Values.Offset, float64(img.X0+x), float64(img.Y0+y))
+			m := modelAt(shapes, p.Offset, float64(img.X0+x), float64(img.Y0+y))
 			model[i], residual[i] = float32(m), float32(float64(v)-m)
 		}
 	}

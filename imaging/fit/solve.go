@@ -52,6 +52,7 @@ func (p *problem) solve(ctx context.Context, progress Progress) (res *Result, er
 		Converger:       &converger{p: p},
 		MajorIterations: MaxIterations,
 		FuncEvaluations: maxEvaluations,
+		Runtime:         MaxRuntime,
 		Recorder:        recorder(progress),
 	}
 	method := &optimize.Newton{Linesearcher: &optimize.Backtracking{}, GradStopThreshold: math.NaN()}
@@ -76,6 +77,8 @@ func (p *problem) solve(ctx context.Context, progress Progress) (res *Result, er
 	}
 	switch out.Status {
 	case smallDecrease, optimize.FunctionConvergence, optimize.GradientThreshold, optimize.IterationLimit:
+	case optimize.RuntimeLimit:
+		return nil, fmt.Errorf("%w within %v", ErrNotConverg, MaxRuntime)
 	default:
 		if why != "small step size" {
 			return nil, fmt.Errorf("%w: %s", ErrNotConverg, out.Status)
