@@ -4,27 +4,18 @@ import (
 	"context"
 	"errors"
 	"math"
-	"math/rand/v2"
 	"strings"
 	"testing"
 )
 
-// synth draws the components plus offset on a w×h image at (x0, y0),
-// with Gaussian noise of rms noise from a fixed seed.
+// synth is Synthesize on a w×h image at (x0, y0).
 func synth(w, h, x0, y0 int, truth Params, noise float64, seed uint64) Image {
-	rng := rand.New(rand.NewPCG(seed, 1))
-	shapes := make([]shape, len(truth.Components))
-	for k, g := range truth.Components {
-		shapes[k] = shapeOf(g)
+	shifted := Params{Offset: truth.Offset}
+	for _, g := range truth.Components {
+		g.X, g.Y = g.X-float64(x0), g.Y-float64(y0)
+		shifted.Components = append(shifted.Components, g)
 	}
-	img := Image{Width: w, Height: h, X0: x0, Y0: y0, Pixels: make([]float32, w*h)}
-	for y := range h {
-		for x := range w {
-			m := modelAt(shapes, truth.Offset, float64(x0+x), float64(y0+y))
-			img.Pixels[y*w+x] = float32(m + noise*rng.NormFloat64())
-		}
-	}
-	return img
+	return Image{Width: w, Height: h, X0: x0, Y0: y0, Pixels: Synthesize(w, h, shifted, noise, seed)}
 }
 
 var threeGaussians = Params{Components: []Gaussian{
