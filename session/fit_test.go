@@ -420,3 +420,18 @@ func drawRegion(t *testing.T, c *pipe, file int32, info *icd.RegionInfo) *icd.Se
 	skipTo(t, c, icd.EventType_SET_REGION_ACK, &ack)
 	return &ack
 }
+
+// Closing the source image stops its fit first, so the fit never reads
+// a closed file; the request is answered "task cancelled".
+func TestFitCloseSourceCancels(t *testing.T) {
+	old := fitStarted
+	fitStarted = func(ctx context.Context) { <-ctx.Done() }
+	t.Cleanup(func() { fitStarted = old })
+	c, _ := fitClient(t)
+	sendMsg(t, c, icd.EventType_FITTING_REQUEST, 30, 7, &icd.FittingRequest{FileId: 0, InitialValues: nudged(), RegionId: -1})
+	sendMsg(t, c, icd.EventType_CLOSE_FILE, 30, 8, &icd.CloseFile{FileId: 0})
+	if resp := awaitFit(t, c, 7); resp.Success || resp.Message != "task cancelled" {
+		t.Fatalf("response %+v, want cancelled", resp)
+	}
+	noErrorsToPong(t, c)
+}

@@ -105,6 +105,7 @@ func (c *Client) openFile(ctx context.Context, msg *icd.OpenFile) (*frame, *icd.
 	}
 	f.aipsBeam = msg.SupportAipsBeam
 	c.session.moments.stop(msg.FileId) // one reading the image this replaces
+	c.session.fits.stop(msg.FileId)
 	c.session.putFrame(f)
 	h := f.img.HDU
 	size, mtime := statFile(f.file.FITS().Path())
