@@ -240,11 +240,16 @@ func (s *Session) fitImage(ctx context.Context, job *fitJob, progress fit.Progre
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := fit.Fit(ctx, img, fit.Request{Initial: initialParams(job.msg), Fixed: job.msg.FixedParams}, progress)
+	req, generated, err := fitRequest(job.msg, img, job.src.bright.Unit)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := fit.Fit(ctx, img, req, progress)
 	if err != nil {
 		return nil, nil, err
 	}
 	resp := fitResponse(job.src, res)
+	resp.Log = generated + resp.Log
 	if !job.msg.CreateModelImage && !job.msg.CreateResidualImage {
 		return resp, nil, nil
 	}
@@ -275,6 +280,36 @@ func (s *Session) fitImage(ctx context.Context, job *fitJob, progress fit.Progre
 		}
 	}
 	return resp, frames, nil
+}
+
+// fitRequest is what to fit: the request's initial values, or, when
+// every one is NaN (the widget's "Auto"), values estimated from the
+// data, with the part of the log that names them. The offset keeps the
+// request's value when it is fixed.
+func fitRequest(msg *icd.FittingRequest, img fit.Image, unit string) (fit.Request, string, error) {
+	req := fit.Request{Initial: initialParams(msg), Fixed: msg.FixedParams}
+	for _, g := range req.Initial.Components {
+		if !math.IsNaN(g.X) || !math.IsNaN(g.Y) || !math.IsNaN(g.Amp) || !math.IsNaN(g.FWHMX) || !math.IsNaN(g.FWHMY) {
+			return req, "", nil
+		}
+	}
+	n := len(req.Initial.Components)
+	est, err := fit.Estimate(img, n)
+	if err != nil {
+		return req, "", fmt.Errorf("initial values: %w", err)
+	}
+	// The offset is fixed unless the request frees it (the reference's
+	// default for a fixed-parameter list of the wrong length).
+	offsetFixed := len(msg.FixedParams) != 6*n+1 || msg.FixedParams[6*n]
+	if offsetFixed {
+		est.Offset = msg.Offset
+		if math.IsNaN(est.Offset) {
+			est.Offset = 0
+		}
+	}
+	req.Initial, req.Fixed = est, make([]bool, 6*len(est.Components)+1)
+	req.Fixed[len(req.Fixed)-1] = offsetFixed
+	return req, fit.EstimateLog(est, unit), nil
 }
 
 // initialParams are the request's initial values (the ICD's order).

@@ -313,7 +313,7 @@ func TestFitRefusals(t *testing.T) {
 	}{
 		{&icd.FittingRequest{FileId: 9, InitialValues: nudged()}, "File id 9 not found"},
 		{&icd.FittingRequest{FileId: 0, RegionId: -1}, "no Gaussian component"},
-		{&icd.FittingRequest{FileId: 0, RegionId: -1, InitialValues: nan}, "automatic initial values are not supported"},
+		{&icd.FittingRequest{FileId: 0, RegionId: -1, InitialValues: append(nan, nudged()...)}, "component 1 has no initial value"},
 		{&icd.FittingRequest{FileId: 0, RegionId: 7, InitialValues: nudged()}, "region id not found"},
 		{&icd.FittingRequest{FileId: 0, RegionId: 1, InitialValues: nudged()}, "region is outside image or is not closed"},
 		{&icd.FittingRequest{FileId: 0, RegionId: 0, FovInfo: off, InitialValues: nudged()}, "region is outside image or is not closed"},
@@ -341,6 +341,31 @@ func TestFitFieldOfView(t *testing.T) {
 		t.Fatalf("response %+v", resp)
 	}
 	checkFitWithin(t, resp, 4)
+	noErrorsToPong(t, c)
+}
+
+// All-NaN initial values are the widget's "Auto": the server estimates
+// them, names them in the log before the fit's lines (where frontend
+// 6.0.0 reads them back into its widget), and fits from them.
+func TestFitAutoInitialValues(t *testing.T) {
+	c, _ := fitClient(t)
+	auto := func() *icd.GaussianComponent {
+		nan := math.NaN()
+		return &icd.GaussianComponent{Center: &icd.DoublePoint{X: nan, Y: nan}, Amp: nan, Fwhm: &icd.DoublePoint{X: nan, Y: nan}, Pa: nan}
+	}
+	fixed := make([]bool, 13) // the offset free
+	sendMsg(t, c, icd.EventType_FITTING_REQUEST, 30, 7, &icd.FittingRequest{FileId: 0, RegionId: -1,
+		InitialValues: []*icd.GaussianComponent{auto(), auto()}, FixedParams: fixed, Offset: math.NaN()})
+	resp := awaitFit(t, c, 7)
+	if !resp.Success {
+		t.Fatalf("response %+v", resp)
+	}
+	gen, rest, ok := strings.Cut(resp.Log, "Gaussian fitting with")
+	if !ok || !strings.HasPrefix(gen, "Generated initial values of 2 component(s)\n") || strings.Count(gen, " (") != 12 ||
+		!strings.HasPrefix(rest, " 2 component(s)") {
+		t.Fatalf("log:\n%s", resp.Log)
+	}
+	checkFitWithin(t, resp, 4) // the brighter one is found first, as listed
 	noErrorsToPong(t, c)
 }
 

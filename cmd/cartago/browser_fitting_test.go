@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,6 +34,10 @@ var fittingTruth = fit.Params{Components: []fit.Gaussian{
 // recovers the Gaussians within the errors it reports, and the widget's
 // result table shows exactly the server's values and errors as the
 // frontend formats them (six decimals), its full log shows our log.
+// Then the user fits again with generated initial values ("Auto", the
+// widget's default): the server estimates them, the fit finds the
+// Gaussians again, and the widget shows the generated values the log
+// names in its inputs.
 func TestBrowserFitting(t *testing.T) {
 	root := t.TempDir()
 	writeGaussImage(t, filepath.Join(root, "gauss.fits"), 128, 96, fittingTruth, 0.1,
@@ -101,7 +106,41 @@ func TestBrowserFitting(t *testing.T) {
 		t.Errorf("the widget's full log does not show ours:\n%s\nours:\n%s", log, resp.Log)
 	}
 	b.saveShot("-result", b.capture())
+
+	// ---- "Auto": the server generates the initial values ----
+
+	// The user turns generated initial values back on and fits again:
+	// the frontend sends NaN values, the server estimates them, and the
+	// widget takes them from the log into its inputs.
+	b.clickUntilGone("the widget's Auto switch", `.fitting-dialog .auto-switch`, `.fitting-dialog input[placeholder="Center X"]`, uiTimeout)
+	nResp := b.rec.frames(false, ev(icd.EventType_FITTING_RESPONSE))
+	b.clickUntilSent("the widget's Fit button", `[data-testid="image-fitting-fit-button"]`, ev(icd.EventType_FITTING_REQUEST), uiTimeout)
+	if err := proto.Unmarshal(b.lastPayload(true, ev(icd.EventType_FITTING_REQUEST)), &req); err != nil || len(req.InitialValues) != 2 ||
+		!math.IsNaN(req.InitialValues[0].Amp) {
+		b.fail("the Auto request %v (%v), want 2 components of NaN", &req, err)
+	}
+	p = b.waitMessageFrom(false, ev(icd.EventType_FITTING_RESPONSE), nResp, "the Auto FITTING_RESPONSE", func([]byte) bool { return true }, serverTimeout)
+	var auto icd.FittingResponse
+	if err := proto.Unmarshal(p, &auto); err != nil || !auto.Success || !strings.HasPrefix(auto.Log, "Generated initial values of 2 component(s)") {
+		b.fail("Auto FITTING_RESPONSE %v (%v)", &auto, err)
+	}
+	checkFitTruth(t, &auto)
+	generated := regexp.MustCompile(`Center X +=\s*([-\d.]+)\s*\(`).FindStringSubmatch(auto.Log)
+	b.clickUntilShown("the widget's Auto switch", `.fitting-dialog .auto-switch`, `.fitting-dialog input[placeholder="Center X"]`, uiTimeout)
+	b.selectComponent(0, 2)
+	shownX := pollJS[string](b, "the generated centre in the widget", `document.querySelector('.fitting-dialog input[placeholder="Center X"]')?.value ?? ""`, uiTimeout)
+	if len(generated) != 2 || parseFloat(shownX) != parseFloat(generated[1]) {
+		t.Errorf("the widget shows generated centre x %q; the log says %v", shownX, generated)
+	}
 	b.checkHealthy()
+}
+
+func parseFloat(s string) float64 {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return math.NaN()
+	}
+	return v
 }
 
 // checkFitTruth checks the server's fit found the image's Gaussians

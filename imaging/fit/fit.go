@@ -148,9 +148,8 @@ func check(img Image, req Request) error {
 	for i, g := range req.Initial.Components {
 		for _, v := range []float64{g.X, g.Y, g.Amp, g.FWHMX, g.FWHMY, g.PA} {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				// Frontend 6.0.0 sends NaN for "Auto" initial values,
-				// which the reference estimates; we do not.
-				return fmt.Errorf("%w: component %d has no initial value (automatic initial values are not supported)", ErrInput, i+1)
+				// All NaN is "Auto" (see Estimate); some NaN is a mistake.
+				return fmt.Errorf("%w: component %d has no initial value", ErrInput, i+1)
 			}
 		}
 		if g.FWHMX <= 0 || g.FWHMY <= 0 {

@@ -292,3 +292,60 @@ func TestFitCancelled(t *testing.T) {
 		t.Fatalf("err %v, want context.Canceled", err)
 	}
 }
+
+// Estimated initial values ("Auto") land near well separated
+// Gaussians, and a fit from them recovers the truth.
+func TestEstimateThenFit(t *testing.T) {
+	truth := threeGaussians
+	img := synth(128, 112, 0, 0, truth, 0.2, 7)
+	est, err := Estimate(img, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(est.Components) != 3 || math.Abs(est.Offset-truth.Offset) > 0.2 {
+		t.Fatalf("estimate %+v", est)
+	}
+	for _, g := range truth.Components {
+		found := false
+		for _, e := range est.Components {
+			dpa := math.Mod(math.Abs(e.PA-g.PA), 180)
+			found = found || math.Hypot(e.X-g.X, e.Y-g.Y) < 1.5 && math.Abs(e.Amp-g.Amp) < 0.25*math.Abs(g.Amp) &&
+				math.Abs(e.FWHMX-g.FWHMX) < 0.3*g.FWHMX && math.Abs(e.FWHMY-g.FWHMY) < 0.3*g.FWHMY &&
+				(g.FWHMX == g.FWHMY || math.Min(dpa, 180-dpa) < 10)
+		}
+		if !found {
+			t.Errorf("no estimate near %+v: %+v", g, est.Components)
+		}
+	}
+	res, err := Fit(context.Background(), img, Request{Initial: est, Fixed: make([]bool, 19)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range truth.Components {
+		found := false
+		for i, v := range res.Values.Components {
+			e := res.Errors.Components[i]
+			found = found || math.Abs(v.X-g.X) <= 4*e.X && math.Abs(v.Amp-g.Amp) <= 4*e.Amp && math.Abs(v.FWHMY-g.FWHMY) <= 4*e.FWHMY
+		}
+		if !found {
+			t.Errorf("fit from estimates lacks %+v: %+v", g, res.Values.Components)
+		}
+	}
+	log := EstimateLog(est, "Jy/beam")
+	if !strings.HasPrefix(log, "Generated initial values of 3 component(s)\n") || strings.Count(log, " (") != 18 {
+		t.Errorf("estimate log:\n%s", log)
+	}
+}
+
+func TestEstimateBadInput(t *testing.T) {
+	nan := Image{Width: 2, Height: 2, Pixels: []float32{float32(math.NaN()), float32(math.NaN()), float32(math.NaN()), float32(math.NaN())}}
+	flat := Image{Width: 2, Height: 2, Pixels: []float32{1, 1, 1, 1}}
+	for _, c := range []struct {
+		img Image
+		n   int
+	}{{nan, 1}, {flat, 1}, {flat, 0}, {flat, MaxComponents + 1}, {Image{Width: 3, Height: 1, Pixels: []float32{1}}, 1}} {
+		if _, err := Estimate(c.img, c.n); err == nil {
+			t.Errorf("Estimate(%+v, %d) gave no error", c.img, c.n)
+		}
+	}
+}
