@@ -230,7 +230,8 @@ func (j *fitJob) fitData() (fit.Image, error) {
 // fitImage fits and opens the images asked for.
 func (s *Session) fitImage(ctx context.Context, job *fitJob, progress fit.Progress) (*icd.FittingResponse, []*frame, error) {
 	bytes := 4 * int64(job.box.Dx()) * int64(job.box.Dy())
-	// The data, and room for the model and residual planes.
+	// The data, and room for the model and residual planes (which
+	// also covers an estimate's scratch, 5 bytes a pixel, before them).
 	if err := s.mem.Acquire(3*bytes, "image fitting"); err != nil {
 		return nil, nil, err
 	}

@@ -46,6 +46,9 @@ func FuzzFittingRequest(f *testing.F) {
 	seed(&icd.FittingRequest{InitialValues: nudged()[:1], RegionId: 1, Offset: math.NaN()})
 	seed(&icd.FittingRequest{InitialValues: nudged(), RegionId: 0, FovInfo: &icd.RegionInfo{RegionType: icd.RegionType_RECTANGLE,
 		ControlPoints: []*icd.Point{{X: 40, Y: 40}, {X: 30, Y: 1e9}}, Rotation: 33}})
+	nan := math.NaN()
+	seed(&icd.FittingRequest{InitialValues: []*icd.GaussianComponent{{Center: &icd.DoublePoint{X: nan, Y: nan}, Amp: nan,
+		Fwhm: &icd.DoublePoint{X: nan, Y: nan}, Pa: nan}}, RegionId: 1, FixedParams: make([]bool, 7)})
 	seed(&icd.FittingRequest{InitialValues: []*icd.GaussianComponent{{Amp: 1e300, Fwhm: &icd.DoublePoint{X: 1e-300, Y: 5}}}, RegionId: -1})
 	seed(&icd.FittingRequest{InitialValues: []*icd.GaussianComponent{{Center: &icd.DoublePoint{X: 4e8, Y: -1}, Amp: -1, Fwhm: &icd.DoublePoint{X: 3, Y: 3}}},
 		FixedParams: []bool{true, true, true, true, true, true, true}, RegionId: -1, CreateResidualImage: true})
