@@ -45,6 +45,9 @@ func (c *Client) handleFittingRequest(r request) error {
 	if err := decode(r, &msg); err != nil {
 		return err
 	}
+	// A file not open is answered too (the reference only logs it),
+	// so the widget stops waiting. The solver field is not used: our
+	// solver is gonum's (see imaging/fit).
 	job, err := c.prepareFit(&msg)
 	if err != nil {
 		c.send(r.ctx, icd.EventType_FITTING_RESPONSE, r.hdr.RequestID, &icd.FittingResponse{Message: clientText(err, c.mgr.folder.Redact)})
@@ -158,6 +161,8 @@ func (c *Client) runFit(ctx context.Context, fj *fitJob, requestID uint32) {
 			c.send(context.Background(), icd.EventType_FITTING_RESPONSE, requestID, &icd.FittingResponse{Message: "internal error"})
 		}
 	}()
+	// The reference sends progress after every iteration; about once a
+	// second is enough for the widget's bar.
 	last := time.Now()
 	progress := func(done float64) {
 		if time.Since(last) < progressEvery || done >= 1 {

@@ -16,8 +16,11 @@ const Method = "gonum-newton/gauss-newton"
 // Result is a finished fit.
 type Result struct {
 	Values Params
-	// Errors are 1σ: √diag((JᵀJ)⁻¹ × Σr²/(n−p)); 0 for fixed parameters,
-	// NaN when the covariance is singular or n = p.
+	// Errors are 1σ: √diag((JᵀJ)⁻¹ × Σr²/(n−p)), as curve_fit's; 0 for
+	// fixed parameters, NaN when the covariance is singular or n = p.
+	// The reference uses Condon's (1997) formulas with the MAD as noise
+	// for the components (and the covariance only for the offset); we
+	// differ on purpose, so errors follow from the fit itself.
 	Errors Params
 	Stats  Stats
 	// IterationLimit is set when MaxIterations ended the fit (the
