@@ -260,7 +260,10 @@ func (s *Session) fitImage(ctx context.Context, job *fitJob, progress fit.Progre
 		}
 		f, err := s.fitFrame(ctx, job, ids[i], i == 1, data, res.Values)
 		if err != nil {
-			return nil, frames, err
+			for _, f := range frames { // the model, which nobody will know of
+				s.closeFrame(f.id)
+			}
+			return nil, nil, err
 		}
 		mem := s.mem
 		f.onClose = func() { mem.Release(bytes) }
