@@ -7,13 +7,14 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"google.golang.org/protobuf/proto"
+
 	"cartago/icd"
 	"cartago/imaging"
 	"cartago/imaging/budget"
 	"cartago/imaging/cache"
 	"cartago/imaging/fits"
 	"cartago/imaging/region"
-	"cartago/store"
 )
 
 // frame is one open image of a session, under the frontend's file id.
@@ -24,16 +25,16 @@ type frame struct {
 	id          int32
 	seq         int64 // opening order within the session
 	aipsBeam    bool
-	restored    <-chan struct{}     // closed once a restored frame's data is sent; nil otherwise
-	dir         string              // directory as the client named it
-	name        string              // file name
-	hdu         string              // HDU key opened
-	file        *cache.File         // shared with every frame showing the same file
-	parts       []*cache.File       // the other files of a Stokes hypercube (concat.go)
-	stokesFiles []*icd.StokesFile   // what a Stokes hypercube was made of; nil otherwise
-	recipe      *store.MomentRecipe // a moment image (pixels in memory): how to make it again; nil otherwise
-	onClose     func()              // releases what the frame owns besides its file; nil if nothing
-	momentKeeps atomic.Int32        // moment requests with keep made of this image (moments.go)
+	restored    <-chan struct{}   // closed once a restored frame's data is sent; nil otherwise
+	dir         string            // directory as the client named it
+	name        string            // file name
+	hdu         string            // HDU key opened
+	file        *cache.File       // shared with every frame showing the same file
+	parts       []*cache.File     // the other files of a Stokes hypercube (concat.go)
+	stokesFiles []*icd.StokesFile // what a Stokes hypercube was made of; nil otherwise
+	recipe      proto.Message     // a generated image (pixels in memory): how to make it again (*store.MomentRecipe, *store.FitRecipe); nil otherwise
+	onClose     func()            // releases what the frame owns besides its file; nil if nothing
+	momentKeeps atomic.Int32      // moment requests with keep made of this image (moments.go)
 	img         *fits.Image
 	px          pixels // img by the frontend's Stokes numbers, derived polarizations too
 	layout      fits.Layout

@@ -48,6 +48,8 @@ func init() {
 	handlers[icd.EventType_STOP_ANIMATION] = handler{fn: (*Client).handleStopAnimation, needsSession: true, changes: true}
 	handlers[icd.EventType_MOMENT_REQUEST] = handler{fn: (*Client).handleMomentRequest, needsSession: true}
 	handlers[icd.EventType_STOP_MOMENT_CALC] = handler{fn: (*Client).handleStopMomentCalc, needsSession: true}
+	handlers[icd.EventType_FITTING_REQUEST] = handler{fn: (*Client).handleFittingRequest, needsSession: true}
+	handlers[icd.EventType_STOP_FITTING] = handler{fn: (*Client).handleStopFitting, needsSession: true}
 	handlers[icd.EventType_ANIMATION_FLOW_CONTROL] = handler{fn: (*Client).handleAnimationFlowControl, needsSession: true}
 	// Listings finish before the next message is read: nothing to stop.
 	handlers[icd.EventType_STOP_FILE_LIST] = handler{fn: ignore, needsSession: true}

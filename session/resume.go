@@ -189,6 +189,7 @@ func mergeHeld(want, held *store.Image) {
 	want.CubeHistogram = held.CubeHistogram
 	want.ImageStats = held.ImageStats
 	want.Moment = held.Moment
+	want.Fit = held.Fit
 }
 
 // restoreFrame opens a stored image with its state and queues the data
@@ -197,9 +198,12 @@ func mergeHeld(want, held *store.Image) {
 func (c *Client) restoreFrame(img *store.Image, problems *[]string) (*frame, error) {
 	var f *frame
 	var err error
-	if img.Moment != nil {
+	switch {
+	case img.Moment != nil:
 		f, err = c.regenerateMoment(img)
-	} else {
+	case img.Fit != nil:
+		f, err = c.regenerateFit(img)
+	default:
 		f, err = openStored(c.session, c.mgr.folder, img)
 	}
 	if err != nil {

@@ -50,6 +50,7 @@ type Session struct {
 	anim *animation // guarded by amu; the running animation, if any
 
 	moments momentRuns // the running moment calculation, at most one
+	fits    momentRuns // the running image fit, at most one
 
 	rmu     sync.Mutex
 	regions map[int32]*regionState // guarded by rmu; by session-wide region id

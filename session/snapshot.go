@@ -68,8 +68,11 @@ func (f *frame) snapshot() *store.Image {
 		Channel: int32(f.channel), Stokes: int32(f.stokes), RenderMode: icd.RenderMode_RASTER,
 		SupportAipsBeam: f.aipsBeam, StokesFiles: f.concatFiles(),
 	}
-	if f.recipe != nil {
-		img.Moment = proto.CloneOf(f.recipe)
+	switch r := f.recipe.(type) {
+	case *store.MomentRecipe:
+		img.Moment = proto.CloneOf(r)
+	case *store.FitRecipe:
+		img.Fit = proto.CloneOf(r)
 	}
 	if f.cursor != nil {
 		img.Cursor = proto.CloneOf(f.cursor)

@@ -156,7 +156,11 @@ type Image struct {
 	ImageStats []*icd.SetStatsRequirements_StatsConfig `protobuf:"bytes,18,rep,name=image_stats,json=imageStats,proto3" json:"image_stats,omitempty"`
 	// Set for a moment image: how to compute it again from its source
 	// image; its pixels are not stored.
-	Moment        *MomentRecipe `protobuf:"bytes,19,opt,name=moment,proto3" json:"moment,omitempty"`
+	Moment *MomentRecipe `protobuf:"bytes,19,opt,name=moment,proto3" json:"moment,omitempty"`
+	// 20 is PvRecipe (a PV image).
+	// Set for a fitting model or residual image: how to make it again
+	// from its source image; its pixels are not stored.
+	Fit           *FitRecipe `protobuf:"bytes,21,opt,name=fit,proto3" json:"fit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -324,6 +328,13 @@ func (x *Image) GetMoment() *MomentRecipe {
 	return nil
 }
 
+func (x *Image) GetFit() *FitRecipe {
+	if x != nil {
+		return x.Fit
+	}
+	return nil
+}
+
 // MomentRecipe makes one moment image again.
 type MomentRecipe struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
@@ -406,6 +417,115 @@ func (x *MomentRecipe) GetName() string {
 	return ""
 }
 
+// FitRecipe makes one image of an image fit (FITTING_REQUEST) again: the
+// model (offset plus the fitted components) or the residual (source
+// minus model) over the fitted pixels.
+type FitRecipe struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	SourceFileId int32                  `protobuf:"fixed32,1,opt,name=source_file_id,json=sourceFileId,proto3" json:"source_file_id,omitempty"`
+	// The request as the client sent it.
+	Request *icd.FittingRequest `protobuf:"bytes,2,opt,name=request,proto3" json:"request,omitempty"`
+	// The region or field of view fitted, as it was then; unset for the
+	// whole image.
+	Region *icd.RegionInfo `protobuf:"bytes,3,opt,name=region,proto3" json:"region,omitempty"`
+	// The source plane fitted.
+	Channel int32 `protobuf:"fixed32,4,opt,name=channel,proto3" json:"channel,omitempty"`
+	Stokes  int32 `protobuf:"fixed32,5,opt,name=stokes,proto3" json:"stokes,omitempty"`
+	// Which image: the residual, else the model.
+	Residual bool `protobuf:"varint,6,opt,name=residual,proto3" json:"residual,omitempty"`
+	// The fit's result, so the image is made again without fitting again.
+	ResultValues  []*icd.GaussianComponent `protobuf:"bytes,7,rep,name=result_values,json=resultValues,proto3" json:"result_values,omitempty"`
+	OffsetValue   float64                  `protobuf:"fixed64,8,opt,name=offset_value,json=offsetValue,proto3" json:"offset_value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FitRecipe) Reset() {
+	*x = FitRecipe{}
+	mi := &file_store_proto_snapshot_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FitRecipe) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FitRecipe) ProtoMessage() {}
+
+func (x *FitRecipe) ProtoReflect() protoreflect.Message {
+	mi := &file_store_proto_snapshot_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FitRecipe.ProtoReflect.Descriptor instead.
+func (*FitRecipe) Descriptor() ([]byte, []int) {
+	return file_store_proto_snapshot_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *FitRecipe) GetSourceFileId() int32 {
+	if x != nil {
+		return x.SourceFileId
+	}
+	return 0
+}
+
+func (x *FitRecipe) GetRequest() *icd.FittingRequest {
+	if x != nil {
+		return x.Request
+	}
+	return nil
+}
+
+func (x *FitRecipe) GetRegion() *icd.RegionInfo {
+	if x != nil {
+		return x.Region
+	}
+	return nil
+}
+
+func (x *FitRecipe) GetChannel() int32 {
+	if x != nil {
+		return x.Channel
+	}
+	return 0
+}
+
+func (x *FitRecipe) GetStokes() int32 {
+	if x != nil {
+		return x.Stokes
+	}
+	return 0
+}
+
+func (x *FitRecipe) GetResidual() bool {
+	if x != nil {
+		return x.Residual
+	}
+	return false
+}
+
+func (x *FitRecipe) GetResultValues() []*icd.GaussianComponent {
+	if x != nil {
+		return x.ResultValues
+	}
+	return nil
+}
+
+func (x *FitRecipe) GetOffsetValue() float64 {
+	if x != nil {
+		return x.OffsetValue
+	}
+	return 0
+}
+
 // Region is one region and what the client asked to compute over it.
 type Region struct {
 	state      protoimpl.MessageState                        `protogen:"open.v1"`
@@ -424,7 +544,7 @@ type Region struct {
 
 func (x *Region) Reset() {
 	*x = Region{}
-	mi := &file_store_proto_snapshot_proto_msgTypes[3]
+	mi := &file_store_proto_snapshot_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -436,7 +556,7 @@ func (x *Region) String() string {
 func (*Region) ProtoMessage() {}
 
 func (x *Region) ProtoReflect() protoreflect.Message {
-	mi := &file_store_proto_snapshot_proto_msgTypes[3]
+	mi := &file_store_proto_snapshot_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -449,7 +569,7 @@ func (x *Region) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Region.ProtoReflect.Descriptor instead.
 func (*Region) Descriptor() ([]byte, []int) {
-	return file_store_proto_snapshot_proto_rawDescGZIP(), []int{3}
+	return file_store_proto_snapshot_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Region) GetInfo() *icd.RegionInfo {
@@ -507,7 +627,7 @@ const file_store_proto_snapshot_proto_rawDesc = "" +
 	"\x0fcreated_unix_ms\x18\x04 \x01(\x03R\rcreatedUnixMs\x12-\n" +
 	"\x13last_active_unix_ms\x18\x05 \x01(\x03R\x10lastActiveUnixMs\x12,\n" +
 	"\x06images\x18\x06 \x03(\v2\x14.cartago.store.ImageR\x06images\x128\n" +
-	"\bcatalogs\x18\a \x03(\v2\x1c.cartago.icd.OpenCatalogFileR\bcatalogs\"\xce\b\n" +
+	"\bcatalogs\x18\a \x03(\v2\x1c.cartago.icd.OpenCatalogFileR\bcatalogs\"\xfa\b\n" +
 	"\x05Image\x12\x17\n" +
 	"\afile_id\x18\x01 \x01(\x0fR\x06fileId\x12\x1c\n" +
 	"\tdirectory\x18\x02 \x01(\tR\tdirectory\x12\x12\n" +
@@ -530,7 +650,8 @@ const file_store_proto_snapshot_proto_rawDesc = "" +
 	"\fstokes_files\x18\x11 \x03(\v2\x17.cartago.icd.StokesFileR\vstokesFiles\x12N\n" +
 	"\vimage_stats\x18\x12 \x03(\v2-.cartago.icd.SetStatsRequirements.StatsConfigR\n" +
 	"imageStats\x123\n" +
-	"\x06moment\x18\x13 \x01(\v2\x1b.cartago.store.MomentRecipeR\x06moment\x1aQ\n" +
+	"\x06moment\x18\x13 \x01(\v2\x1b.cartago.store.MomentRecipeR\x06moment\x12*\n" +
+	"\x03fit\x18\x15 \x01(\v2\x18.cartago.store.FitRecipeR\x03fit\x1aQ\n" +
 	"\fRegionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\x0fR\x03key\x12+\n" +
 	"\x05value\x18\x02 \x01(\v2\x15.cartago.store.RegionR\x05value:\x028\x01\"\xc7\x01\n" +
@@ -539,7 +660,16 @@ const file_store_proto_snapshot_proto_rawDesc = "" +
 	"\arequest\x18\x02 \x01(\v2\x1a.cartago.icd.MomentRequestR\arequest\x12\x16\n" +
 	"\x06stokes\x18\x03 \x01(\x0fR\x06stokes\x12/\n" +
 	"\x06region\x18\x04 \x01(\v2\x17.cartago.icd.RegionInfoR\x06region\x12\x12\n" +
-	"\x04name\x18\x05 \x01(\tR\x04name\"\xe7\x03\n" +
+	"\x04name\x18\x05 \x01(\tR\x04name\"\xcf\x02\n" +
+	"\tFitRecipe\x12$\n" +
+	"\x0esource_file_id\x18\x01 \x01(\x0fR\fsourceFileId\x125\n" +
+	"\arequest\x18\x02 \x01(\v2\x1b.cartago.icd.FittingRequestR\arequest\x12/\n" +
+	"\x06region\x18\x03 \x01(\v2\x17.cartago.icd.RegionInfoR\x06region\x12\x18\n" +
+	"\achannel\x18\x04 \x01(\x0fR\achannel\x12\x16\n" +
+	"\x06stokes\x18\x05 \x01(\x0fR\x06stokes\x12\x1a\n" +
+	"\bresidual\x18\x06 \x01(\bR\bresidual\x12C\n" +
+	"\rresult_values\x18\a \x03(\v2\x1e.cartago.icd.GaussianComponentR\fresultValues\x12!\n" +
+	"\foffset_value\x18\b \x01(\x01R\voffsetValue\"\xe7\x03\n" +
 	"\x06Region\x12+\n" +
 	"\x04info\x18\x01 \x01(\v2\x17.cartago.icd.RegionInfoR\x04info\x12C\n" +
 	"\x05stats\x18\x02 \x03(\v2-.cartago.icd.SetStatsRequirements.StatsConfigR\x05stats\x12<\n" +
@@ -565,57 +695,64 @@ func file_store_proto_snapshot_proto_rawDescGZIP() []byte {
 	return file_store_proto_snapshot_proto_rawDescData
 }
 
-var file_store_proto_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_store_proto_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_store_proto_snapshot_proto_goTypes = []any{
 	(*Snapshot)(nil),            // 0: cartago.store.Snapshot
 	(*Image)(nil),               // 1: cartago.store.Image
 	(*MomentRecipe)(nil),        // 2: cartago.store.MomentRecipe
-	(*Region)(nil),              // 3: cartago.store.Region
-	nil,                         // 4: cartago.store.Image.RegionsEntry
-	nil,                         // 5: cartago.store.Region.MatchedEntry
-	(*icd.OpenCatalogFile)(nil), // 6: cartago.icd.OpenCatalogFile
-	(icd.RenderMode)(0),         // 7: cartago.icd.RenderMode
-	(*icd.Point)(nil),           // 8: cartago.icd.Point
-	(*icd.SetSpatialRequirements_SpatialConfig)(nil),   // 9: cartago.icd.SetSpatialRequirements.SpatialConfig
-	(*icd.SetSpectralRequirements_SpectralConfig)(nil), // 10: cartago.icd.SetSpectralRequirements.SpectralConfig
-	(*icd.HistogramConfig)(nil),                        // 11: cartago.icd.HistogramConfig
-	(*icd.SetContourParameters)(nil),                   // 12: cartago.icd.SetContourParameters
-	(*icd.SetVectorOverlayParameters)(nil),             // 13: cartago.icd.SetVectorOverlayParameters
-	(*icd.StokesFile)(nil),                             // 14: cartago.icd.StokesFile
-	(*icd.SetStatsRequirements_StatsConfig)(nil),       // 15: cartago.icd.SetStatsRequirements.StatsConfig
-	(*icd.MomentRequest)(nil),                          // 16: cartago.icd.MomentRequest
-	(*icd.RegionInfo)(nil),                             // 17: cartago.icd.RegionInfo
+	(*FitRecipe)(nil),           // 3: cartago.store.FitRecipe
+	(*Region)(nil),              // 4: cartago.store.Region
+	nil,                         // 5: cartago.store.Image.RegionsEntry
+	nil,                         // 6: cartago.store.Region.MatchedEntry
+	(*icd.OpenCatalogFile)(nil), // 7: cartago.icd.OpenCatalogFile
+	(icd.RenderMode)(0),         // 8: cartago.icd.RenderMode
+	(*icd.Point)(nil),           // 9: cartago.icd.Point
+	(*icd.SetSpatialRequirements_SpatialConfig)(nil),   // 10: cartago.icd.SetSpatialRequirements.SpatialConfig
+	(*icd.SetSpectralRequirements_SpectralConfig)(nil), // 11: cartago.icd.SetSpectralRequirements.SpectralConfig
+	(*icd.HistogramConfig)(nil),                        // 12: cartago.icd.HistogramConfig
+	(*icd.SetContourParameters)(nil),                   // 13: cartago.icd.SetContourParameters
+	(*icd.SetVectorOverlayParameters)(nil),             // 14: cartago.icd.SetVectorOverlayParameters
+	(*icd.StokesFile)(nil),                             // 15: cartago.icd.StokesFile
+	(*icd.SetStatsRequirements_StatsConfig)(nil),       // 16: cartago.icd.SetStatsRequirements.StatsConfig
+	(*icd.MomentRequest)(nil),                          // 17: cartago.icd.MomentRequest
+	(*icd.RegionInfo)(nil),                             // 18: cartago.icd.RegionInfo
+	(*icd.FittingRequest)(nil),                         // 19: cartago.icd.FittingRequest
+	(*icd.GaussianComponent)(nil),                      // 20: cartago.icd.GaussianComponent
 }
 var file_store_proto_snapshot_proto_depIdxs = []int32{
 	1,  // 0: cartago.store.Snapshot.images:type_name -> cartago.store.Image
-	6,  // 1: cartago.store.Snapshot.catalogs:type_name -> cartago.icd.OpenCatalogFile
-	7,  // 2: cartago.store.Image.render_mode:type_name -> cartago.icd.RenderMode
-	8,  // 3: cartago.store.Image.cursor:type_name -> cartago.icd.Point
-	9,  // 4: cartago.store.Image.cursor_spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
-	10, // 5: cartago.store.Image.cursor_spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
-	11, // 6: cartago.store.Image.image_histograms:type_name -> cartago.icd.HistogramConfig
-	11, // 7: cartago.store.Image.cube_histogram:type_name -> cartago.icd.HistogramConfig
-	4,  // 8: cartago.store.Image.regions:type_name -> cartago.store.Image.RegionsEntry
-	12, // 9: cartago.store.Image.contours:type_name -> cartago.icd.SetContourParameters
-	13, // 10: cartago.store.Image.vector_overlay:type_name -> cartago.icd.SetVectorOverlayParameters
-	14, // 11: cartago.store.Image.stokes_files:type_name -> cartago.icd.StokesFile
-	15, // 12: cartago.store.Image.image_stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
+	7,  // 1: cartago.store.Snapshot.catalogs:type_name -> cartago.icd.OpenCatalogFile
+	8,  // 2: cartago.store.Image.render_mode:type_name -> cartago.icd.RenderMode
+	9,  // 3: cartago.store.Image.cursor:type_name -> cartago.icd.Point
+	10, // 4: cartago.store.Image.cursor_spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
+	11, // 5: cartago.store.Image.cursor_spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
+	12, // 6: cartago.store.Image.image_histograms:type_name -> cartago.icd.HistogramConfig
+	12, // 7: cartago.store.Image.cube_histogram:type_name -> cartago.icd.HistogramConfig
+	5,  // 8: cartago.store.Image.regions:type_name -> cartago.store.Image.RegionsEntry
+	13, // 9: cartago.store.Image.contours:type_name -> cartago.icd.SetContourParameters
+	14, // 10: cartago.store.Image.vector_overlay:type_name -> cartago.icd.SetVectorOverlayParameters
+	15, // 11: cartago.store.Image.stokes_files:type_name -> cartago.icd.StokesFile
+	16, // 12: cartago.store.Image.image_stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
 	2,  // 13: cartago.store.Image.moment:type_name -> cartago.store.MomentRecipe
-	16, // 14: cartago.store.MomentRecipe.request:type_name -> cartago.icd.MomentRequest
-	17, // 15: cartago.store.MomentRecipe.region:type_name -> cartago.icd.RegionInfo
-	17, // 16: cartago.store.Region.info:type_name -> cartago.icd.RegionInfo
-	15, // 17: cartago.store.Region.stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
-	11, // 18: cartago.store.Region.histograms:type_name -> cartago.icd.HistogramConfig
-	10, // 19: cartago.store.Region.spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
-	9,  // 20: cartago.store.Region.spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
-	5,  // 21: cartago.store.Region.matched:type_name -> cartago.store.Region.MatchedEntry
-	3,  // 22: cartago.store.Image.RegionsEntry.value:type_name -> cartago.store.Region
-	3,  // 23: cartago.store.Region.MatchedEntry.value:type_name -> cartago.store.Region
-	24, // [24:24] is the sub-list for method output_type
-	24, // [24:24] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	3,  // 14: cartago.store.Image.fit:type_name -> cartago.store.FitRecipe
+	17, // 15: cartago.store.MomentRecipe.request:type_name -> cartago.icd.MomentRequest
+	18, // 16: cartago.store.MomentRecipe.region:type_name -> cartago.icd.RegionInfo
+	19, // 17: cartago.store.FitRecipe.request:type_name -> cartago.icd.FittingRequest
+	18, // 18: cartago.store.FitRecipe.region:type_name -> cartago.icd.RegionInfo
+	20, // 19: cartago.store.FitRecipe.result_values:type_name -> cartago.icd.GaussianComponent
+	18, // 20: cartago.store.Region.info:type_name -> cartago.icd.RegionInfo
+	16, // 21: cartago.store.Region.stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
+	12, // 22: cartago.store.Region.histograms:type_name -> cartago.icd.HistogramConfig
+	11, // 23: cartago.store.Region.spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
+	10, // 24: cartago.store.Region.spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
+	6,  // 25: cartago.store.Region.matched:type_name -> cartago.store.Region.MatchedEntry
+	4,  // 26: cartago.store.Image.RegionsEntry.value:type_name -> cartago.store.Region
+	4,  // 27: cartago.store.Region.MatchedEntry.value:type_name -> cartago.store.Region
+	28, // [28:28] is the sub-list for method output_type
+	28, // [28:28] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_store_proto_snapshot_proto_init() }
@@ -629,7 +766,7 @@ func file_store_proto_snapshot_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_store_proto_snapshot_proto_rawDesc), len(file_store_proto_snapshot_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
