@@ -31,6 +31,7 @@ type frame struct {
 	parts       []*cache.File       // the other files of a Stokes hypercube (concat.go)
 	stokesFiles []*icd.StokesFile   // what a Stokes hypercube was made of; nil otherwise
 	recipe      *store.MomentRecipe // a moment image (pixels in memory): how to make it again; nil otherwise
+	pvRecipe    *store.PvRecipe     // a PV image (pixels in memory): how to make it again; nil otherwise
 	onClose     func()              // releases what the frame owns besides its file; nil if nothing
 	img         *fits.Image
 	px          pixels // img by the frontend's Stokes numbers, derived polarizations too

@@ -23,7 +23,6 @@ type response struct {
 }
 
 var pendingRequests = map[icd.EventType]response{
-	icd.EventType_PV_REQUEST:          {icd.EventType_PV_RESPONSE, &icd.PvResponse{}},
 	icd.EventType_FITTING_REQUEST:     {icd.EventType_FITTING_RESPONSE, &icd.FittingResponse{}},
 	icd.EventType_REMOTE_FILE_REQUEST: {icd.EventType_REMOTE_FILE_RESPONSE, &icd.RemoteFileResponse{}},
 }
@@ -33,15 +32,11 @@ var pendingCommands = []icd.EventType{
 	icd.EventType_SCRIPTING_RESPONSE,
 }
 
-// stopCommands stop or close work this server never starts (PV images and previews, fitting), so there is never anything
-// to stop. The reference is silent when there is nothing to stop
-// (Session::OnStopMomentCalc, OnStopPvCalc, OnStopPvPreview,
-// OnClosePvPreview, OnStopFitting), and so are we.
+// stopCommands stop work this server never starts (fitting), so there
+// is never anything to stop. The reference is silent when there is
+// nothing to stop (Session::OnStopFitting), and so are we.
 var stopCommands = []icd.EventType{
-	icd.EventType_STOP_PV_CALC,
 	icd.EventType_STOP_FITTING,
-	icd.EventType_STOP_PV_PREVIEW,
-	icd.EventType_CLOSE_PV_PREVIEW,
 }
 
 // refuseRequest answers a request with its own response type, success=false.

@@ -189,6 +189,7 @@ func mergeHeld(want, held *store.Image) {
 	want.CubeHistogram = held.CubeHistogram
 	want.ImageStats = held.ImageStats
 	want.Moment = held.Moment
+	want.Pv = held.Pv
 }
 
 // restoreFrame opens a stored image with its state and queues the data
@@ -199,6 +200,8 @@ func (c *Client) restoreFrame(img *store.Image, problems *[]string) (*frame, err
 	var err error
 	if img.Moment != nil {
 		f, err = c.regenerateMoment(img)
+	} else if img.Pv != nil {
+		f, err = c.regeneratePV(img)
 	} else {
 		f, err = openStored(c.session, c.mgr.folder, img)
 	}

@@ -71,6 +71,9 @@ func (f *frame) snapshot() *store.Image {
 	if f.recipe != nil {
 		img.Moment = proto.CloneOf(f.recipe)
 	}
+	if f.pvRecipe != nil {
+		img.Pv = proto.CloneOf(f.pvRecipe)
+	}
 	if f.cursor != nil {
 		img.Cursor = proto.CloneOf(f.cursor)
 	}

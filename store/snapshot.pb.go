@@ -156,7 +156,9 @@ type Image struct {
 	ImageStats []*icd.SetStatsRequirements_StatsConfig `protobuf:"bytes,18,rep,name=image_stats,json=imageStats,proto3" json:"image_stats,omitempty"`
 	// Set for a moment image: how to compute it again from its source
 	// image; its pixels are not stored.
-	Moment        *MomentRecipe `protobuf:"bytes,19,opt,name=moment,proto3" json:"moment,omitempty"`
+	Moment *MomentRecipe `protobuf:"bytes,19,opt,name=moment,proto3" json:"moment,omitempty"`
+	// Set for a PV image: how to make it again.
+	Pv            *PvRecipe `protobuf:"bytes,20,opt,name=pv,proto3" json:"pv,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -324,6 +326,13 @@ func (x *Image) GetMoment() *MomentRecipe {
 	return nil
 }
 
+func (x *Image) GetPv() *PvRecipe {
+	if x != nil {
+		return x.Pv
+	}
+	return nil
+}
+
 // MomentRecipe makes one moment image again.
 type MomentRecipe struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
@@ -397,6 +406,87 @@ func (x *MomentRecipe) GetRegion() *icd.RegionInfo {
 	return nil
 }
 
+// PvRecipe makes one position–velocity image again.
+type PvRecipe struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	SourceFileId int32                  `protobuf:"fixed32,1,opt,name=source_file_id,json=sourceFileId,proto3" json:"source_file_id,omitempty"`
+	// The request as it was made (keep, spectral range, width, reverse).
+	Request *icd.PvRequest `protobuf:"bytes,2,opt,name=request,proto3" json:"request,omitempty"`
+	// The source's Stokes index the image was sampled from.
+	Stokes int32 `protobuf:"fixed32,3,opt,name=stokes,proto3" json:"stokes,omitempty"`
+	// The line or polyline the request named, as it was then.
+	Region *icd.RegionInfo `protobuf:"bytes,4,opt,name=region,proto3" json:"region,omitempty"`
+	// The image's name (image_pv.fits, image_pv1.fits, ...).
+	Name          string `protobuf:"bytes,5,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PvRecipe) Reset() {
+	*x = PvRecipe{}
+	mi := &file_store_proto_snapshot_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PvRecipe) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PvRecipe) ProtoMessage() {}
+
+func (x *PvRecipe) ProtoReflect() protoreflect.Message {
+	mi := &file_store_proto_snapshot_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PvRecipe.ProtoReflect.Descriptor instead.
+func (*PvRecipe) Descriptor() ([]byte, []int) {
+	return file_store_proto_snapshot_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *PvRecipe) GetSourceFileId() int32 {
+	if x != nil {
+		return x.SourceFileId
+	}
+	return 0
+}
+
+func (x *PvRecipe) GetRequest() *icd.PvRequest {
+	if x != nil {
+		return x.Request
+	}
+	return nil
+}
+
+func (x *PvRecipe) GetStokes() int32 {
+	if x != nil {
+		return x.Stokes
+	}
+	return 0
+}
+
+func (x *PvRecipe) GetRegion() *icd.RegionInfo {
+	if x != nil {
+		return x.Region
+	}
+	return nil
+}
+
+func (x *PvRecipe) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
 // Region is one region and what the client asked to compute over it.
 type Region struct {
 	state      protoimpl.MessageState                        `protogen:"open.v1"`
@@ -415,7 +505,7 @@ type Region struct {
 
 func (x *Region) Reset() {
 	*x = Region{}
-	mi := &file_store_proto_snapshot_proto_msgTypes[3]
+	mi := &file_store_proto_snapshot_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -427,7 +517,7 @@ func (x *Region) String() string {
 func (*Region) ProtoMessage() {}
 
 func (x *Region) ProtoReflect() protoreflect.Message {
-	mi := &file_store_proto_snapshot_proto_msgTypes[3]
+	mi := &file_store_proto_snapshot_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -440,7 +530,7 @@ func (x *Region) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Region.ProtoReflect.Descriptor instead.
 func (*Region) Descriptor() ([]byte, []int) {
-	return file_store_proto_snapshot_proto_rawDescGZIP(), []int{3}
+	return file_store_proto_snapshot_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Region) GetInfo() *icd.RegionInfo {
@@ -498,7 +588,7 @@ const file_store_proto_snapshot_proto_rawDesc = "" +
 	"\x0fcreated_unix_ms\x18\x04 \x01(\x03R\rcreatedUnixMs\x12-\n" +
 	"\x13last_active_unix_ms\x18\x05 \x01(\x03R\x10lastActiveUnixMs\x12,\n" +
 	"\x06images\x18\x06 \x03(\v2\x14.cartago.store.ImageR\x06images\x128\n" +
-	"\bcatalogs\x18\a \x03(\v2\x1c.cartago.icd.OpenCatalogFileR\bcatalogs\"\xce\b\n" +
+	"\bcatalogs\x18\a \x03(\v2\x1c.cartago.icd.OpenCatalogFileR\bcatalogs\"\xf7\b\n" +
 	"\x05Image\x12\x17\n" +
 	"\afile_id\x18\x01 \x01(\x0fR\x06fileId\x12\x1c\n" +
 	"\tdirectory\x18\x02 \x01(\tR\tdirectory\x12\x12\n" +
@@ -521,7 +611,8 @@ const file_store_proto_snapshot_proto_rawDesc = "" +
 	"\fstokes_files\x18\x11 \x03(\v2\x17.cartago.icd.StokesFileR\vstokesFiles\x12N\n" +
 	"\vimage_stats\x18\x12 \x03(\v2-.cartago.icd.SetStatsRequirements.StatsConfigR\n" +
 	"imageStats\x123\n" +
-	"\x06moment\x18\x13 \x01(\v2\x1b.cartago.store.MomentRecipeR\x06moment\x1aQ\n" +
+	"\x06moment\x18\x13 \x01(\v2\x1b.cartago.store.MomentRecipeR\x06moment\x12'\n" +
+	"\x02pv\x18\x14 \x01(\v2\x17.cartago.store.PvRecipeR\x02pv\x1aQ\n" +
 	"\fRegionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\x0fR\x03key\x12+\n" +
 	"\x05value\x18\x02 \x01(\v2\x15.cartago.store.RegionR\x05value:\x028\x01\"\xb3\x01\n" +
@@ -529,7 +620,13 @@ const file_store_proto_snapshot_proto_rawDesc = "" +
 	"\x0esource_file_id\x18\x01 \x01(\x0fR\fsourceFileId\x124\n" +
 	"\arequest\x18\x02 \x01(\v2\x1a.cartago.icd.MomentRequestR\arequest\x12\x16\n" +
 	"\x06stokes\x18\x03 \x01(\x0fR\x06stokes\x12/\n" +
-	"\x06region\x18\x04 \x01(\v2\x17.cartago.icd.RegionInfoR\x06region\"\xe7\x03\n" +
+	"\x06region\x18\x04 \x01(\v2\x17.cartago.icd.RegionInfoR\x06region\"\xbf\x01\n" +
+	"\bPvRecipe\x12$\n" +
+	"\x0esource_file_id\x18\x01 \x01(\x0fR\fsourceFileId\x120\n" +
+	"\arequest\x18\x02 \x01(\v2\x16.cartago.icd.PvRequestR\arequest\x12\x16\n" +
+	"\x06stokes\x18\x03 \x01(\x0fR\x06stokes\x12/\n" +
+	"\x06region\x18\x04 \x01(\v2\x17.cartago.icd.RegionInfoR\x06region\x12\x12\n" +
+	"\x04name\x18\x05 \x01(\tR\x04name\"\xe7\x03\n" +
 	"\x06Region\x12+\n" +
 	"\x04info\x18\x01 \x01(\v2\x17.cartago.icd.RegionInfoR\x04info\x12C\n" +
 	"\x05stats\x18\x02 \x03(\v2-.cartago.icd.SetStatsRequirements.StatsConfigR\x05stats\x12<\n" +
@@ -555,57 +652,62 @@ func file_store_proto_snapshot_proto_rawDescGZIP() []byte {
 	return file_store_proto_snapshot_proto_rawDescData
 }
 
-var file_store_proto_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_store_proto_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_store_proto_snapshot_proto_goTypes = []any{
 	(*Snapshot)(nil),            // 0: cartago.store.Snapshot
 	(*Image)(nil),               // 1: cartago.store.Image
 	(*MomentRecipe)(nil),        // 2: cartago.store.MomentRecipe
-	(*Region)(nil),              // 3: cartago.store.Region
-	nil,                         // 4: cartago.store.Image.RegionsEntry
-	nil,                         // 5: cartago.store.Region.MatchedEntry
-	(*icd.OpenCatalogFile)(nil), // 6: cartago.icd.OpenCatalogFile
-	(icd.RenderMode)(0),         // 7: cartago.icd.RenderMode
-	(*icd.Point)(nil),           // 8: cartago.icd.Point
-	(*icd.SetSpatialRequirements_SpatialConfig)(nil),   // 9: cartago.icd.SetSpatialRequirements.SpatialConfig
-	(*icd.SetSpectralRequirements_SpectralConfig)(nil), // 10: cartago.icd.SetSpectralRequirements.SpectralConfig
-	(*icd.HistogramConfig)(nil),                        // 11: cartago.icd.HistogramConfig
-	(*icd.SetContourParameters)(nil),                   // 12: cartago.icd.SetContourParameters
-	(*icd.SetVectorOverlayParameters)(nil),             // 13: cartago.icd.SetVectorOverlayParameters
-	(*icd.StokesFile)(nil),                             // 14: cartago.icd.StokesFile
-	(*icd.SetStatsRequirements_StatsConfig)(nil),       // 15: cartago.icd.SetStatsRequirements.StatsConfig
-	(*icd.MomentRequest)(nil),                          // 16: cartago.icd.MomentRequest
-	(*icd.RegionInfo)(nil),                             // 17: cartago.icd.RegionInfo
+	(*PvRecipe)(nil),            // 3: cartago.store.PvRecipe
+	(*Region)(nil),              // 4: cartago.store.Region
+	nil,                         // 5: cartago.store.Image.RegionsEntry
+	nil,                         // 6: cartago.store.Region.MatchedEntry
+	(*icd.OpenCatalogFile)(nil), // 7: cartago.icd.OpenCatalogFile
+	(icd.RenderMode)(0),         // 8: cartago.icd.RenderMode
+	(*icd.Point)(nil),           // 9: cartago.icd.Point
+	(*icd.SetSpatialRequirements_SpatialConfig)(nil),   // 10: cartago.icd.SetSpatialRequirements.SpatialConfig
+	(*icd.SetSpectralRequirements_SpectralConfig)(nil), // 11: cartago.icd.SetSpectralRequirements.SpectralConfig
+	(*icd.HistogramConfig)(nil),                        // 12: cartago.icd.HistogramConfig
+	(*icd.SetContourParameters)(nil),                   // 13: cartago.icd.SetContourParameters
+	(*icd.SetVectorOverlayParameters)(nil),             // 14: cartago.icd.SetVectorOverlayParameters
+	(*icd.StokesFile)(nil),                             // 15: cartago.icd.StokesFile
+	(*icd.SetStatsRequirements_StatsConfig)(nil),       // 16: cartago.icd.SetStatsRequirements.StatsConfig
+	(*icd.MomentRequest)(nil),                          // 17: cartago.icd.MomentRequest
+	(*icd.RegionInfo)(nil),                             // 18: cartago.icd.RegionInfo
+	(*icd.PvRequest)(nil),                              // 19: cartago.icd.PvRequest
 }
 var file_store_proto_snapshot_proto_depIdxs = []int32{
 	1,  // 0: cartago.store.Snapshot.images:type_name -> cartago.store.Image
-	6,  // 1: cartago.store.Snapshot.catalogs:type_name -> cartago.icd.OpenCatalogFile
-	7,  // 2: cartago.store.Image.render_mode:type_name -> cartago.icd.RenderMode
-	8,  // 3: cartago.store.Image.cursor:type_name -> cartago.icd.Point
-	9,  // 4: cartago.store.Image.cursor_spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
-	10, // 5: cartago.store.Image.cursor_spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
-	11, // 6: cartago.store.Image.image_histograms:type_name -> cartago.icd.HistogramConfig
-	11, // 7: cartago.store.Image.cube_histogram:type_name -> cartago.icd.HistogramConfig
-	4,  // 8: cartago.store.Image.regions:type_name -> cartago.store.Image.RegionsEntry
-	12, // 9: cartago.store.Image.contours:type_name -> cartago.icd.SetContourParameters
-	13, // 10: cartago.store.Image.vector_overlay:type_name -> cartago.icd.SetVectorOverlayParameters
-	14, // 11: cartago.store.Image.stokes_files:type_name -> cartago.icd.StokesFile
-	15, // 12: cartago.store.Image.image_stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
+	7,  // 1: cartago.store.Snapshot.catalogs:type_name -> cartago.icd.OpenCatalogFile
+	8,  // 2: cartago.store.Image.render_mode:type_name -> cartago.icd.RenderMode
+	9,  // 3: cartago.store.Image.cursor:type_name -> cartago.icd.Point
+	10, // 4: cartago.store.Image.cursor_spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
+	11, // 5: cartago.store.Image.cursor_spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
+	12, // 6: cartago.store.Image.image_histograms:type_name -> cartago.icd.HistogramConfig
+	12, // 7: cartago.store.Image.cube_histogram:type_name -> cartago.icd.HistogramConfig
+	5,  // 8: cartago.store.Image.regions:type_name -> cartago.store.Image.RegionsEntry
+	13, // 9: cartago.store.Image.contours:type_name -> cartago.icd.SetContourParameters
+	14, // 10: cartago.store.Image.vector_overlay:type_name -> cartago.icd.SetVectorOverlayParameters
+	15, // 11: cartago.store.Image.stokes_files:type_name -> cartago.icd.StokesFile
+	16, // 12: cartago.store.Image.image_stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
 	2,  // 13: cartago.store.Image.moment:type_name -> cartago.store.MomentRecipe
-	16, // 14: cartago.store.MomentRecipe.request:type_name -> cartago.icd.MomentRequest
-	17, // 15: cartago.store.MomentRecipe.region:type_name -> cartago.icd.RegionInfo
-	17, // 16: cartago.store.Region.info:type_name -> cartago.icd.RegionInfo
-	15, // 17: cartago.store.Region.stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
-	11, // 18: cartago.store.Region.histograms:type_name -> cartago.icd.HistogramConfig
-	10, // 19: cartago.store.Region.spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
-	9,  // 20: cartago.store.Region.spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
-	5,  // 21: cartago.store.Region.matched:type_name -> cartago.store.Region.MatchedEntry
-	3,  // 22: cartago.store.Image.RegionsEntry.value:type_name -> cartago.store.Region
-	3,  // 23: cartago.store.Region.MatchedEntry.value:type_name -> cartago.store.Region
-	24, // [24:24] is the sub-list for method output_type
-	24, // [24:24] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	3,  // 14: cartago.store.Image.pv:type_name -> cartago.store.PvRecipe
+	17, // 15: cartago.store.MomentRecipe.request:type_name -> cartago.icd.MomentRequest
+	18, // 16: cartago.store.MomentRecipe.region:type_name -> cartago.icd.RegionInfo
+	19, // 17: cartago.store.PvRecipe.request:type_name -> cartago.icd.PvRequest
+	18, // 18: cartago.store.PvRecipe.region:type_name -> cartago.icd.RegionInfo
+	18, // 19: cartago.store.Region.info:type_name -> cartago.icd.RegionInfo
+	16, // 20: cartago.store.Region.stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
+	12, // 21: cartago.store.Region.histograms:type_name -> cartago.icd.HistogramConfig
+	11, // 22: cartago.store.Region.spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
+	10, // 23: cartago.store.Region.spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
+	6,  // 24: cartago.store.Region.matched:type_name -> cartago.store.Region.MatchedEntry
+	4,  // 25: cartago.store.Image.RegionsEntry.value:type_name -> cartago.store.Region
+	4,  // 26: cartago.store.Region.MatchedEntry.value:type_name -> cartago.store.Region
+	27, // [27:27] is the sub-list for method output_type
+	27, // [27:27] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_store_proto_snapshot_proto_init() }
@@ -619,7 +721,7 @@ func file_store_proto_snapshot_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_store_proto_snapshot_proto_rawDesc), len(file_store_proto_snapshot_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
