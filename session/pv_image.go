@@ -182,7 +182,31 @@ func (s *Session) pvFrame(ctx context.Context, src *frame, id int32, name string
 	return f.start(s, src.folder), nil
 }
 
-// pvResult is the OPEN_FILE_ACK of a PV image.
+// pvAck is the OPEN_FILE_ACK of a PV image.
 func pvAck(f *frame) *icd.OpenFileAck {
-	return momentAck(f, 4*int64(f.layout.Width)*int64(f.layout.Height))
+	ack := momentAck(f, 4*int64(f.layout.Width)*int64(f.layout.Height))
+	pvAxesNumbers(ack.FileInfoExtended, f.img.HDU)
+	return ack
+}
+
+// pvExtendedInfo is the FileInfoExtended of a PV image.
+func pvExtendedInfo(name string, h *fits.HDU) *icd.FileInfoExtended {
+	info := extendedInfo(name, h)
+	pvAxesNumbers(info, h)
+	return info
+}
+
+// pvAxesNumbers gives a PV image's position axis as its one spatial
+// axis, as the reference reports it: casacore finds a single linear
+// axis, so spatial_y is 0 (FileLoader::FindCoordinateAxes).
+func pvAxesNumbers(info *icd.FileInfoExtended, h *fits.HDU) {
+	ax := info.GetAxesNumbers()
+	if ax == nil {
+		return
+	}
+	pos := int32(h.Layout.Axes.SpatialX)
+	if h.Layout.Axes.Spectral == h.Layout.Axes.SpatialX {
+		pos = int32(h.Layout.Axes.SpatialY) // reversed: spectral first
+	}
+	ax.SpatialX, ax.SpatialY = pos, 0
 }

@@ -280,7 +280,7 @@ func (p *pvPreview) compute(ctx context.Context, enc *zfpEncoder, cut pvCut) (*i
 		return nil, err
 	}
 	out := &icd.PvPreviewData{PreviewId: p.id, Width: int32(w), Height: int32(h),
-		ImageInfo: extendedInfo(pvName(src.name, int(p.id), true), hdu)}
+		ImageInfo: pvExtendedInfo(pvName(src.name, int(p.id), true), hdu)}
 	hist, basic, err := stats.PlaneHistogram(ctx, imaging.Plane{Width: w, Height: h, Data: data}, stats.Config{})
 	if err != nil {
 		return nil, err
