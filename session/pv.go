@@ -200,28 +200,19 @@ func (p pvPlanes) ReadRect(dst []float32, ch, x0, y0, w, rows int) error {
 // computePV samples the source; the budget stays charged with the
 // image's bytes, the caller's to release.
 func (s *Session) computePV(ctx context.Context, job *pvJob, inside []bool, progress pv.Progress) (pv.Image, int64, error) {
-	// The result is at most one value per sample and channel; the
-	// samples of a line are bounded by region.MaxLineSamples.
-	n := int64(job.to-job.from+1) * 4
-	l := job.src.layout
-	est := n * int64(l.Width+l.Height) * 2 // a line across the image at most, with room for polylines
-	if err := s.mem.Acquire(est, "PV image"); err != nil {
-		return pv.Image{}, 0, err
-	}
-	img, err := pv.Compute(ctx, pvPlanes{px: job.src.px, stokes: job.stokes},
-		pv.Request{Line: job.line, Width: int(job.msg.Width), From: job.from, To: job.to, Reverse: job.msg.Reverse, Inside: inside}, progress)
-	if err != nil {
-		s.mem.Release(est)
-		return pv.Image{}, 0, err
-	}
-	size := 4 * int64(len(img.Data))
-	if size > est {
-		if err := s.mem.Acquire(size-est, "PV image"); err != nil {
-			s.mem.Release(est)
-			return pv.Image{}, 0, err
+	var size int64 // charged once the line's samples are known
+	reserve := func(n int64) error {
+		if err := s.mem.Acquire(n, "PV image"); err != nil {
+			return err
 		}
-	} else {
-		s.mem.Release(est - size)
+		size = n
+		return nil
+	}
+	img, err := pv.Compute(ctx, pvPlanes{px: job.src.px, stokes: job.stokes}, pv.Request{Line: job.line, Width: int(job.msg.Width),
+		From: job.from, To: job.to, Reverse: job.msg.Reverse, Inside: inside, Reserve: reserve}, progress)
+	if err != nil {
+		s.mem.Release(size)
+		return pv.Image{}, 0, err
 	}
 	return img, size, nil
 }

@@ -144,6 +144,23 @@ func (ps *pvPreviews) remove(id int32) {
 	}
 }
 
+// dropFile stops and drops the previews of source image id, which is
+// closing: they read its pixels.
+func (ps *pvPreviews) dropFile(id int32) {
+	ps.mu.Lock()
+	var gone []*pvPreview
+	for k, p := range ps.m {
+		if p.job.src.id == id {
+			gone = append(gone, p)
+			delete(ps.m, k)
+		}
+	}
+	ps.mu.Unlock()
+	for _, p := range gone {
+		p.close()
+	}
+}
+
 // cancel stops the cut preview id is computing; the preview stays.
 func (ps *pvPreviews) cancel(id int32) {
 	ps.mu.Lock()

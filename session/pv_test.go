@@ -148,6 +148,10 @@ func TestPvImage(t *testing.T) {
 	if ext.Width != 11 || ext.Height != 4 || ack.FileInfo.Name != "pv_pv.fits" {
 		t.Fatalf("PV image %s %d×%d, want pv_pv.fits 11×4", ack.FileInfo.Name, ext.Width, ext.Height)
 	}
+	// One spatial axis, the position, as the reference reports a PV image.
+	if ax := ext.AxesNumbers; ax.SpatialX != 1 || ax.SpatialY != 0 || ax.Spectral != 2 || ax.Stokes != 3 {
+		t.Fatalf("axes numbers %v, want spatial_x 1, spatial_y 0, spectral 2, Stokes 3", ax)
+	}
 	for k, want := range map[string]string{"CTYPE1": "OFFSET", "CUNIT1": "arcsec", "CTYPE2": "FREQ", "CTYPE3": "STOKES", "BUNIT": "Jy/beam"} {
 		if got := headerValue(ext, k); got != want {
 			t.Fatalf("%s = %q, want %q", k, got, want)
@@ -407,4 +411,23 @@ func TestPvImageRegeneratedOnResume(t *testing.T) {
 		t.Fatalf("cursor on the regenerated PV image: %g, want %g", sp.Value, want)
 	}
 	noErrorsToPong(t, b)
+}
+
+// Closing the source image drops its previews: they read its pixels.
+func TestPvPreviewDroppedWithItsImage(t *testing.T) {
+	c := pvClient(t)
+	line := setLine(t, c, 0, false, 10, 10, 20, 10)
+	sendMsg(t, c, icd.EventType_PV_REQUEST, 30, 7, &icd.PvRequest{FileId: 0, RegionId: line, Width: 1, PreviewSettings: previewSettings(2, 1)})
+	if resp := awaitPV(t, c, 7); !resp.Success {
+		t.Fatalf("preview response %+v", resp)
+	}
+	sendMsg(t, c, icd.EventType_CLOSE_FILE, 30, 8, &icd.CloseFile{FileId: 0})
+	drainToPong(t, c)
+	ps := &c.client.session.previews
+	ps.mu.Lock()
+	n := len(ps.m)
+	ps.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d previews left after their image closed", n)
+	}
 }

@@ -44,6 +44,9 @@ type Request struct {
 	// Inside, when set, has one flag per image pixel; pixels outside
 	// count as blank (a preview limited to a region).
 	Inside []bool
+	// Reserve, when set, is asked for the image's bytes once the line is
+	// placed, before they are allocated; its error ends the calculation.
+	Reserve func(bytes int64) error
 }
 
 // Image is a PV image, row by row: positions along x and channels along
@@ -76,6 +79,11 @@ func Compute(ctx context.Context, cube Cube, req Request, progress Progress) (Im
 	}
 	nch := req.To - req.From + 1
 	nb := p.boxes()
+	if req.Reserve != nil {
+		if err := req.Reserve(4 * int64(nb) * int64(nch)); err != nil {
+			return Image{}, err
+		}
+	}
 	img := Image{Width: nb, Height: nch, Positions: nb, Data: make([]float32, nb*nch)}
 	if req.Reverse {
 		img.Width, img.Height = nch, nb
