@@ -5,6 +5,7 @@ import (
 	"math"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -25,7 +26,10 @@ const pvSample = "cube-512x512x200.fits"
 // column per sample along the line (as line profiles sample it), one row
 // per channel. The user moves the mouse over the PV image: the cursor's
 // value is the mean of the cube's pixels in that sample's box in that
-// channel, computed here from the file. Artifact: browser-PV-pv.png.
+// channel, computed here from the file. Then Start preview: the server
+// answers with the ZFP-compressed preview, which the frontend shows in
+// a preview frame of that size. Artifacts: browser-PV-pv.png,
+// browser-PV-preview.png.
 func TestBrowserPV(t *testing.T) {
 	root := smallSample(t)
 	path := filepath.Join(root, pvSample)
@@ -122,8 +126,51 @@ func TestBrowserPV(t *testing.T) {
 		t.Errorf("PV pixel (%d, %d) = %g; the mean of sample %d's box in channel %d is %g", sp.X, sp.Y, sp.Value, sample, channel, want)
 	}
 	b.saveShot("-pv", b.capture())
-	if n := b.rec.frames(false, ev(icd.EventType_ERROR_DATA)); n > 0 {
-		t.Errorf("the server sent %d ERROR_DATA", n)
+
+	// Start preview: the same cut as a live preview, answered with the
+	// PV image ZFP-compressed; the frontend shows it in a preview frame.
+	nReq = b.rec.frames(true, ev(icd.EventType_PV_REQUEST))
+	nResp = b.rec.frames(false, ev(icd.EventType_PV_RESPONSE))
+	// The button (a Blueprint AnchorButton) has no test id: it is found
+	// by its text and marked.
+	pollJS[bool](b, "the PV Generator's Start preview button", `(() => {
+		const e = Array.from(document.querySelectorAll('.bp6-button')).find(e => e.innerText.trim() === 'Start preview' && !e.classList.contains('bp6-disabled'));
+		if (!e) return false; e.setAttribute('data-cartago-test', 'pv-start-preview'); return true })()`, uiTimeout)
+	b.clickUntilSent("the PV Generator's Start preview button", `[data-cartago-test="pv-start-preview"]`, ev(icd.EventType_PV_REQUEST), uiTimeout)
+	p = b.waitMessageFrom(true, ev(icd.EventType_PV_REQUEST), nReq, "PV_REQUEST for a preview", func(p []byte) bool {
+		var m icd.PvRequest
+		return proto.Unmarshal(p, &m) == nil && m.PreviewSettings != nil
+	}, uiTimeout)
+	var preq icd.PvRequest
+	_ = proto.Unmarshal(p, &preq)
+	t.Logf("preview PV_REQUEST %v", &preq)
+	p = b.waitMessageFrom(false, ev(icd.EventType_PV_RESPONSE), nResp, "PV_RESPONSE with preview data", func(p []byte) bool {
+		var m icd.PvResponse
+		return proto.Unmarshal(p, &m) == nil && m.PreviewData != nil
+	}, serverTimeout)
+	var presp icd.PvResponse
+	_ = proto.Unmarshal(p, &presp)
+	pd := presp.PreviewData
+	bxy, bz := max(int(preq.PreviewSettings.RebinXy), 1), max(int(preq.PreviewSettings.RebinZ), 1)
+	if !presp.Success || pd.CompressionType != icd.CompressionType_ZFP || int(pd.Width) != (wantW+bxy-1)/bxy || int(pd.Height) != (wantH+bz-1)/bz {
+		b.fail("preview response: success %v %q, %v %d×%d; want ZFP %d×%d", presp.Success, presp.Message, pd.GetCompressionType(),
+			pd.GetWidth(), pd.GetHeight(), (wantW+bxy-1)/bxy, (wantH+bz-1)/bz)
+	}
+	shown := pollJS[[]float64](b, "the frontend's preview frame", fmt.Sprintf(`(() => {
+		const f = window.app?.previewFrames?.get(%d); if (!f) return null;
+		const e = f.frameInfo.fileInfoExtended; return [e.width, e.height] })()`, pd.PreviewId), uiTimeout)
+	if int(shown[0]) != int(pd.Width) || int(shown[1]) != int(pd.Height) {
+		t.Errorf("the preview frame is %v×%v, the server sent %d×%d", shown[0], shown[1], pd.Width, pd.Height)
+	}
+	b.saveShot("-preview", b.capture())
+	// The frontend asks for the cursor profiles of its preview frame,
+	// file id -2, which is no file of the session's: the server answers
+	// with a DEBUG error, as the reference (Session::OnSetSpatialRequirements).
+	for _, p := range b.rec.payloadsFrom(false, ev(icd.EventType_ERROR_DATA), 0) {
+		var e icd.ErrorData
+		if proto.Unmarshal(p, &e) != nil || e.Severity != icd.ErrorSeverity_DEBUG || !strings.Contains(e.Message, "-2") {
+			t.Errorf("the server sent ERROR_DATA %v", &e)
+		}
 	}
 	// The frontend's AST wrapper logs an astSet error as it builds the
 	// WCS of a PV image (Frame constructor: initPVFrame, getSpectralFrame),
