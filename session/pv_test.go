@@ -431,3 +431,26 @@ func TestPvPreviewDroppedWithItsImage(t *testing.T) {
 		t.Fatalf("%d previews left after their image closed", n)
 	}
 }
+
+// A PV image finished after the last change is checkpointed: its run
+// asks for a checkpoint once the image is open.
+func TestPvImageCheckpointed(t *testing.T) {
+	root := t.TempDir()
+	writePvCube(t, filepath.Join(root, "pv.fits"))
+	folder, err := NewFolder(root, "")
+	must(t, err)
+	a, m, id := storedPipe(t, filepath.Join(t.TempDir(), "a.db"), folder, 0)
+	openPvCube(t, a)
+	line := setLine(t, a, 0, false, 10, 10, 20, 10)
+	commitNow(t, m) // everything so far stored: nothing left to checkpoint
+	sendMsg(t, a, icd.EventType_PV_REQUEST, 30, 7, &icd.PvRequest{FileId: 0, RegionId: line, Width: 1})
+	if resp := awaitPV(t, a, 7); !resp.Success {
+		t.Fatalf("PV: %+v", resp)
+	}
+	commitNow(t, m)
+	snap, err := m.cfg.Store.Get(id)
+	must(t, err)
+	if len(snap.Images) != 2 || snap.Images[1].Pv.GetName() != "pv_pv.fits" {
+		t.Fatalf("stored images %v, want the cube and its PV image", snap.Images)
+	}
+}
