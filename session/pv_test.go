@@ -454,3 +454,36 @@ func TestPvImageCheckpointed(t *testing.T) {
 		t.Fatalf("stored images %v, want the cube and its PV image", snap.Images)
 	}
 }
+
+// STOP_PV_PREVIEW cancels the preview being computed; the request it
+// answers says so, and the preview stays for the next position.
+func TestPvPreviewStop(t *testing.T) {
+	held := make(chan struct{})
+	calls := 0
+	pvCutStarted = func(ctx context.Context) {
+		calls++
+		if calls == 1 {
+			close(held)
+			<-ctx.Done()
+		}
+	}
+	t.Cleanup(func() { pvCutStarted = func(context.Context) {} })
+	c := pvClient(t)
+	line := setLine(t, c, 0, false, 10, 10, 20, 10)
+	sendMsg(t, c, icd.EventType_PV_REQUEST, 30, 7, &icd.PvRequest{FileId: 0, RegionId: line, Width: 1, PreviewSettings: previewSettings(5, 1)})
+	select {
+	case <-held:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the preview never started")
+	}
+	sendMsg(t, c, icd.EventType_STOP_PV_PREVIEW, 30, 0, &icd.StopPvPreview{PreviewId: 5})
+	if resp := awaitPV(t, c, 7); resp.Success || !resp.Cancel || resp.PreviewData.GetPreviewId() != 5 {
+		t.Fatalf("stopped preview: %+v", resp)
+	}
+	setLine(t, c, line, true, 5, 5, 25, 5)
+	var pd icd.PvPreviewData
+	skipTo(t, c, icd.EventType_PV_PREVIEW_DATA, &pd)
+	if pd.PreviewId != 5 || pd.Width != 21 {
+		t.Fatalf("preview after the stop: %+v", &pd)
+	}
+}
