@@ -172,10 +172,12 @@ func TestBrowserPV(t *testing.T) {
 			t.Errorf("the server sent ERROR_DATA %v", &e)
 		}
 	}
-	// The frontend's AST wrapper logs an astSet error as it builds the
-	// WCS of a PV image (Frame constructor: initPVFrame, getSpectralFrame),
-	// right after PV_RESPONSE and before any tile; the image, its axes and
-	// its cursor work. Accepted here, and nothing else.
+	// The frontend logs an AST error for every PV image: with the
+	// position on axis 1 and the spectral axis 2 (the axes numbers the
+	// reference reports too) its isSwappedZ holds, and its
+	// applySwappedZWcsSettings sets "Format(dirAxis)" with dirAxis never
+	// set from -1 (FrameStore, carta-frontend 6.0.0). The image, its axes
+	// and its cursor work. Accepted here, and nothing else.
 	b.checkHealthyAfter(healthAllowance{errors: []*regexp.Regexp{
 		regexp.MustCompile(`console\.error: !! AST: Error in routine set at line \d+ in file ast_wrapper\.cc\.`),
 		regexp.MustCompile(`console\.error: !  astSet: The attribute setting "format\(-1\)= " is invalid for the given CmpFrame\.`)}})
