@@ -199,7 +199,8 @@ func (p pvPlanes) ReadRect(dst []float32, ch, x0, y0, w, rows int) error {
 }
 
 // computePV samples the source; the budget stays charged with the
-// image's bytes, the caller's to release.
+// image's bytes (and, for simplicity, with the span buffers pv.Compute
+// used, a row's worth per core for most lines), the caller's to release.
 func (s *Session) computePV(ctx context.Context, job *pvJob, inside []bool, progress pv.Progress) (pv.Image, int64, error) {
 	var size int64 // charged once the line's samples are known
 	reserve := func(n int64) error {

@@ -6,7 +6,7 @@
 //
 // The cube is read channel by channel, and of each channel only the
 // rows' spans the boxes cover, so the memory a calculation needs is
-// the result plus one row span buffer per core.
+// the result plus, per core, a buffer for those spans (at most a plane).
 package pv
 
 import (
@@ -44,8 +44,9 @@ type Request struct {
 	// Inside, when set, has one flag per image pixel; pixels outside
 	// count as blank (a preview limited to a region).
 	Inside []bool
-	// Reserve, when set, is asked for the image's bytes once the line is
-	// placed, before they are allocated; its error ends the calculation.
+	// Reserve, when set, is asked for the bytes the calculation holds
+	// (the image and the cores' span buffers) once the line is placed,
+	// before they are allocated; its error ends the calculation.
 	Reserve func(bytes int64) error
 }
 
@@ -79,8 +80,9 @@ func Compute(ctx context.Context, cube Cube, req Request, progress Progress) (Im
 	}
 	nch := req.To - req.From + 1
 	nb := p.boxes()
+	workers := imaging.Workers((nch + channelsPerTask - 1) / channelsPerTask)
 	if req.Reserve != nil {
-		if err := req.Reserve(4 * int64(nb) * int64(nch)); err != nil {
+		if err := req.Reserve(4 * (int64(nb)*int64(nch) + int64(p.size)*int64(workers))); err != nil {
 			return Image{}, err
 		}
 	}
@@ -90,7 +92,7 @@ func Compute(ctx context.Context, cube Cube, req Request, progress Progress) (Im
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	bufs := make([][]float32, imaging.Workers((nch+channelsPerTask-1)/channelsPerTask))
+	bufs := make([][]float32, workers)
 	var mu sync.Mutex
 	var first error
 	done := 0 // channels, guarded by mu

@@ -265,14 +265,16 @@ func TestProgressEndsAtOne(t *testing.T) {
 	}
 }
 
-// Reserve is asked for the image's bytes before they are allocated, and
-// its refusal ends the calculation.
+// Reserve is asked for the image's bytes and the span buffer (one core:
+// a single task) before they are allocated, and its refusal ends the
+// calculation.
 func TestReserve(t *testing.T) {
 	cube := newCube(32, 24, 6, linear)
 	var asked int64
 	req := Request{Line: line(10, 10, 20, 10), Width: 1, From: 1, To: 4, Reserve: func(n int64) error { asked = n; return nil }}
-	if _, err := Compute(context.Background(), cube, req, nil); err != nil || asked != 4*11*4 {
-		t.Fatalf("err %v, reserved %d bytes, want %d", err, asked, 4*11*4)
+	// 11 boxes × 4 channels, and row 10 from x = 10 to 20.
+	if _, err := Compute(context.Background(), cube, req, nil); err != nil || asked != 4*(11*4+11) {
+		t.Fatalf("err %v, reserved %d bytes, want %d", err, asked, 4*(11*4+11))
 	}
 	full := errors.New("over budget")
 	req.Reserve = func(int64) error { return full }
