@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -268,6 +271,25 @@ func (p *pvState) nameIndex(src int32, keep bool) int {
 	}
 	p.names[src] = i
 	return i
+}
+
+// noteName records that source src has a PV image named name, so that
+// a later request keeping it numbers the next one after it.
+func (p *pvState) noteName(src int32, srcName, name string) {
+	ext := filepath.Ext(srcName)
+	digits, ok := strings.CutPrefix(strings.TrimSuffix(name, ext), strings.TrimSuffix(srcName, ext)+"_pv")
+	i, err := strconv.Atoi(digits)
+	if !ok || (digits != "" && err != nil) {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.names == nil {
+		p.names = make(map[int32]int)
+	}
+	if cur, seen := p.names[src]; !seen || i > cur {
+		p.names[src] = i
+	}
 }
 
 // nextFileID is one more than the largest open file id: the reference

@@ -36,6 +36,7 @@ func (c *Client) regeneratePV(img *store.Image) (*frame, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.session.pv.noteName(src.id, src.name, r.Name)
 	c.log.Info("PV image regenerated from its recipe", "file_id", img.FileId, "source", r.SourceFileId, "took", time.Since(start).Round(time.Millisecond))
 	return f, nil
 }

@@ -392,7 +392,8 @@ func TestPvImageRegeneratedOnResume(t *testing.T) {
 		t.Fatalf("resumed session %d, want %d", idB, id)
 	}
 	sendMsg(t, b, icd.EventType_RESUME_SESSION, 30, 8, &icd.ResumeSession{Images: []*icd.ImageProperties{
-		{Directory: ".", File: "pv.fits", FileId: 0},
+		{Directory: ".", File: "pv.fits", FileId: 0, Regions: map[int32]*icd.RegionInfo{line: {RegionType: icd.RegionType_LINE,
+			ControlPoints: []*icd.Point{{X: 1, Y: 1}, {X: 5, Y: 5}}}}},
 		{Directory: ".", File: "pv_pv.fits", FileId: 1},
 	}})
 	var ack icd.ResumeSessionAck
@@ -411,6 +412,11 @@ func TestPvImageRegeneratedOnResume(t *testing.T) {
 		t.Fatalf("cursor on the regenerated PV image: %g, want %g", sp.Value, want)
 	}
 	noErrorsToPong(t, b)
+	// A new PV image kept beside it is numbered after it.
+	sendMsg(t, b, icd.EventType_PV_REQUEST, 30, 10, &icd.PvRequest{FileId: 0, RegionId: line, Width: 1, Keep: true})
+	if resp := awaitPV(t, b, 10); !resp.Success || resp.OpenFileAck.FileInfo.Name != "pv_pv1.fits" || resp.OpenFileAck.FileId != 2 {
+		t.Fatalf("PV kept after the resume: %+v", resp)
+	}
 }
 
 // Closing the source image drops its previews: they read its pixels.
