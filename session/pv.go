@@ -24,6 +24,10 @@ import (
 // time, as moments), so STOP_PV_CALC is read while it works; the result
 // is an in-memory image opened as a new frame. Previews are pv_preview.go.
 
+// pvProgressEvery is how often PV_PROGRESS goes out at most, as
+// MOMENT_PROGRESS; tests lower it.
+var pvProgressEvery = progressEvery
+
 // pvStarted runs as a calculation starts; tests replace it to hold a
 // run until it is cancelled.
 var pvStarted = func(context.Context) {}
@@ -104,7 +108,7 @@ func (c *Client) runPV(ctx context.Context, pj *pvJob, requestID uint32) {
 	}()
 	last := time.Now()
 	progress := func(done float64) {
-		if time.Since(last) < progressEvery || done >= 1 {
+		if time.Since(last) < pvProgressEvery || done >= 1 {
 			return
 		}
 		last = time.Now()

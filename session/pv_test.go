@@ -493,3 +493,22 @@ func TestPvPreviewStop(t *testing.T) {
 		t.Fatalf("preview after the stop: %+v", &pd)
 	}
 }
+
+// PV_PROGRESS reports the calculation on its way (at most once a second,
+// here every time): the source's file id and a fraction below 1, before
+// the response.
+func TestPvProgress(t *testing.T) {
+	pvProgressEvery = 0
+	t.Cleanup(func() { pvProgressEvery = progressEvery })
+	c := pvClient(t)
+	line := setLine(t, c, 0, false, 10, 10, 20, 10)
+	sendMsg(t, c, icd.EventType_PV_REQUEST, 30, 7, &icd.PvRequest{FileId: 0, RegionId: line, Width: 1})
+	var p icd.PvProgress
+	skipTo(t, c, icd.EventType_PV_PROGRESS, &p)
+	if p.FileId != 0 || p.Progress <= 0 || p.Progress >= 1 {
+		t.Fatalf("progress %+v", &p)
+	}
+	if resp := awaitPV(t, c, 7); !resp.Success {
+		t.Fatalf("PV: %+v", resp)
+	}
+}
