@@ -54,6 +54,8 @@ func (c *Client) Close() {
 		c.session.stopAnimation()  // nobody left to watch it
 		c.session.moments.stop(-1) // nor to receive its images
 		c.session.fits.stop(-1)
+		c.session.pv.runs.stop(-1)
+		c.session.previews.remove(-1)
 		c.mgr.detach(c, c.session)
 		c.session = nil
 	}

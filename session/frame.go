@@ -32,7 +32,7 @@ type frame struct {
 	file        *cache.File       // shared with every frame showing the same file
 	parts       []*cache.File     // the other files of a Stokes hypercube (concat.go)
 	stokesFiles []*icd.StokesFile // what a Stokes hypercube was made of; nil otherwise
-	recipe      proto.Message     // a generated image (pixels in memory): how to make it again (*store.MomentRecipe, *store.FitRecipe); nil otherwise
+	recipe      proto.Message     // a generated image (pixels in memory): how to make it again (*store.MomentRecipe, *store.FitRecipe, *store.PvRecipe); nil otherwise
 	onClose     func()            // releases what the frame owns besides its file; nil if nothing
 	momentKeeps atomic.Int32      // moment requests with keep made of this image (moments.go)
 	img         *fits.Image

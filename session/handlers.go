@@ -50,6 +50,10 @@ func init() {
 	handlers[icd.EventType_STOP_MOMENT_CALC] = handler{fn: (*Client).handleStopMomentCalc, needsSession: true}
 	handlers[icd.EventType_FITTING_REQUEST] = handler{fn: (*Client).handleFittingRequest, needsSession: true}
 	handlers[icd.EventType_STOP_FITTING] = handler{fn: (*Client).handleStopFitting, needsSession: true}
+	handlers[icd.EventType_PV_REQUEST] = handler{fn: (*Client).handlePvRequest, needsSession: true}
+	handlers[icd.EventType_STOP_PV_CALC] = handler{fn: (*Client).handleStopPvCalc, needsSession: true}
+	handlers[icd.EventType_STOP_PV_PREVIEW] = handler{fn: (*Client).handleStopPvPreview, needsSession: true}
+	handlers[icd.EventType_CLOSE_PV_PREVIEW] = handler{fn: (*Client).handleClosePvPreview, needsSession: true}
 	handlers[icd.EventType_ANIMATION_FLOW_CONTROL] = handler{fn: (*Client).handleAnimationFlowControl, needsSession: true}
 	// Listings finish before the next message is read: nothing to stop.
 	handlers[icd.EventType_STOP_FILE_LIST] = handler{fn: ignore, needsSession: true}
@@ -61,9 +65,6 @@ func init() {
 	}
 	for _, t := range pendingCommands {
 		handlers[t] = handler{fn: refuseCommand, needsSession: true}
-	}
-	for _, t := range stopCommands {
-		handlers[t] = handler{fn: ignore, needsSession: true}
 	}
 	for _, t := range serverEvents {
 		handlers[t] = handler{fn: wrongDirection}

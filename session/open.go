@@ -106,6 +106,8 @@ func (c *Client) openFile(ctx context.Context, msg *icd.OpenFile) (*frame, *icd.
 	f.aipsBeam = msg.SupportAipsBeam
 	c.session.moments.stop(msg.FileId) // one reading the image this replaces
 	c.session.fits.stop(msg.FileId)
+	c.session.pv.runs.stop(msg.FileId)
+	c.session.previews.dropFile(msg.FileId)
 	c.session.putFrame(f)
 	h := f.img.HDU
 	size, mtime := statFile(f.file.FITS().Path())
@@ -128,9 +130,11 @@ func (c *Client) handleCloseFile(r request) error {
 	if err := decode(r, &msg); err != nil {
 		return err
 	}
-	// A moment calculation reading the image ends first.
+	// A moment or PV calculation reading the image ends first.
 	c.session.moments.stop(msg.FileId)
 	c.session.fits.stop(msg.FileId)
+	c.session.pv.runs.stop(msg.FileId)
+	c.session.previews.dropFile(msg.FileId)
 	// The frontend closes ids we may not know (generated images, and
 	// -1 before every load): not an error.
 	if c.session.closeFrame(msg.FileId) {

@@ -12,8 +12,7 @@ import (
 // This file answers valid ICD requests that this server does not serve
 // yet. A request the frontend waits for gets its own response type with
 // success=false, so the frontend shows an error instead of a spinner that
-// never stops; a command gets a WARNING ERROR_DATA, and a command that
-// stops or closes such work nothing (see stopCommands).
+// never stops; a command gets a WARNING ERROR_DATA.
 
 // response names the reply event of a request and a prototype of its
 // message, which must have "success" and "message" fields.
@@ -23,23 +22,12 @@ type response struct {
 }
 
 var pendingRequests = map[icd.EventType]response{
-	icd.EventType_PV_REQUEST:          {icd.EventType_PV_RESPONSE, &icd.PvResponse{}},
 	icd.EventType_REMOTE_FILE_REQUEST: {icd.EventType_REMOTE_FILE_RESPONSE, &icd.RemoteFileResponse{}},
 }
 
 // pendingCommands are client messages without a reply.
 var pendingCommands = []icd.EventType{
 	icd.EventType_SCRIPTING_RESPONSE,
-}
-
-// stopCommands stop or close work this server never starts (PV images and previews), so there is never anything
-// to stop. The reference is silent when there is nothing to stop
-// (Session::OnStopMomentCalc, OnStopPvCalc, OnStopPvPreview,
-// OnClosePvPreview, OnStopFitting), and so are we.
-var stopCommands = []icd.EventType{
-	icd.EventType_STOP_PV_CALC,
-	icd.EventType_STOP_PV_PREVIEW,
-	icd.EventType_CLOSE_PV_PREVIEW,
 }
 
 // refuseRequest answers a request with its own response type, success=false.

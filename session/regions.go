@@ -101,6 +101,8 @@ func (c *Client) setRegion(msg *icd.SetRegion) (int32, func(), error) {
 	if err != nil {
 		return 0, nil, errRegionParameters(msg.RegionId, msg.FileId, err)
 	}
+	// A PV preview cutting along this line follows it, dragged or set.
+	c.session.previews.moved(msg.FileId, msg.RegionId, desc, msg.PreviewRegion)
 	if msg.PreviewRegion {
 		return msg.RegionId, nil, nil // PV previews are not served; keep the region as it was
 	}

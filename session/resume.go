@@ -190,6 +190,7 @@ func mergeHeld(want, held *store.Image) {
 	want.ImageStats = held.ImageStats
 	want.Moment = held.Moment
 	want.Fit = held.Fit
+	want.Pv = held.Pv
 }
 
 // restoreFrame opens a stored image with its state and queues the data
@@ -203,6 +204,8 @@ func (c *Client) restoreFrame(img *store.Image, problems *[]string) (*frame, err
 		f, err = c.regenerateMoment(img)
 	case img.Fit != nil:
 		f, err = c.regenerateFit(img)
+	case img.Pv != nil:
+		f, err = c.regeneratePV(img)
 	default:
 		f, err = openStored(c.session, c.mgr.folder, img)
 	}

@@ -49,8 +49,10 @@ type Session struct {
 	amu  sync.Mutex
 	anim *animation // guarded by amu; the running animation, if any
 
-	moments momentRuns // the running moment calculation, at most one
-	fits    momentRuns // the running image fit, at most one
+	moments  momentRuns // the running moment calculation, at most one
+	fits     momentRuns // the running image fit, at most one
+	pv       pvState    // PV images: the running calculation and name indexes
+	previews pvPreviews // live PV previews
 
 	rmu     sync.Mutex
 	regions map[int32]*regionState // guarded by rmu; by session-wide region id

@@ -73,6 +73,8 @@ func (f *frame) snapshot() *store.Image {
 		img.Moment = proto.CloneOf(r)
 	case *store.FitRecipe:
 		img.Fit = proto.CloneOf(r)
+	case *store.PvRecipe:
+		img.Pv = proto.CloneOf(r)
 	}
 	if f.cursor != nil {
 		img.Cursor = proto.CloneOf(f.cursor)

@@ -157,7 +157,8 @@ type Image struct {
 	// Set for a moment image: how to compute it again from its source
 	// image; its pixels are not stored.
 	Moment *MomentRecipe `protobuf:"bytes,19,opt,name=moment,proto3" json:"moment,omitempty"`
-	// 20 is PvRecipe (a PV image).
+	// Set for a PV image: how to make it again.
+	Pv *PvRecipe `protobuf:"bytes,20,opt,name=pv,proto3" json:"pv,omitempty"`
 	// Set for a fitting model or residual image: how to make it again
 	// from its source image; its pixels are not stored.
 	Fit           *FitRecipe `protobuf:"bytes,21,opt,name=fit,proto3" json:"fit,omitempty"`
@@ -324,6 +325,13 @@ func (x *Image) GetImageStats() []*icd.SetStatsRequirements_StatsConfig {
 func (x *Image) GetMoment() *MomentRecipe {
 	if x != nil {
 		return x.Moment
+	}
+	return nil
+}
+
+func (x *Image) GetPv() *PvRecipe {
+	if x != nil {
+		return x.Pv
 	}
 	return nil
 }
@@ -526,6 +534,87 @@ func (x *FitRecipe) GetOffsetValue() float64 {
 	return 0
 }
 
+// PvRecipe makes one position–velocity image again.
+type PvRecipe struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	SourceFileId int32                  `protobuf:"fixed32,1,opt,name=source_file_id,json=sourceFileId,proto3" json:"source_file_id,omitempty"`
+	// The request as it was made (keep, spectral range, width, reverse).
+	Request *icd.PvRequest `protobuf:"bytes,2,opt,name=request,proto3" json:"request,omitempty"`
+	// The source's Stokes index the image was sampled from.
+	Stokes int32 `protobuf:"fixed32,3,opt,name=stokes,proto3" json:"stokes,omitempty"`
+	// The line or polyline the request named, as it was then.
+	Region *icd.RegionInfo `protobuf:"bytes,4,opt,name=region,proto3" json:"region,omitempty"`
+	// The image's name (image_pv.fits, image_pv1.fits, ...).
+	Name          string `protobuf:"bytes,5,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PvRecipe) Reset() {
+	*x = PvRecipe{}
+	mi := &file_store_proto_snapshot_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PvRecipe) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PvRecipe) ProtoMessage() {}
+
+func (x *PvRecipe) ProtoReflect() protoreflect.Message {
+	mi := &file_store_proto_snapshot_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PvRecipe.ProtoReflect.Descriptor instead.
+func (*PvRecipe) Descriptor() ([]byte, []int) {
+	return file_store_proto_snapshot_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *PvRecipe) GetSourceFileId() int32 {
+	if x != nil {
+		return x.SourceFileId
+	}
+	return 0
+}
+
+func (x *PvRecipe) GetRequest() *icd.PvRequest {
+	if x != nil {
+		return x.Request
+	}
+	return nil
+}
+
+func (x *PvRecipe) GetStokes() int32 {
+	if x != nil {
+		return x.Stokes
+	}
+	return 0
+}
+
+func (x *PvRecipe) GetRegion() *icd.RegionInfo {
+	if x != nil {
+		return x.Region
+	}
+	return nil
+}
+
+func (x *PvRecipe) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
 // Region is one region and what the client asked to compute over it.
 type Region struct {
 	state      protoimpl.MessageState                        `protogen:"open.v1"`
@@ -544,7 +633,7 @@ type Region struct {
 
 func (x *Region) Reset() {
 	*x = Region{}
-	mi := &file_store_proto_snapshot_proto_msgTypes[4]
+	mi := &file_store_proto_snapshot_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -556,7 +645,7 @@ func (x *Region) String() string {
 func (*Region) ProtoMessage() {}
 
 func (x *Region) ProtoReflect() protoreflect.Message {
-	mi := &file_store_proto_snapshot_proto_msgTypes[4]
+	mi := &file_store_proto_snapshot_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -569,7 +658,7 @@ func (x *Region) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Region.ProtoReflect.Descriptor instead.
 func (*Region) Descriptor() ([]byte, []int) {
-	return file_store_proto_snapshot_proto_rawDescGZIP(), []int{4}
+	return file_store_proto_snapshot_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Region) GetInfo() *icd.RegionInfo {
@@ -627,7 +716,7 @@ const file_store_proto_snapshot_proto_rawDesc = "" +
 	"\x0fcreated_unix_ms\x18\x04 \x01(\x03R\rcreatedUnixMs\x12-\n" +
 	"\x13last_active_unix_ms\x18\x05 \x01(\x03R\x10lastActiveUnixMs\x12,\n" +
 	"\x06images\x18\x06 \x03(\v2\x14.cartago.store.ImageR\x06images\x128\n" +
-	"\bcatalogs\x18\a \x03(\v2\x1c.cartago.icd.OpenCatalogFileR\bcatalogs\"\xfa\b\n" +
+	"\bcatalogs\x18\a \x03(\v2\x1c.cartago.icd.OpenCatalogFileR\bcatalogs\"\xa3\t\n" +
 	"\x05Image\x12\x17\n" +
 	"\afile_id\x18\x01 \x01(\x0fR\x06fileId\x12\x1c\n" +
 	"\tdirectory\x18\x02 \x01(\tR\tdirectory\x12\x12\n" +
@@ -650,7 +739,8 @@ const file_store_proto_snapshot_proto_rawDesc = "" +
 	"\fstokes_files\x18\x11 \x03(\v2\x17.cartago.icd.StokesFileR\vstokesFiles\x12N\n" +
 	"\vimage_stats\x18\x12 \x03(\v2-.cartago.icd.SetStatsRequirements.StatsConfigR\n" +
 	"imageStats\x123\n" +
-	"\x06moment\x18\x13 \x01(\v2\x1b.cartago.store.MomentRecipeR\x06moment\x12*\n" +
+	"\x06moment\x18\x13 \x01(\v2\x1b.cartago.store.MomentRecipeR\x06moment\x12'\n" +
+	"\x02pv\x18\x14 \x01(\v2\x17.cartago.store.PvRecipeR\x02pv\x12*\n" +
 	"\x03fit\x18\x15 \x01(\v2\x18.cartago.store.FitRecipeR\x03fit\x1aQ\n" +
 	"\fRegionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\x0fR\x03key\x12+\n" +
@@ -669,7 +759,13 @@ const file_store_proto_snapshot_proto_rawDesc = "" +
 	"\x06stokes\x18\x05 \x01(\x0fR\x06stokes\x12\x1a\n" +
 	"\bresidual\x18\x06 \x01(\bR\bresidual\x12C\n" +
 	"\rresult_values\x18\a \x03(\v2\x1e.cartago.icd.GaussianComponentR\fresultValues\x12!\n" +
-	"\foffset_value\x18\b \x01(\x01R\voffsetValue\"\xe7\x03\n" +
+	"\foffset_value\x18\b \x01(\x01R\voffsetValue\"\xbf\x01\n" +
+	"\bPvRecipe\x12$\n" +
+	"\x0esource_file_id\x18\x01 \x01(\x0fR\fsourceFileId\x120\n" +
+	"\arequest\x18\x02 \x01(\v2\x16.cartago.icd.PvRequestR\arequest\x12\x16\n" +
+	"\x06stokes\x18\x03 \x01(\x0fR\x06stokes\x12/\n" +
+	"\x06region\x18\x04 \x01(\v2\x17.cartago.icd.RegionInfoR\x06region\x12\x12\n" +
+	"\x04name\x18\x05 \x01(\tR\x04name\"\xe7\x03\n" +
 	"\x06Region\x12+\n" +
 	"\x04info\x18\x01 \x01(\v2\x17.cartago.icd.RegionInfoR\x04info\x12C\n" +
 	"\x05stats\x18\x02 \x03(\v2-.cartago.icd.SetStatsRequirements.StatsConfigR\x05stats\x12<\n" +
@@ -695,64 +791,69 @@ func file_store_proto_snapshot_proto_rawDescGZIP() []byte {
 	return file_store_proto_snapshot_proto_rawDescData
 }
 
-var file_store_proto_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_store_proto_snapshot_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_store_proto_snapshot_proto_goTypes = []any{
 	(*Snapshot)(nil),            // 0: cartago.store.Snapshot
 	(*Image)(nil),               // 1: cartago.store.Image
 	(*MomentRecipe)(nil),        // 2: cartago.store.MomentRecipe
 	(*FitRecipe)(nil),           // 3: cartago.store.FitRecipe
-	(*Region)(nil),              // 4: cartago.store.Region
-	nil,                         // 5: cartago.store.Image.RegionsEntry
-	nil,                         // 6: cartago.store.Region.MatchedEntry
-	(*icd.OpenCatalogFile)(nil), // 7: cartago.icd.OpenCatalogFile
-	(icd.RenderMode)(0),         // 8: cartago.icd.RenderMode
-	(*icd.Point)(nil),           // 9: cartago.icd.Point
-	(*icd.SetSpatialRequirements_SpatialConfig)(nil),   // 10: cartago.icd.SetSpatialRequirements.SpatialConfig
-	(*icd.SetSpectralRequirements_SpectralConfig)(nil), // 11: cartago.icd.SetSpectralRequirements.SpectralConfig
-	(*icd.HistogramConfig)(nil),                        // 12: cartago.icd.HistogramConfig
-	(*icd.SetContourParameters)(nil),                   // 13: cartago.icd.SetContourParameters
-	(*icd.SetVectorOverlayParameters)(nil),             // 14: cartago.icd.SetVectorOverlayParameters
-	(*icd.StokesFile)(nil),                             // 15: cartago.icd.StokesFile
-	(*icd.SetStatsRequirements_StatsConfig)(nil),       // 16: cartago.icd.SetStatsRequirements.StatsConfig
-	(*icd.MomentRequest)(nil),                          // 17: cartago.icd.MomentRequest
-	(*icd.RegionInfo)(nil),                             // 18: cartago.icd.RegionInfo
-	(*icd.FittingRequest)(nil),                         // 19: cartago.icd.FittingRequest
-	(*icd.GaussianComponent)(nil),                      // 20: cartago.icd.GaussianComponent
+	(*PvRecipe)(nil),            // 4: cartago.store.PvRecipe
+	(*Region)(nil),              // 5: cartago.store.Region
+	nil,                         // 6: cartago.store.Image.RegionsEntry
+	nil,                         // 7: cartago.store.Region.MatchedEntry
+	(*icd.OpenCatalogFile)(nil), // 8: cartago.icd.OpenCatalogFile
+	(icd.RenderMode)(0),         // 9: cartago.icd.RenderMode
+	(*icd.Point)(nil),           // 10: cartago.icd.Point
+	(*icd.SetSpatialRequirements_SpatialConfig)(nil),   // 11: cartago.icd.SetSpatialRequirements.SpatialConfig
+	(*icd.SetSpectralRequirements_SpectralConfig)(nil), // 12: cartago.icd.SetSpectralRequirements.SpectralConfig
+	(*icd.HistogramConfig)(nil),                        // 13: cartago.icd.HistogramConfig
+	(*icd.SetContourParameters)(nil),                   // 14: cartago.icd.SetContourParameters
+	(*icd.SetVectorOverlayParameters)(nil),             // 15: cartago.icd.SetVectorOverlayParameters
+	(*icd.StokesFile)(nil),                             // 16: cartago.icd.StokesFile
+	(*icd.SetStatsRequirements_StatsConfig)(nil),       // 17: cartago.icd.SetStatsRequirements.StatsConfig
+	(*icd.MomentRequest)(nil),                          // 18: cartago.icd.MomentRequest
+	(*icd.RegionInfo)(nil),                             // 19: cartago.icd.RegionInfo
+	(*icd.FittingRequest)(nil),                         // 20: cartago.icd.FittingRequest
+	(*icd.GaussianComponent)(nil),                      // 21: cartago.icd.GaussianComponent
+	(*icd.PvRequest)(nil),                              // 22: cartago.icd.PvRequest
 }
 var file_store_proto_snapshot_proto_depIdxs = []int32{
 	1,  // 0: cartago.store.Snapshot.images:type_name -> cartago.store.Image
-	7,  // 1: cartago.store.Snapshot.catalogs:type_name -> cartago.icd.OpenCatalogFile
-	8,  // 2: cartago.store.Image.render_mode:type_name -> cartago.icd.RenderMode
-	9,  // 3: cartago.store.Image.cursor:type_name -> cartago.icd.Point
-	10, // 4: cartago.store.Image.cursor_spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
-	11, // 5: cartago.store.Image.cursor_spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
-	12, // 6: cartago.store.Image.image_histograms:type_name -> cartago.icd.HistogramConfig
-	12, // 7: cartago.store.Image.cube_histogram:type_name -> cartago.icd.HistogramConfig
-	5,  // 8: cartago.store.Image.regions:type_name -> cartago.store.Image.RegionsEntry
-	13, // 9: cartago.store.Image.contours:type_name -> cartago.icd.SetContourParameters
-	14, // 10: cartago.store.Image.vector_overlay:type_name -> cartago.icd.SetVectorOverlayParameters
-	15, // 11: cartago.store.Image.stokes_files:type_name -> cartago.icd.StokesFile
-	16, // 12: cartago.store.Image.image_stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
+	8,  // 1: cartago.store.Snapshot.catalogs:type_name -> cartago.icd.OpenCatalogFile
+	9,  // 2: cartago.store.Image.render_mode:type_name -> cartago.icd.RenderMode
+	10, // 3: cartago.store.Image.cursor:type_name -> cartago.icd.Point
+	11, // 4: cartago.store.Image.cursor_spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
+	12, // 5: cartago.store.Image.cursor_spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
+	13, // 6: cartago.store.Image.image_histograms:type_name -> cartago.icd.HistogramConfig
+	13, // 7: cartago.store.Image.cube_histogram:type_name -> cartago.icd.HistogramConfig
+	6,  // 8: cartago.store.Image.regions:type_name -> cartago.store.Image.RegionsEntry
+	14, // 9: cartago.store.Image.contours:type_name -> cartago.icd.SetContourParameters
+	15, // 10: cartago.store.Image.vector_overlay:type_name -> cartago.icd.SetVectorOverlayParameters
+	16, // 11: cartago.store.Image.stokes_files:type_name -> cartago.icd.StokesFile
+	17, // 12: cartago.store.Image.image_stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
 	2,  // 13: cartago.store.Image.moment:type_name -> cartago.store.MomentRecipe
-	3,  // 14: cartago.store.Image.fit:type_name -> cartago.store.FitRecipe
-	17, // 15: cartago.store.MomentRecipe.request:type_name -> cartago.icd.MomentRequest
-	18, // 16: cartago.store.MomentRecipe.region:type_name -> cartago.icd.RegionInfo
-	19, // 17: cartago.store.FitRecipe.request:type_name -> cartago.icd.FittingRequest
-	18, // 18: cartago.store.FitRecipe.region:type_name -> cartago.icd.RegionInfo
-	20, // 19: cartago.store.FitRecipe.result_values:type_name -> cartago.icd.GaussianComponent
-	18, // 20: cartago.store.Region.info:type_name -> cartago.icd.RegionInfo
-	16, // 21: cartago.store.Region.stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
-	12, // 22: cartago.store.Region.histograms:type_name -> cartago.icd.HistogramConfig
-	11, // 23: cartago.store.Region.spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
-	10, // 24: cartago.store.Region.spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
-	6,  // 25: cartago.store.Region.matched:type_name -> cartago.store.Region.MatchedEntry
-	4,  // 26: cartago.store.Image.RegionsEntry.value:type_name -> cartago.store.Region
-	4,  // 27: cartago.store.Region.MatchedEntry.value:type_name -> cartago.store.Region
-	28, // [28:28] is the sub-list for method output_type
-	28, // [28:28] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	4,  // 14: cartago.store.Image.pv:type_name -> cartago.store.PvRecipe
+	3,  // 15: cartago.store.Image.fit:type_name -> cartago.store.FitRecipe
+	18, // 16: cartago.store.MomentRecipe.request:type_name -> cartago.icd.MomentRequest
+	19, // 17: cartago.store.MomentRecipe.region:type_name -> cartago.icd.RegionInfo
+	20, // 18: cartago.store.FitRecipe.request:type_name -> cartago.icd.FittingRequest
+	19, // 19: cartago.store.FitRecipe.region:type_name -> cartago.icd.RegionInfo
+	21, // 20: cartago.store.FitRecipe.result_values:type_name -> cartago.icd.GaussianComponent
+	22, // 21: cartago.store.PvRecipe.request:type_name -> cartago.icd.PvRequest
+	19, // 22: cartago.store.PvRecipe.region:type_name -> cartago.icd.RegionInfo
+	19, // 23: cartago.store.Region.info:type_name -> cartago.icd.RegionInfo
+	17, // 24: cartago.store.Region.stats:type_name -> cartago.icd.SetStatsRequirements.StatsConfig
+	13, // 25: cartago.store.Region.histograms:type_name -> cartago.icd.HistogramConfig
+	12, // 26: cartago.store.Region.spectral:type_name -> cartago.icd.SetSpectralRequirements.SpectralConfig
+	11, // 27: cartago.store.Region.spatial:type_name -> cartago.icd.SetSpatialRequirements.SpatialConfig
+	7,  // 28: cartago.store.Region.matched:type_name -> cartago.store.Region.MatchedEntry
+	5,  // 29: cartago.store.Image.RegionsEntry.value:type_name -> cartago.store.Region
+	5,  // 30: cartago.store.Region.MatchedEntry.value:type_name -> cartago.store.Region
+	31, // [31:31] is the sub-list for method output_type
+	31, // [31:31] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_store_proto_snapshot_proto_init() }
@@ -766,7 +867,7 @@ func file_store_proto_snapshot_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_store_proto_snapshot_proto_rawDesc), len(file_store_proto_snapshot_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
