@@ -401,7 +401,6 @@ func TestFitImagesRegeneratedOnResume(t *testing.T) {
 	if !resp.Success || resp.ModelImage.GetFileId() != 1 || resp.ResidualImage.GetFileId() != 2 {
 		t.Fatalf("fit: %+v", resp)
 	}
-	a.client.session.markDirty()
 	commitNow(t, mA)
 	stored, err := os.ReadFile(dbA)
 	must(t, err)

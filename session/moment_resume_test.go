@@ -51,8 +51,7 @@ func TestMomentImageRegeneratedOnResume(t *testing.T) {
 	if resp := awaitMoments(t, a, 7); !resp.Success || len(resp.OpenFileAcks) != 1 || resp.OpenFileAcks[0].FileId != 1 {
 		t.Fatalf("moments: %+v", resp)
 	}
-	a.client.session.markDirty()
-	commitNow(t, mA)
+	commitNow(t, mA) // the finished run asked for this checkpoint itself
 	data, err := os.ReadFile(dbA)
 	must(t, err)
 	dbB := filepath.Join(t.TempDir(), "b.db")

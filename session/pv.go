@@ -118,7 +118,6 @@ func (c *Client) runPV(ctx context.Context, pj *pvJob, requestID uint32) {
 	f, err := c.session.generatePV(ctx, pj, -1, "", progress)
 	if err == nil {
 		c.session.putFrame(f)
-		c.session.markDirty() // a new image after the handler returned
 	}
 	resp := &icd.PvResponse{Success: err == nil}
 	switch {

@@ -137,6 +137,9 @@ func (s *Session) putFrame(f *frame) {
 	s.frames[f.id] = f
 	s.lastID = f.id
 	s.fmu.Unlock()
+	// A generated image opens after its request's handler returned, so
+	// nothing else would checkpoint it.
+	s.markDirty()
 }
 
 // release closes every image and drops the region masks: all the memory
