@@ -193,6 +193,14 @@ func (ps *pvPreviews) moved(fileID, regionID int32, line region.Desc, quick bool
 }
 
 func (p *pvPreview) post(cut pvCut) {
+	// Cancel the cut being computed before handing over the new one:
+	// afterwards the loop may already be computing the new one, which
+	// must not be the one cancelled.
+	p.mu.Lock()
+	if p.running != nil && !p.first {
+		p.running()
+	}
+	p.mu.Unlock()
 	select {
 	case old := <-p.latest: // an older position nobody will see
 		if old.requestID != 0 {
@@ -202,11 +210,6 @@ func (p *pvPreview) post(cut pvCut) {
 	}
 	// Room: only the session's handler goroutine sends, and it drained.
 	p.latest <- cut
-	p.mu.Lock()
-	if p.running != nil && !p.first {
-		p.running()
-	}
-	p.mu.Unlock()
 }
 
 func (p *pvPreview) close() {

@@ -512,3 +512,26 @@ func TestPvProgress(t *testing.T) {
 		t.Fatalf("PV: %+v", resp)
 	}
 }
+
+// A moved line's preview follows the SET_REGION_ACK, never before it,
+// so a client reading the ack first misses nothing (under load the
+// preview used to overtake the ack).
+func TestPvPreviewAfterAck(t *testing.T) {
+	c := pvClient(t)
+	line := setLine(t, c, 0, false, 10, 10, 20, 10)
+	sendMsg(t, c, icd.EventType_PV_REQUEST, 30, 7, &icd.PvRequest{FileId: 0, RegionId: line, Width: 1,
+		SpectralRange: &icd.IntBounds{Min: 0, Max: 7}, PreviewSettings: previewSettings(3, 2)})
+	if resp := awaitPV(t, c, 7); !resp.Success {
+		t.Fatalf("preview response %+v", resp)
+	}
+	for i := range 50 {
+		sendMsg(t, c, icd.EventType_SET_REGION, 30, 6, &icd.SetRegion{FileId: 0, RegionId: line, PreviewRegion: true,
+			RegionInfo: &icd.RegionInfo{RegionType: icd.RegionType_LINE, ControlPoints: []*icd.Point{{X: 5, Y: 5}, {X: float32(15 + i%10), Y: 5}}}})
+		h, _ := next(t, c)
+		if h.Type != icd.EventType_SET_REGION_ACK {
+			t.Fatalf("drag %d: %s before the ack", i, h.Type)
+		}
+		var pd icd.PvPreviewData
+		skipTo(t, c, icd.EventType_PV_PREVIEW_DATA, &pd)
+	}
+}

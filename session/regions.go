@@ -101,10 +101,11 @@ func (c *Client) setRegion(msg *icd.SetRegion) (int32, func(), error) {
 	if err != nil {
 		return 0, nil, errRegionParameters(msg.RegionId, msg.FileId, err)
 	}
-	// A PV preview cutting along this line follows it, dragged or set.
-	c.session.previews.moved(msg.FileId, msg.RegionId, desc, msg.PreviewRegion)
+	// A PV preview cutting along this line follows it, dragged or set,
+	// after the ack, so the client sees its ack first.
+	moved := func() { c.session.previews.moved(msg.FileId, msg.RegionId, desc, msg.PreviewRegion) }
 	if msg.PreviewRegion {
-		return msg.RegionId, nil, nil // PV previews are not served; keep the region as it was
+		return msg.RegionId, moved, nil // a dragged line: the stored region stays as it was
 	}
 	s := c.session
 	s.rmu.Lock()
@@ -125,6 +126,7 @@ func (c *Client) setRegion(msg *icd.SetRegion) (int32, func(), error) {
 	s.rmu.Unlock()
 	s.masks.Invalidate(int(id))
 	return id, func() {
+		moved()
 		f.refreshRegion(snap, true)
 		s.refreshMatched(snap) // every image's results, as the reference (Session.cc: RegionDataStreamsTask with ALL_FILES)
 	}, nil
