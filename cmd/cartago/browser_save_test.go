@@ -78,10 +78,24 @@ func (b *browser) setInput(what, sel, value string) {
 func (b *browser) menuItem(menu, item string) {
 	b.t.Helper()
 	sel := `//a[contains(@class,"bp6-menu-item")][.//*[normalize-space(text())="` + item + `"]]`
-	b.clickUntil("the "+menu+" menu", `//*[contains(@class,"root-menu-entry")]//a[contains(@class,"bp6-menu-item")][normalize-space(.)="`+menu+`"]`,
-		"its "+item+" item shown",
-		`!!document.evaluate(`+strconv.Quote(sel)+`, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue?.offsetParent`, uiTimeout)
-	b.click(menu+" > "+item, sel, uiTimeout)
+	shown := `!!document.evaluate(` + strconv.Quote(sel) + `, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue?.offsetParent`
+	// A menu opened while a dialog is still closing can close again
+	// before the item is clicked (the click then waits for an item that
+	// is gone): open it again, at most three times.
+	for attempt := 1; ; attempt++ {
+		b.clickUntil("the "+menu+" menu", `//*[contains(@class,"root-menu-entry")]//a[contains(@class,"bp6-menu-item")][normalize-space(.)="`+menu+`"]`,
+			"its "+item+" item shown", shown, uiTimeout)
+		ctx, cancel := context.WithTimeout(b.ctx, uiTimeout/3)
+		err := chromedp.Do(ctx, chromedp.Click(sel))
+		cancel()
+		if err == nil {
+			return
+		}
+		if attempt == 3 {
+			b.fail("clicking %s > %s (%s): %v", menu, item, sel, err)
+		}
+		b.t.Logf("%s > %s: %v; opening the menu again", menu, item, err)
+	}
 }
 
 // TestBrowserSaveImage: File > Save Image in the real frontend, with a

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -87,7 +88,12 @@ func TestBrowserWorkspace(t *testing.T) {
 	openWorkspace(b, `.workspace-table .filename-cell[title="orion cube"] .cell-text`)
 	checkRestored(b, last, want)
 	b.saveShot("-named", b.screenshot())
-	b.checkHealthy()
+	// Saving a workspace makes its thumbnail with html2canvas, which
+	// cannot parse the CSS color() values Chromium computes for some
+	// elements and logs it (the frontend catches it; the workspace is
+	// saved without a thumbnail, as above). Accepted, nothing else.
+	b.checkHealthyAfter(healthAllowance{errors: []*regexp.Regexp{
+		regexp.MustCompile(`(?s)console\.error: Error: Attempting to parse an unsupported color function "color".*`)}})
 	b.rec.logSummary(t)
 }
 
