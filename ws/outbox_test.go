@@ -53,7 +53,7 @@ func TestOutboxPolicy(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			mem := budget.NewMemory(1 << 20)
-			q := newOutbox(100, 3100, mem)
+			q := newOutbox(100, 3100, mem, nil)
 			ctx := context.Background()
 			for _, f := range c.queued {
 				q.stamp(ctx, f)
@@ -88,7 +88,7 @@ func TestOutboxPolicy(t *testing.T) {
 // TestOutboxDropsStaleWork: frames whose producer's ctx was cancelled
 // (the session moved on) go first when the queue is over budget.
 func TestOutboxDropsStaleWork(t *testing.T) {
-	q := newOutbox(100, 3100, nil)
+	q := newOutbox(100, 3100, nil, nil)
 	stale, cancel := context.WithCancel(context.Background())
 	for range 3 {
 		f := mustFrame(t, icd.EventType_RASTER_TILE_DATA, 0, tile(1, 0))
