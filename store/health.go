@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"os"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -19,16 +20,14 @@ func (s *Store) Count() (int, error) {
 	return n, err
 }
 
-// Size returns the size of the database file in bytes, as bbolt sees it
-// from inside a read transaction (the file grows in steps; free pages
-// inside it are reused, never returned).
+// Size returns the size of the database file in bytes (it grows in
+// steps; free pages inside it are reused, never returned to the disk).
 func (s *Store) Size() (int64, error) {
-	var n int64
-	err := s.db.View(func(tx *bolt.Tx) error {
-		n = tx.Size()
-		return nil
-	})
-	return n, err
+	fi, err := os.Stat(s.path)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
 }
 
 // errProbeBusy means an earlier readiness probe has not returned yet.
