@@ -37,6 +37,7 @@ type checkpointer struct {
 	store  *store.Store
 	every  time.Duration
 	log    *slog.Logger
+	met    Metrics
 	cancel context.CancelFunc
 	done   chan struct{}  // closed when run returned
 	poke   chan struct{}  // capacity 1: "something is dirty"
@@ -59,9 +60,9 @@ type writeReq struct {
 	done  chan error // capacity 1: the outcome
 }
 
-func startCheckpointer(st *store.Store, every time.Duration, log *slog.Logger) *checkpointer {
+func startCheckpointer(st *store.Store, every time.Duration, log *slog.Logger, met Metrics) *checkpointer {
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &checkpointer{store: st, every: every, log: log, cancel: cancel, done: make(chan struct{}),
+	c := &checkpointer{store: st, every: every, log: log, met: met, cancel: cancel, done: make(chan struct{}),
 		poke: make(chan struct{}, 1), reqs: make(chan *writeReq), dirty: make(map[*Session]struct{}),
 		fails: failureLog{log: log, every: failureLogEvery, now: time.Now}}
 	go c.run(ctx)
@@ -185,6 +186,7 @@ func (c *checkpointer) commit(r *writeReq) (int, error) {
 		purged, err = r.apply(tx)
 		return err
 	})
+	c.met.Checkpoint(time.Since(start), err)
 	if err != nil {
 		c.requeue(batch)
 		return len(snaps), err

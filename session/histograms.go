@@ -66,6 +66,7 @@ func (f *frame) sendImageHistograms(ctx context.Context) {
 }
 
 func (f *frame) sendImageHistogram(ctx context.Context, cfg *icd.HistogramConfig, ch, st int) error {
+	start := time.Now()
 	plane := f.plane
 	if cfg.Channel >= 0 && int(cfg.Channel) != ch {
 		if err := f.checkChannel(int(cfg.Channel), st); err != nil {
@@ -83,6 +84,7 @@ func (f *frame) sendImageHistogram(ctx context.Context, cfg *icd.HistogramConfig
 		return fmt.Errorf("histogram of file %d channel %d: %w", f.id, ch, err)
 	}
 	f.sess.send(ctx, icd.EventType_REGION_HISTOGRAM_DATA, histogramData(f.id, regionImage, ch, st, h, cfg, 1))
+	f.sess.met.Histogram(time.Since(start))
 	return nil
 }
 

@@ -51,6 +51,9 @@ type Config struct {
 	// for reuse while no open image uses it; data in use is shared by
 	// every session and counts too. 0 keeps nothing unused.
 	CacheSize int64
+	// Metrics counts resumes, tile and histogram latency and
+	// checkpoints; nil counts nothing.
+	Metrics Metrics
 }
 
 // ErrNotOwner means a session id belongs to another access token.
@@ -88,6 +91,7 @@ func NewManager(cfg Config) *Manager {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	cfg.Metrics = metricsOrNone(cfg.Metrics)
 	if cfg.Folder == nil {
 		cfg.Folder, _ = NewFolder(".", "") // the working directory exists
 	}
@@ -98,7 +102,7 @@ func NewManager(cfg Config) *Manager {
 		}
 	}})
 	if cfg.Store != nil {
-		m.ckpt = startCheckpointer(cfg.Store, cfg.CheckpointInterval, cfg.Logger)
+		m.ckpt = startCheckpointer(cfg.Store, cfg.CheckpointInterval, cfg.Logger, cfg.Metrics)
 		var ctx context.Context
 		ctx, m.stopBG = context.WithCancel(context.Background())
 		m.reaper = m.startReaper(ctx, cfg.SessionTTL)
@@ -111,6 +115,9 @@ func NewManager(cfg Config) *Manager {
 func (m *Manager) NewClient(out Sender, remote string, owner []byte) *Client {
 	return &Client{mgr: m, out: out, owner: owner, log: m.log.With("remote", remote)}
 }
+
+// CacheStats reports the counters of the server-wide image cache.
+func (m *Manager) CacheStats() cache.Stats { return m.cache.Stats() }
 
 // Len reports the number of sessions held in memory.
 func (m *Manager) Len() int {

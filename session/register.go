@@ -28,12 +28,16 @@ func (c *Client) handleRegisterViewer(r request) error {
 		// session behind the id.
 		ack.Message = fmt.Sprintf("session %d cannot be resumed with this access token; reload the page for a new session", msg.SessionId)
 		c.log.Warn("resume refused: other owner", "session", msg.SessionId)
+		c.mgr.cfg.Metrics.Resume(ResumeRefused)
 		c.send(r.ctx, icd.EventType_REGISTER_VIEWER_ACK, r.hdr.RequestID, ack)
 		return nil
 	}
 	if err != nil {
 		// An ack, not ERROR_DATA: the frontend waits for it (errors.go).
 		c.log.Warn("register failed", "session", msg.SessionId, "err", err)
+		if msg.SessionId != 0 {
+			c.mgr.cfg.Metrics.Resume(ResumeRefused)
+		}
 		ack.Message = err.Error()
 		c.send(r.ctx, icd.EventType_REGISTER_VIEWER_ACK, r.hdr.RequestID, ack)
 		return nil
@@ -52,10 +56,13 @@ func (c *Client) handleRegisterViewer(r request) error {
 		ack.SessionType = icd.SessionType_NEW
 		ack.Message = fmt.Sprintf("new session %d", s.ID)
 	case attachLive:
+		c.mgr.cfg.Metrics.Resume(ResumeLive)
 		ack.Message = fmt.Sprintf("reconnected to session %d", s.ID)
 	case attachStored:
+		c.mgr.cfg.Metrics.Resume(ResumeStored)
 		ack.Message = fmt.Sprintf("session %d restored from the database", s.ID)
 	case attachUnknown:
+		c.mgr.cfg.Metrics.Resume(ResumeUnknown)
 		ack.Message = fmt.Sprintf("session %d is unknown; started it anew", s.ID)
 	}
 	c.log.Info("viewer registered", "type", ack.SessionType.String(), "icd", r.hdr.Version)

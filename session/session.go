@@ -29,6 +29,7 @@ type Session struct {
 	mem      *budget.Memory // Config.Memory; nil is unlimited
 	ret      *osReturn      // the manager's: returns freed memory to the OS
 	cache    *cache.Cache   // the manager's: image data shared by every session
+	met      Metrics        // Config.Metrics, never nil
 
 	lastActive atomic.Int64 // Unix ms of the last message
 	purged     atomic.Bool  // its snapshot was deleted for good; set by the checkpointer only
@@ -63,7 +64,7 @@ type Session struct {
 
 func newSession(id uint32, owner []byte, m *Manager) *Session {
 	s := &Session{ID: id, Created: time.Now(), owner: owner, log: m.log.With("session", id), ckpt: m.ckpt,
-		rawTiles: m.cfg.RawTiles, mem: m.cfg.Memory, ret: m.ret, cache: m.cache, frames: make(map[int32]*frame),
+		rawTiles: m.cfg.RawTiles, mem: m.cfg.Memory, ret: m.ret, cache: m.cache, met: m.cfg.Metrics, frames: make(map[int32]*frame),
 		regions: make(map[int32]*regionState), masks: region.NewCacheLimits(region.CacheLimits{Memory: m.cfg.Memory})}
 	s.touch()
 	return s

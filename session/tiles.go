@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -96,6 +97,7 @@ type tileRequest struct {
 	compression     icd.CompressionType
 	quality         float32
 	animationID     int32
+	start           time.Time // ADD_REQUIRED_TILES arrived; zero for animation frames
 }
 
 // maxTilesPerGroup bounds the tiles of one group. A view needs a few
@@ -156,6 +158,7 @@ func (c *Client) handleAddRequiredTiles(r request) error {
 	if err != nil {
 		return silentIfNotOpen(err) // the reference drops tiles of a closed file
 	}
+	start := time.Now()
 	set := newTileSet(msg.CompressionType, msg.CompressionQuality, f.tileIDs(msg.Tiles))
 	if len(set.ids) == 0 {
 		return nil
@@ -169,7 +172,7 @@ func (c *Client) handleAddRequiredTiles(r request) error {
 		f.work.mu.Lock() // later requests merged in, REMOVE_REQUIRED_TILES trimmed
 		ids := slices.Clone(set.ids)
 		f.work.mu.Unlock()
-		f.sendTiles(ctx, tileRequest{channel: ch, stokes: st, ids: ids, compression: set.compression, quality: set.quality})
+		f.sendTiles(ctx, tileRequest{channel: ch, stokes: st, ids: ids, compression: set.compression, quality: set.quality, start: start})
 	}})
 	return nil
 }
@@ -223,6 +226,9 @@ func (f *frame) sendTiles(ctx context.Context, req tileRequest) {
 	end := proto.CloneOf(sync)
 	end.EndSync = true
 	f.sess.send(context.WithoutCancel(ctx), icd.EventType_RASTER_TILE_SYNC, end)
+	if !req.start.IsZero() && ctx.Err() == nil {
+		f.sess.met.TileGroup(time.Since(req.start))
+	}
 }
 
 // validTiles keeps the ids that address a tile of this image, each once,

@@ -38,8 +38,9 @@ type Options struct {
 
 // Store is an open session database. It is safe for concurrent use.
 type Store struct {
-	db   *bolt.DB
-	path string
+	db    *bolt.DB
+	path  string
+	probe chan struct{} // capacity 1: the readiness probe running (health.go)
 }
 
 // Open opens or creates the database at path, creating its folder, and
@@ -59,7 +60,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: path, probe: make(chan struct{}, 1)}
 	check := s.db.Update
 	if opts.ReadOnly {
 		check = s.db.View

@@ -59,6 +59,7 @@ type conn struct {
 	in     *inbox
 	out    *outbox
 	hooks  *testHooks
+	met    *Metrics // nil counts nothing
 
 	// version is the ICD version headers carry: the one the client
 	// registered with, icd.Version before that (0 stands for it). Every
@@ -77,12 +78,12 @@ func newConn(ws *websocket.Conn, log *slog.Logger, cfg Config) *conn {
 	// Level 1 (gorilla's default, said here on purpose): see compress.go.
 	ws.SetCompressionLevel(flate.BestSpeed)
 	return &conn{
-		ws: ws, log: log, maxMsg: cfg.MaxMessageSize, mem: cfg.Memory, hooks: cfg.hooks,
+		ws: ws, log: log, maxMsg: cfg.MaxMessageSize, mem: cfg.Memory, hooks: cfg.hooks, met: cfg.Metrics,
 		// The inbox holds up to MaxMessageSize (or one message), so a
 		// connection holds at most three messages' worth of input: one
 		// being read, the inbox, one being handled.
 		in:   newInbox(inboxLength, cfg.MaxMessageSize),
-		out:  newOutbox(cfg.QueueLength, cfg.QueueBytes, cfg.Memory),
+		out:  newOutbox(cfg.QueueLength, cfg.QueueBytes, cfg.Memory, cfg.Metrics),
 		done: make(chan struct{}),
 	}
 }
@@ -217,6 +218,7 @@ func (c *conn) handleBinary(ctx context.Context, client *session.Client, data []
 		client.HandleShortFrame(ctx, len(data))
 		return
 	}
+	c.met.received(hdr.Type)
 	c.log.Debug("received", "event", hdr.Type.String(), "request", hdr.RequestID, "bytes", len(payload))
 	if hdr.Type == icd.EventType_REGISTER_VIEWER && icd.Accepts(hdr.Version) {
 		// Before the handler runs, so the ack carries it too. A refused

@@ -61,10 +61,11 @@ type outFrame struct {
 	// (compress.go says when that pays).
 	compress bool
 
-	class     string // policy class, see the table above
-	key       string // supersession key; "" = never superseded
-	gen       uint64 // newer generations of the same key supersede older
-	view      string // tiles: channel/stokes/animation; only another view supersedes
+	event     icd.EventType // counted by Metrics once written; 0 for text frames
+	class     string        // policy class, see the table above
+	key       string        // supersession key; "" = never superseded
+	gen       uint64        // newer generations of the same key supersede older
+	view      string        // tiles: channel/stokes/animation; only another view supersedes
 	droppable bool
 }
 
@@ -85,6 +86,7 @@ type outbox struct {
 	maxCount int
 	maxBytes int64
 	mem      *budget.Memory
+	met      *Metrics      // nil counts nothing
 	ready    chan struct{} // capacity 1: pokes the write loop
 
 	mu     sync.Mutex
@@ -97,9 +99,9 @@ type outbox struct {
 	closed bool          // guarded by mu; set by discard
 }
 
-func newOutbox(maxCount int, maxBytes int64, mem *budget.Memory) *outbox {
+func newOutbox(maxCount int, maxBytes int64, mem *budget.Memory, met *Metrics) *outbox {
 	return &outbox{
-		maxCount: maxCount, maxBytes: maxBytes, mem: mem,
+		maxCount: maxCount, maxBytes: maxBytes, mem: mem, met: met,
 		ready: make(chan struct{}, 1),
 		room:  make(chan struct{}),
 		stats: outStats{dropped: map[string]int{}},
@@ -262,6 +264,7 @@ func (q *outbox) dropSuperseded(in *outFrame, n int64) {
 			bytes -= int64(len(f.data))
 			f.charge.Release()
 			q.stats.dropped[f.class]++
+			q.met.dropped(f.class)
 			q.stats.droppedBytes += int64(len(f.data))
 			continue
 		}
@@ -357,7 +360,7 @@ func frameFor(t icd.EventType, version uint16, requestID uint32, m proto.Message
 	if err != nil {
 		return nil, fmt.Errorf("marshal %s: %w", t, err)
 	}
-	f := &outFrame{kind: websocket.BinaryMessage, data: frame, compress: compressWorthIt(t, m, len(frame))}
+	f := &outFrame{kind: websocket.BinaryMessage, event: t, data: frame, compress: compressWorthIt(t, m, len(frame))}
 	classify(f, t, requestID, m)
 	return f, nil
 }

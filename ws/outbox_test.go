@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
@@ -53,7 +54,7 @@ func TestOutboxPolicy(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			mem := budget.NewMemory(1 << 20)
-			q := newOutbox(100, 3100, mem)
+			q := newOutbox(100, 3100, mem, nil)
 			ctx := context.Background()
 			for _, f := range c.queued {
 				q.stamp(ctx, f)
@@ -88,7 +89,8 @@ func TestOutboxPolicy(t *testing.T) {
 // TestOutboxDropsStaleWork: frames whose producer's ctx was cancelled
 // (the session moved on) go first when the queue is over budget.
 func TestOutboxDropsStaleWork(t *testing.T) {
-	q := newOutbox(100, 3100, nil)
+	met := NewMetrics()
+	q := newOutbox(100, 3100, nil, met)
 	stale, cancel := context.WithCancel(context.Background())
 	for range 3 {
 		f := mustFrame(t, icd.EventType_RASTER_TILE_DATA, 0, tile(1, 0))
@@ -108,5 +110,8 @@ func TestOutboxDropsStaleWork(t *testing.T) {
 	}
 	if s, _ := q.snapshot(0); s.dropped["tile"] != 1 {
 		t.Fatalf("dropped %v, want one tile (the first is the writer's)", s.dropped)
+	}
+	if got := testutil.ToFloat64(met.drops.WithLabelValues("tile")); got != 1 {
+		t.Fatalf("cartago_queue_drops_total{class=tile} = %g, want 1", got)
 	}
 }

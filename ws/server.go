@@ -53,6 +53,12 @@ type Config struct {
 	// preferences, layouts, snippets and workspaces from this database
 	// (api.go), and /config names it; nil leaves them in the browser.
 	UserData *store.Store
+	// Store is the session database that /readyz probes and the
+	// metrics measure; nil is always ready.
+	Store *store.Store
+	// Metrics counts connections, messages and the outgoing policy and
+	// reads the gauges (metrics.go); nil counts nothing.
+	Metrics *Metrics
 
 	hooks *testHooks // tests only
 }
@@ -128,6 +134,9 @@ func New(cfg Config, sessions *session.Manager) (*Server, error) {
 	if cfg.UserData != nil {
 		s.api = newAPI(s, cfg.UserData)
 	}
+	if cfg.Metrics != nil {
+		cfg.Metrics.watch(sessions, cfg.Store, cfg.Memory)
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	return s, nil
@@ -144,6 +153,9 @@ func (s *Server) Serve(l net.Listener) error {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if websocket.IsWebSocketUpgrade(r) {
 		s.serveWebsocket(w, r)
+		return
+	}
+	if s.health(w, r) {
 		return
 	}
 	if s.api != nil && isAPI(r) {
@@ -177,8 +189,10 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		ws.Close()
 		return
 	}
+	s.cfg.Metrics.connected(1)
 	go func() {
 		defer s.conns.Done()
+		defer s.cfg.Metrics.connected(-1)
 		// run recovers in each of its goroutines; this is the last
 		// line: a panic ends this connection, never the server.
 		defer func() {

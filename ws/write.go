@@ -2,6 +2,8 @@ package ws
 
 import (
 	"context"
+	"errors"
+	"net"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -20,6 +22,9 @@ func (c *conn) writeLoop(ctx context.Context) {
 		case <-c.out.ready:
 			if err := c.writeQueued(); err != nil {
 				c.log.Info("write failed", "err", err)
+				if isTimeout(err) { // the peer stopped reading for writeWait
+					c.met.slowClose()
+				}
 				c.Close("")
 				c.ws.Close() // unblocks the read loop
 				return
@@ -59,7 +64,13 @@ func (c *conn) writeQueued() error {
 func (c *conn) write(f *outFrame) error {
 	c.ws.SetWriteDeadline(time.Now().Add(writeWait))
 	c.ws.EnableWriteCompression(f.compress) // no-op unless negotiated
-	return c.ws.WriteMessage(f.kind, f.data)
+	if err := c.ws.WriteMessage(f.kind, f.data); err != nil {
+		return err
+	}
+	if f.kind == websocket.BinaryMessage {
+		c.met.sent(f.event, len(f.data))
+	}
+	return nil
 }
 
 // flush writes what is still queued (bounded by closeGrace), then the
@@ -86,4 +97,10 @@ func (c *conn) flush() {
 	c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(writeWait))
 	// Give the peer closeGrace to answer; then the read loop gives up.
 	c.ws.UnderlyingConn().SetReadDeadline(time.Now().Add(closeGrace))
+}
+
+// isTimeout reports whether a write failed on its deadline.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }

@@ -59,6 +59,7 @@ func serveFlags() []cli.Flag {
 			defaultLimitText() + ")", EnvVars: envVar("MEMORY_LIMIT")},
 		&cli.StringFlag{Name: "cache-size", Usage: "image data kept for reuse once no session uses it, as 2GiB or bytes; 0 = none (default a quarter of --memory-limit, " +
 			budget.Bytes(defaultUnlimitedCache) + " when unlimited)", EnvVars: envVar("CACHE_SIZE")},
+		&cli.StringFlag{Name: "metrics-listen", Usage: "address (host:port) serving Prometheus /metrics, /healthz and /readyz for operators; default none. /healthz and /readyz are also on the main port", EnvVars: envVar("METRICS_LISTEN")},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: envVar("LOG_LEVEL")},
 	}
 }
@@ -100,8 +101,9 @@ type serveOptions struct {
 	origins    []string // --allowed-origins
 	maxMessage int64
 	rawTiles   bool
-	memory     int64 // --memory-limit in bytes; 0 = unlimited
-	cacheSize  int64 // --cache-size in bytes
+	memory     int64  // --memory-limit in bytes; 0 = unlimited
+	cacheSize  int64  // --cache-size in bytes
+	metrics    string // --metrics-listen; "" = none
 	log        *slog.Logger
 }
 
@@ -126,6 +128,7 @@ func optionsFromCLI(c *cli.Context) (serveOptions, error) {
 		origins:    c.StringSlice("allowed-origins"),
 		maxMessage: c.Int64("max-message-size"),
 		rawTiles:   c.Bool("no-tile-compression"),
+		metrics:    c.String("metrics-listen"),
 		log:        log,
 	}
 	if o.memory, err = memoryLimit(c.String("memory-limit")); err != nil {
@@ -189,7 +192,14 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		return err
 	}
 	mem := newBudget(o.memory)
+	var met *ws.Metrics // nil without --metrics-listen: nothing counts
+	var smet session.Metrics
+	if o.metrics != "" {
+		met = ws.NewMetrics()
+		smet = met
+	}
 	sessions := session.NewManager(session.Config{
+		Metrics:            smet,
 		Memory:             mem,
 		CacheSize:          o.cacheSize,
 		Store:              db,
@@ -220,6 +230,8 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		MaxMessageSize: o.maxMessage,
 		Memory:         mem,
 		Logger:         o.log,
+		Store:          db,
+		Metrics:        met,
 	}, sessions)
 	if err != nil {
 		return err
@@ -232,6 +244,15 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		"frontend", o.frontend, "db", db.Path(), "memory_limit", limitText(o.memory), "cache_size", budget.Bytes(o.cacheSize))
 	fmt.Fprintf(stdout, "cartago %s is ready; open %s\n", versionString(), pageURL(l.Addr(), o.token))
 
+	if o.metrics != "" {
+		ops, err := startMetrics(o.metrics, srv, o.log)
+		if err != nil {
+			l.Close()
+			sessions.Close("server stopped")
+			return err
+		}
+		defer ops.Close() // after the main server's shutdown
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	select {
