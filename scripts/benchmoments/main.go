@@ -16,7 +16,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -29,10 +28,9 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"cartago/icd"
 	"cartago/imaging/fits"
+	"cartago/scripts/benchclient"
 	"cartago/scripts/procstat"
 	"cartago/ws/wstest"
 )
@@ -64,30 +62,30 @@ func main() {
 	}
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "benchmoments")
-		check(err)
+		benchclient.Check(err)
 		defer os.RemoveAll(d)
 		*dir = d
 	}
 	cube := filepath.Join(*dir, cubeName)
 	if _, err := os.Stat(cube); err != nil {
-		check(writeCube(cube))
+		benchclient.Check(writeCube(cube))
 	}
 	cmd, url, err := procstat.StartServe(*bin, "serve", "--host", "127.0.0.1", "--port", "0", "--no-auth", "--no-frontend",
 		"--root", *dir, "--db", filepath.Join(*dir, "bench.db"))
-	check(err)
+	benchclient.Check(err)
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	pid := cmd.Process.Pid
 
-	c := dial(url)
-	c.send(icd.EventType_OPEN_FILE, &icd.OpenFile{File: cubeName, FileId: 0, Hdu: "0"})
+	c := benchclient.Dial(url)
+	c.MustSend(icd.EventType_OPEN_FILE, &icd.OpenFile{File: cubeName, FileId: 0, Hdu: "0"})
 	var ack icd.OpenFileAck
-	c.await(icd.EventType_OPEN_FILE_ACK, &ack, nil)
+	c.Await(icd.EventType_OPEN_FILE_ACK, &ack, nil)
 	if !ack.Success {
 		log.Fatalf("open: %s", ack.Message)
 	}
-	c.await(icd.EventType_REGION_HISTOGRAM_DATA, &icd.RegionHistogramData{}, nil)
+	c.Await(icd.EventType_REGION_HISTOGRAM_DATA, &icd.RegionHistogramData{}, nil)
 	base, err := procstat.ReadMem(pid)
-	check(err)
+	benchclient.Check(err)
 
 	sampler := procstat.StartPeak(pid)
 	times := make([][]time.Duration, len(kinds))
@@ -98,7 +96,7 @@ func main() {
 		// numpy's turn in every round, so both meet the same load.
 		args[1] = "time"
 		var np map[string]float64
-		check(json.Unmarshal(runPython(*python, args...), &np))
+		benchclient.Check(json.Unmarshal(runPython(*python, args...), &np))
 		for k, v := range np {
 			if rep > 0 {
 				npTimes[k] = append(npTimes[k], v)
@@ -110,7 +108,7 @@ func main() {
 			// a moment leaves one core to it (budget.Compute), which is not
 			// what this measures.
 			time.Sleep(*pause)
-			d, g := c.moment(kind.moment, rep == *reps, kind.file)
+			d, g := moment(c, kind.moment, rep == *reps, kind.file)
 			if rep > 0 { // the first run warms the page cache of the cube
 				times[k] = append(times[k], d)
 				gaps = append(gaps, g...)
@@ -118,10 +116,10 @@ func main() {
 		}
 	}
 	peak, err := sampler.Stop()
-	check(err)
+	benchclient.Check(err)
 	// The session ends as a user leaves: the cube closed, then the socket.
-	c.send(icd.EventType_CLOSE_FILE, &icd.CloseFile{FileId: 0})
-	check(c.Close())
+	c.MustSend(icd.EventType_CLOSE_FILE, &icd.CloseFile{FileId: 0})
+	benchclient.Check(c.Close())
 	after := settleRSS(pid, 20*time.Second)
 
 	args[1] = "compare"
@@ -130,7 +128,7 @@ func main() {
 		MaxRel  map[string]float64 `json:"max_rel_diff"`
 		NaNs    map[string]bool    `json:"nan_agree"`
 	}
-	check(json.Unmarshal(runPython(*python, append(args, filepath.Join(*dir, kinds[0].file), filepath.Join(*dir, kinds[1].file))...), &np))
+	benchclient.Check(json.Unmarshal(runPython(*python, append(args, filepath.Join(*dir, kinds[0].file), filepath.Join(*dir, kinds[1].file))...), &np))
 
 	fmt.Printf("moments of %s (%d×%d×%d float32, %.0f MB), channels 0..%d, %d runs each after a warm-up, %s pause before each; GOMAXPROCS=%s\n",
 		cubeName, w, h, depth, float64(w*h*depth*4)/1e6, depth-1, *reps, *pause, os.Getenv("GOMAXPROCS"))
@@ -138,7 +136,7 @@ func main() {
 	agree := true
 	for k, kind := range kinds {
 		key := fmt.Sprintf("m%d", k)
-		ours := median(times[k]).Seconds()
+		ours := benchclient.Median(times[k]).Seconds()
 		theirs := medianF(npTimes[key])
 		fmt.Printf("%-9s %11.3fs %11.3fs %10.2f %14.3g %14.3g\n", kind.name, ours, theirs, ours/theirs, np.MaxDiff[key], np.MaxRel[key])
 		if !np.NaNs[key] || np.MaxRel[key] > agreeRelDiff || math.IsNaN(np.MaxRel[key]) {
@@ -159,12 +157,12 @@ func main() {
 func settleRSS(pid int, within time.Duration) procstat.Mem {
 	deadline := time.Now().Add(within)
 	last, err := procstat.ReadMem(pid)
-	check(err)
+	benchclient.Check(err)
 	stable := time.Now()
 	for time.Now().Before(deadline) && time.Since(stable) < 3*time.Second {
 		time.Sleep(200 * time.Millisecond)
 		m, err := procstat.ReadMem(pid)
-		check(err)
+		benchclient.Check(err)
 		if m.RSS < last.RSS-1<<20 {
 			stable = time.Now()
 		}
@@ -185,14 +183,14 @@ func runPython(python string, args ...string) []byte {
 // moment asks one moment of the whole cube and returns the time to its
 // response and the gaps before each progress message; the result is
 // saved as file when save is set, then closed.
-func (c client) moment(m icd.Moment, save bool, file string) (time.Duration, []time.Duration) {
+func moment(c benchclient.Client, m icd.Moment, save bool, file string) (time.Duration, []time.Duration) {
 	start := time.Now()
 	last := start
 	var gaps []time.Duration
-	c.send(icd.EventType_MOMENT_REQUEST, &icd.MomentRequest{FileId: 0, Moments: []icd.Moment{m}, RegionId: -1,
+	c.MustSend(icd.EventType_MOMENT_REQUEST, &icd.MomentRequest{FileId: 0, Moments: []icd.Moment{m}, RegionId: -1,
 		SpectralRange: &icd.IntBounds{Min: 0, Max: depth - 1}, RestFreq: rest})
 	var resp icd.MomentResponse
-	c.await(icd.EventType_MOMENT_RESPONSE, &resp, func(msg wstest.Message) {
+	c.Await(icd.EventType_MOMENT_RESPONSE, &resp, func(msg wstest.Message) {
 		if msg.Is(icd.EventType_MOMENT_PROGRESS) {
 			gaps = append(gaps, time.Since(last))
 			last = time.Now()
@@ -204,14 +202,14 @@ func (c client) moment(m icd.Moment, save bool, file string) (time.Duration, []t
 	}
 	id := resp.OpenFileAcks[0].FileId
 	if save {
-		c.send(icd.EventType_SAVE_FILE, &icd.SaveFile{FileId: id, OutputFileName: file, OutputFileType: icd.FileType_FITS, Overwrite: true})
+		c.MustSend(icd.EventType_SAVE_FILE, &icd.SaveFile{FileId: id, OutputFileName: file, OutputFileType: icd.FileType_FITS, Overwrite: true})
 		var sack icd.SaveFileAck
-		c.await(icd.EventType_SAVE_FILE_ACK, &sack, nil)
+		c.Await(icd.EventType_SAVE_FILE_ACK, &sack, nil)
 		if !sack.Success {
 			log.Fatalf("save %s: %s", file, sack.Message)
 		}
 	}
-	c.send(icd.EventType_CLOSE_FILE, &icd.CloseFile{FileId: id})
+	c.MustSend(icd.EventType_CLOSE_FILE, &icd.CloseFile{FileId: id})
 	return took, gaps
 }
 
@@ -227,12 +225,6 @@ func describe(d []time.Duration) string {
 	}
 	return fmt.Sprintf("min %s, median %s, max %s [%s]", s[0].Round(time.Millisecond), s[len(s)/2].Round(time.Millisecond),
 		s[len(s)-1].Round(time.Millisecond), strings.Join(parts, " "))
-}
-
-func median(d []time.Duration) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 func medianF(v []float64) float64 {
@@ -282,34 +274,4 @@ func writeCube(path string) error {
 		}
 	}
 	return e.Close()
-}
-
-// client speaks the protocol through ws/wstest, failing the run on any
-// error; reads wait at most five minutes.
-type client struct{ *wstest.Client }
-
-func dial(url string) client {
-	c, _, err := wstest.Dial(context.Background(), url, wstest.Options{})
-	check(err)
-	_, err = c.Register(context.Background(), 0)
-	check(err)
-	return client{c}
-}
-
-func (c client) send(et icd.EventType, m proto.Message) {
-	check(c.Send(et, c.NextID(), m))
-}
-
-func (c client) await(et icd.EventType, m proto.Message, each func(wstest.Message)) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	msg, err := c.Skip(ctx, et, nil, each)
-	check(err)
-	check(msg.Decode(m))
-}
-
-func check(err error) {
-	if err != nil {
-		log.Fatal(err)
-	}
 }

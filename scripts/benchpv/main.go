@@ -14,7 +14,6 @@
 package main
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
 	"flag"
@@ -24,18 +23,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"cartago/icd"
 	"cartago/imaging/fits"
 	"cartago/imaging/region"
+	"cartago/scripts/benchclient"
 	"cartago/scripts/procstat"
-	"cartago/ws/wstest"
 )
 
 const w, h, depth = 1024, 1024, 200
@@ -57,35 +53,35 @@ func main() {
 	}
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "benchpv")
-		check(err)
+		benchclient.Check(err)
 		defer os.RemoveAll(d)
 		*dir = d
 	}
 	name := "pvcube1024x200.fits"
 	cube := filepath.Join(*dir, name)
 	if _, err := os.Stat(cube); err != nil {
-		check(writeCube(cube))
+		benchclient.Check(writeCube(cube))
 	}
 	boxes := filepath.Join(*dir, "boxes.bin")
-	check(writeBoxes(boxes))
+	benchclient.Check(writeBoxes(boxes))
 
 	cmd, url, err := procstat.StartServe(*bin, "serve", "--host", "127.0.0.1", "--port", "0", "--no-auth", "--no-frontend",
 		"--root", *dir, "--db", filepath.Join(*dir, "bench.db"))
-	check(err)
+	benchclient.Check(err)
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	pid := cmd.Process.Pid
 	ours, times, peak := serverPV(url, pid, name, *reps)
 	after, err := procstat.Settle(pid, 20*time.Second)
-	check(err)
+	benchclient.Check(err)
 
 	out, err := exec.Command(*python, *script, cube, boxes, filepath.Join(*dir, ours), strconv.Itoa(*reps)).Output()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		log.Fatalf("%s: %v\n%s", *script, err, ee.Stderr)
 	}
-	check(err)
+	benchclient.Check(err)
 	res := parse(string(out))
-	mine := median(times[1:]).Seconds()
+	mine := benchclient.Median(times[1:]).Seconds()
 	fmt.Printf("PV of a %.0f-pixel line, width %d, channels 0..%d of %s (%d×%d×%d float32), %d runs after one warm-up\n",
 		math.Hypot(line[1].X-line[0].X, line[1].Y-line[0].Y), width, depth-1, name, w, h, depth, *reps)
 	fmt.Printf("cartago (websocket, request to PV_RESPONSE) median %.1f ms\n", 1e3*mine)
@@ -103,27 +99,27 @@ func main() {
 // serverPV times the PV requests, saves the last image and returns its
 // file name, the times and the peak memory while computing.
 func serverPV(url string, pid int, name string, reps int) (string, []time.Duration, procstat.Mem) {
-	c := dial(url)
+	c := benchclient.Dial(url)
 	defer c.Close()
-	c.send(icd.EventType_OPEN_FILE, &icd.OpenFile{File: name, FileId: 0, Hdu: "0"})
+	c.MustSend(icd.EventType_OPEN_FILE, &icd.OpenFile{File: name, FileId: 0, Hdu: "0"})
 	var ack icd.OpenFileAck
-	c.await(icd.EventType_OPEN_FILE_ACK, &ack)
+	c.Await(icd.EventType_OPEN_FILE_ACK, &ack, nil)
 	if !ack.Success {
 		log.Fatalf("open: %s", ack.Message)
 	}
-	c.send(icd.EventType_SET_REGION, &icd.SetRegion{FileId: 0, RegionInfo: &icd.RegionInfo{RegionType: icd.RegionType_LINE,
+	c.MustSend(icd.EventType_SET_REGION, &icd.SetRegion{FileId: 0, RegionInfo: &icd.RegionInfo{RegionType: icd.RegionType_LINE,
 		ControlPoints: []*icd.Point{{X: float32(line[0].X), Y: float32(line[0].Y)}, {X: float32(line[1].X), Y: float32(line[1].Y)}}}})
 	var rack icd.SetRegionAck
-	c.await(icd.EventType_SET_REGION_ACK, &rack)
+	c.Await(icd.EventType_SET_REGION_ACK, &rack, nil)
 	sampler := procstat.StartPeak(pid)
 	var times []time.Duration
 	var pv *icd.OpenFileAck
 	for range reps + 1 { // the first run warms the page cache of the cube
 		start := time.Now()
-		c.send(icd.EventType_PV_REQUEST, &icd.PvRequest{FileId: 0, RegionId: rack.RegionId, Width: width,
+		c.MustSend(icd.EventType_PV_REQUEST, &icd.PvRequest{FileId: 0, RegionId: rack.RegionId, Width: width,
 			SpectralRange: &icd.IntBounds{Min: 0, Max: depth - 1}})
 		var resp icd.PvResponse
-		c.await(icd.EventType_PV_RESPONSE, &resp)
+		c.Await(icd.EventType_PV_RESPONSE, &resp, nil)
 		if !resp.Success {
 			log.Fatalf("PV: %s", resp.Message)
 		}
@@ -131,11 +127,11 @@ func serverPV(url string, pid int, name string, reps int) (string, []time.Durati
 		pv = resp.OpenFileAck
 	}
 	peak, err := sampler.Stop()
-	check(err)
+	benchclient.Check(err)
 	saved := "pv-ours.fits"
-	c.send(icd.EventType_SAVE_FILE, &icd.SaveFile{FileId: pv.FileId, OutputFileName: saved, OutputFileType: icd.FileType_FITS, Overwrite: true})
+	c.MustSend(icd.EventType_SAVE_FILE, &icd.SaveFile{FileId: pv.FileId, OutputFileName: saved, OutputFileType: icd.FileType_FITS, Overwrite: true})
 	var sack icd.SaveFileAck
-	c.await(icd.EventType_SAVE_FILE_ACK, &sack)
+	c.Await(icd.EventType_SAVE_FILE_ACK, &sack, nil)
 	if !sack.Success {
 		log.Fatalf("save: %s", sack.Message)
 	}
@@ -223,7 +219,7 @@ func parse(out string) map[string]float64 {
 			continue
 		}
 		f, err := strconv.ParseFloat(v, 64)
-		check(err)
+		benchclient.Check(err)
 		res[k] = f
 	}
 	for _, k := range []string{"numpy_s", "max_abs_diff", "max_abs", "nan_mismatch"} {
@@ -232,40 +228,4 @@ func parse(out string) map[string]float64 {
 		}
 	}
 	return res
-}
-
-func median(d []time.Duration) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
-
-// client speaks the protocol through ws/wstest, failing the run on any
-// error; reads wait at most five minutes.
-type client struct{ *wstest.Client }
-
-func dial(url string) client {
-	c, _, err := wstest.Dial(context.Background(), url, wstest.Options{})
-	check(err)
-	_, err = c.Register(context.Background(), 0)
-	check(err)
-	return client{c}
-}
-
-func (c client) send(et icd.EventType, m proto.Message) {
-	check(c.Send(et, c.NextID(), m))
-}
-
-func (c client) await(et icd.EventType, m proto.Message) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	msg, err := c.Skip(ctx, et, nil, nil)
-	check(err)
-	check(msg.Decode(m))
-}
-
-func check(err error) {
-	if err != nil {
-		log.Fatal(err)
-	}
 }

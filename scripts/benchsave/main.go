@@ -10,22 +10,18 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"log"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"time"
-
-	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
 	"cartago/imaging/fits"
+	"cartago/scripts/benchclient"
 	"cartago/scripts/procstat"
-	"cartago/ws/wstest"
 )
 
 const w, h, depth = 1024, 1024, 200
@@ -43,7 +39,7 @@ func main() {
 	}
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "benchsave")
-		check(err)
+		benchclient.Check(err)
 		defer os.RemoveAll(d)
 		*dir = d
 	}
@@ -53,24 +49,24 @@ func main() {
 	}
 	cube := filepath.Join(*dir, name)
 	if _, err := os.Stat(cube); err != nil {
-		check(writeCube(cube, *scaled))
+		benchclient.Check(writeCube(cube, *scaled))
 	}
 	cmd, url, err := procstat.StartServe(*bin, "serve", "--host", "127.0.0.1", "--port", "0", "--no-auth", "--no-frontend",
 		"--root", *dir, "--db", filepath.Join(*dir, "bench.db"))
-	check(err)
+	benchclient.Check(err)
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	pid := cmd.Process.Pid
 
-	c := dial(url)
-	c.send(icd.EventType_OPEN_FILE, &icd.OpenFile{File: name, FileId: 0, Hdu: "0"})
+	c := benchclient.Dial(url)
+	c.MustSend(icd.EventType_OPEN_FILE, &icd.OpenFile{File: name, FileId: 0, Hdu: "0"})
 	var ack icd.OpenFileAck
-	c.await(icd.EventType_OPEN_FILE_ACK, &ack)
+	c.Await(icd.EventType_OPEN_FILE_ACK, &ack, nil)
 	if !ack.Success {
 		log.Fatalf("open: %s", ack.Message)
 	}
-	c.await(icd.EventType_REGION_HISTOGRAM_DATA, &icd.RegionHistogramData{})
+	c.Await(icd.EventType_REGION_HISTOGRAM_DATA, &icd.RegionHistogramData{}, nil)
 	base, err := procstat.ReadMem(pid)
-	check(err)
+	benchclient.Check(err)
 
 	saved := filepath.Join(*dir, "saved.fits")
 	sampler := procstat.StartPeak(pid)
@@ -80,30 +76,30 @@ func main() {
 		// freeing its blocks to the save's time.
 		os.Remove(saved)
 		start := time.Now()
-		c.send(icd.EventType_SAVE_FILE, &icd.SaveFile{FileId: 0, OutputFileName: "saved.fits", OutputFileType: icd.FileType_FITS,
+		c.MustSend(icd.EventType_SAVE_FILE, &icd.SaveFile{FileId: 0, OutputFileName: "saved.fits", OutputFileType: icd.FileType_FITS,
 			Channels: []int32{int32(*from), int32(*to), 1}, Overwrite: true})
 		var sack icd.SaveFileAck
-		c.await(icd.EventType_SAVE_FILE_ACK, &sack)
+		c.Await(icd.EventType_SAVE_FILE_ACK, &sack, nil)
 		if !sack.Success {
 			log.Fatalf("save: %s", sack.Message)
 		}
 		saveTimes = append(saveTimes, time.Since(start))
 	}
 	peak, err := sampler.Stop()
-	check(err)
+	benchclient.Check(err)
 	fi, err := os.Stat(saved)
-	check(err)
+	benchclient.Check(err)
 
 	copyTo := filepath.Join(*dir, "copy.fits")
 	var cpTimes []time.Duration
 	for range *reps + 1 {
 		os.Remove(copyTo) // cp into a new file, as the save does
 		start := time.Now()
-		check(exec.Command("cp", saved, copyTo).Run())
+		benchclient.Check(exec.Command("cp", saved, copyTo).Run())
 		cpTimes = append(cpTimes, time.Since(start))
 	}
 	mb := float64(fi.Size()) / 1e6
-	save, cp := median(saveTimes[1:]), median(cpTimes[1:])
+	save, cp := benchclient.Median(saveTimes[1:]), benchclient.Median(cpTimes[1:])
 	fmt.Printf("saved channels %d..%d of %s (%d×%d×%d) as float32: %.0f MB, %d runs\n", *from, *to, name, w, h, depth, mb, *reps)
 	fmt.Printf("%-6s %10s %10s\n", "", "median", "MB/s")
 	fmt.Printf("%-6s %10s %10.0f\n", "save", save.Round(time.Millisecond), mb/save.Seconds())
@@ -111,12 +107,6 @@ func main() {
 	fmt.Printf("save/cp throughput ratio: %.2f\n", cp.Seconds()/save.Seconds())
 	fmt.Printf("server RssAnon before saving %s; while saving peak RSS %s, peak RssAnon %s\n",
 		procstat.MiB(base.Anon), procstat.MiB(peak.RSS), procstat.MiB(peak.Anon))
-}
-
-func median(d []time.Duration) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 // writeCube writes the cube a plane at a time: float32, or int16 with
@@ -154,34 +144,4 @@ func writeCube(path string, scaled bool) error {
 		}
 	}
 	return e.Close()
-}
-
-// client speaks the protocol through ws/wstest, failing the run on any
-// error; reads wait at most five minutes (a slow save of a large cube).
-type client struct{ *wstest.Client }
-
-func dial(url string) client {
-	c, _, err := wstest.Dial(context.Background(), url, wstest.Options{})
-	check(err)
-	_, err = c.Register(context.Background(), 0)
-	check(err)
-	return client{c}
-}
-
-func (c client) send(et icd.EventType, m proto.Message) {
-	check(c.Send(et, c.NextID(), m))
-}
-
-func (c client) await(et icd.EventType, m proto.Message) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	msg, err := c.Skip(ctx, et, nil, nil)
-	check(err)
-	check(msg.Decode(m))
-}
-
-func check(err error) {
-	if err != nil {
-		log.Fatal(err)
-	}
 }

@@ -26,13 +26,11 @@ import (
 	"strconv"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"cartago/icd"
 	"cartago/imaging/fit"
 	"cartago/imaging/fits"
+	"cartago/scripts/benchclient"
 	"cartago/scripts/procstat"
-	"cartago/ws/wstest"
 )
 
 const (
@@ -67,12 +65,12 @@ func main() {
 	}
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "fitcheck")
-		check(err)
+		benchclient.Check(err)
 		defer os.RemoveAll(d)
 		*dir = d
 	}
 	image := filepath.Join(*dir, "gauss3.fits")
-	check(writeImage(image))
+	benchclient.Check(writeImage(image))
 
 	ours, took, peak, after := fitOnServer(*bin, *dir)
 	theirs := fitWithScipy(*py, image)
@@ -96,22 +94,22 @@ func main() {
 func fitOnServer(bin, dir string) (*icd.FittingResponse, time.Duration, procstat.Mem, procstat.Mem) {
 	cmd, url, err := procstat.StartServe(bin, "serve", "--host", "127.0.0.1", "--port", "0", "--no-auth", "--no-frontend",
 		"--root", dir, "--db", filepath.Join(dir, "fit.db"), "--idle-timeout", "1s")
-	check(err)
+	benchclient.Check(err)
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	pid := cmd.Process.Pid
-	c := dial(url)
-	c.send(icd.EventType_OPEN_FILE, &icd.OpenFile{File: "gauss3.fits", FileId: 0, Hdu: "0"})
+	c := benchclient.Dial(url)
+	c.MustSend(icd.EventType_OPEN_FILE, &icd.OpenFile{File: "gauss3.fits", FileId: 0, Hdu: "0"})
 	var ack icd.OpenFileAck
-	c.await(icd.EventType_OPEN_FILE_ACK, &ack)
+	c.Await(icd.EventType_OPEN_FILE_ACK, &ack, nil)
 	if !ack.Success {
 		log.Fatalf("open: %s", ack.Message)
 	}
-	c.await(icd.EventType_REGION_HISTOGRAM_DATA, &icd.RegionHistogramData{})
+	c.Await(icd.EventType_REGION_HISTOGRAM_DATA, &icd.RegionHistogramData{}, nil)
 	centre := float32(box0) + float32(box-1)/2
-	c.send(icd.EventType_SET_REGION, &icd.SetRegion{FileId: 0, RegionId: -1, RegionInfo: &icd.RegionInfo{
+	c.MustSend(icd.EventType_SET_REGION, &icd.SetRegion{FileId: 0, RegionId: -1, RegionInfo: &icd.RegionInfo{
 		RegionType: icd.RegionType_RECTANGLE, ControlPoints: []*icd.Point{{X: centre, Y: centre}, {X: box, Y: box}}}})
 	var rack icd.SetRegionAck
-	c.await(icd.EventType_SET_REGION_ACK, &rack)
+	c.Await(icd.EventType_SET_REGION_ACK, &rack, nil)
 	if !rack.Success {
 		log.Fatalf("region: %s", rack.Message)
 	}
@@ -124,24 +122,24 @@ func fitOnServer(bin, dir string) (*icd.FittingResponse, time.Duration, procstat
 	}
 	sampler := procstat.StartPeak(pid)
 	start := time.Now()
-	c.send(icd.EventType_FITTING_REQUEST, req)
+	c.MustSend(icd.EventType_FITTING_REQUEST, req)
 	var resp icd.FittingResponse
-	c.await(icd.EventType_FITTING_RESPONSE, &resp)
+	c.Await(icd.EventType_FITTING_RESPONSE, &resp, nil)
 	took := time.Since(start)
 	peak, err := sampler.Stop()
-	check(err)
+	benchclient.Check(err)
 	if !resp.Success {
 		log.Fatalf("fit: %s", resp.Message)
 	}
 	for _, id := range []int32{resp.ModelImage.GetFileId(), resp.ResidualImage.GetFileId(), 0} {
-		c.send(icd.EventType_CLOSE_FILE, &icd.CloseFile{FileId: id})
+		c.MustSend(icd.EventType_CLOSE_FILE, &icd.CloseFile{FileId: id})
 	}
-	check(c.Ping())
-	check(c.ToPong(context.Background(), nil))
-	check(c.Close())
+	benchclient.Check(c.Ping())
+	benchclient.Check(c.ToPong(context.Background(), nil))
+	benchclient.Check(c.Close())
 	time.Sleep(2 * time.Second) // past the idle timeout: the session is released
 	after, err := procstat.Settle(pid, 15*time.Second)
-	check(err)
+	benchclient.Check(err)
 	return &resp, took, peak, after
 }
 
@@ -159,15 +157,15 @@ func fitWithScipy(py, image string) *scipyFit {
 	}
 	flat = append(flat, initial().Offset)
 	init, err := json.Marshal(flat)
-	check(err)
+	benchclient.Check(err)
 	out, err := exec.Command("/usr/bin/python3", py, image, strconv.Itoa(box0), strconv.Itoa(box0),
 		strconv.Itoa(box), strconv.Itoa(box), string(init)).Output()
 	if ee, ok := err.(*exec.ExitError); ok {
 		log.Fatalf("%s: %v\n%s", py, err, ee.Stderr)
 	}
-	check(err)
+	benchclient.Check(err)
 	var s scipyFit
-	check(json.Unmarshal(out, &s))
+	benchclient.Check(json.Unmarshal(out, &s))
 	if s.Pixels != box*box || len(s.Values) != 6*len(truth.Components)+1 {
 		log.Fatalf("scipy fitted %d pixels, %d values", s.Pixels, len(s.Values))
 	}
@@ -208,34 +206,4 @@ func writeImage(path string) error {
 	defer f.Close()
 	return fits.Write(f, fits.WriteHDU{Bitpix: -32, Naxis: []int{size, size}, Data: fit.Synthesize(size, size, truth, noise, 7),
 		Cards: []fits.Card{fits.NewStringCard("BUNIT", "Jy/pixel", "")}})
-}
-
-// client speaks the protocol through ws/wstest, failing the run on any
-// error.
-type client struct{ *wstest.Client }
-
-func dial(url string) client {
-	c, _, err := wstest.Dial(context.Background(), url, wstest.Options{})
-	check(err)
-	_, err = c.Register(context.Background(), 0)
-	check(err)
-	return client{c}
-}
-
-func (c client) send(et icd.EventType, m proto.Message) {
-	check(c.Send(et, c.NextID(), m))
-}
-
-func (c client) await(et icd.EventType, m proto.Message) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	msg, err := c.Skip(ctx, et, nil, nil)
-	check(err)
-	check(msg.Decode(m))
-}
-
-func check(err error) {
-	if err != nil {
-		log.Fatal(err)
-	}
 }
