@@ -55,3 +55,15 @@ func Median(d []time.Duration) time.Duration {
 	slices.Sort(s)
 	return s[len(s)/2]
 }
+
+// OpenImage opens file (first HDU) under file id 0 and waits for its
+// histogram, the last message of an open, so timings start clean.
+func (c Client) OpenImage(file string) {
+	c.MustSend(icd.EventType_OPEN_FILE, &icd.OpenFile{File: file, FileId: 0, Hdu: "0"})
+	var ack icd.OpenFileAck
+	c.Await(icd.EventType_OPEN_FILE_ACK, &ack, nil)
+	if !ack.Success {
+		log.Fatalf("open %s: %s", file, ack.Message)
+	}
+	c.Await(icd.EventType_REGION_HISTOGRAM_DATA, &icd.RegionHistogramData{}, nil)
+}

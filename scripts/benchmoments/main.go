@@ -77,13 +77,7 @@ func main() {
 	pid := cmd.Process.Pid
 
 	c := benchclient.Dial(url)
-	c.MustSend(icd.EventType_OPEN_FILE, &icd.OpenFile{File: cubeName, FileId: 0, Hdu: "0"})
-	var ack icd.OpenFileAck
-	c.Await(icd.EventType_OPEN_FILE_ACK, &ack, nil)
-	if !ack.Success {
-		log.Fatalf("open: %s", ack.Message)
-	}
-	c.Await(icd.EventType_REGION_HISTOGRAM_DATA, &icd.RegionHistogramData{}, nil)
+	c.OpenImage(cubeName)
 	base, err := procstat.ReadMem(pid)
 	benchclient.Check(err)
 

@@ -101,12 +101,7 @@ func main() {
 func serverPV(url string, pid int, name string, reps int) (string, []time.Duration, procstat.Mem) {
 	c := benchclient.Dial(url)
 	defer c.Close()
-	c.MustSend(icd.EventType_OPEN_FILE, &icd.OpenFile{File: name, FileId: 0, Hdu: "0"})
-	var ack icd.OpenFileAck
-	c.Await(icd.EventType_OPEN_FILE_ACK, &ack, nil)
-	if !ack.Success {
-		log.Fatalf("open: %s", ack.Message)
-	}
+	c.OpenImage(name)
 	c.MustSend(icd.EventType_SET_REGION, &icd.SetRegion{FileId: 0, RegionInfo: &icd.RegionInfo{RegionType: icd.RegionType_LINE,
 		ControlPoints: []*icd.Point{{X: float32(line[0].X), Y: float32(line[0].Y)}, {X: float32(line[1].X), Y: float32(line[1].Y)}}}})
 	var rack icd.SetRegionAck

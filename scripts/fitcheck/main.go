@@ -98,13 +98,7 @@ func fitOnServer(bin, dir string) (*icd.FittingResponse, time.Duration, procstat
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	pid := cmd.Process.Pid
 	c := benchclient.Dial(url)
-	c.MustSend(icd.EventType_OPEN_FILE, &icd.OpenFile{File: "gauss3.fits", FileId: 0, Hdu: "0"})
-	var ack icd.OpenFileAck
-	c.Await(icd.EventType_OPEN_FILE_ACK, &ack, nil)
-	if !ack.Success {
-		log.Fatalf("open: %s", ack.Message)
-	}
-	c.Await(icd.EventType_REGION_HISTOGRAM_DATA, &icd.RegionHistogramData{}, nil)
+	c.OpenImage("gauss3.fits")
 	centre := float32(box0) + float32(box-1)/2
 	c.MustSend(icd.EventType_SET_REGION, &icd.SetRegion{FileId: 0, RegionId: -1, RegionInfo: &icd.RegionInfo{
 		RegionType: icd.RegionType_RECTANGLE, ControlPoints: []*icd.Point{{X: centre, Y: centre}, {X: box, Y: box}}}})
