@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
+	"cartago/store"
 )
 
 // TestKill9KeepsRegionOnMatchedImage: statistics asked for a region on
@@ -22,8 +23,8 @@ func TestKill9KeepsRegionOnMatchedImage(t *testing.T) {
 	srv := r.start()
 	c := dialServer(t, srv.url)
 	sid := c.register(0).SessionId
-	for id, name := range map[int32]string{1: crashCube, 2: "cube-stokes.fits"} {
-		c.send(icd.EventType_OPEN_FILE, &icd.OpenFile{Directory: ".", File: name, FileId: id})
+	for i, name := range []string{crashCube, "cube-stokes.fits"} {
+		c.send(icd.EventType_OPEN_FILE, &icd.OpenFile{Directory: ".", File: name, FileId: int32(i + 1)})
 		c.await(icd.EventType_OPEN_FILE_ACK, &icd.OpenFileAck{})
 	}
 	rect := &icd.RegionInfo{RegionType: icd.RegionType_RECTANGLE, ControlPoints: []*icd.Point{{X: 30.3, Y: 33.6}, {X: 40.2, Y: 36.4}}}
@@ -39,7 +40,13 @@ func TestKill9KeepsRegionOnMatchedImage(t *testing.T) {
 	}
 	time.Sleep(crashInterval + crashSlack)
 	r.kill(srv)
-	if m := r.stored(sid).GetImages()[0].GetRegions()[rack.RegionId].GetMatched()[2]; len(m.GetStats()) != 1 {
+	var own *store.Image
+	for _, img := range r.stored(sid).GetImages() {
+		if img.GetFileId() == 1 {
+			own = img
+		}
+	}
+	if m := own.GetRegions()[rack.RegionId].GetMatched()[2]; len(m.GetStats()) != 1 {
 		t.Fatalf("stored requirements on file 2: %v", m)
 	}
 
