@@ -21,10 +21,10 @@ const (
 	fitsChunk = 4 << 20
 )
 
-// readFITSTable reads the first BINTABLE extension of a FITS file (the
-// reference opens the first table HDU with cfitsio's fits_open_table).
+// readFITSTable reads the first table extension of a FITS file, binary
+// or ASCII (the reference opens the first table HDU with cfitsio's
+// fits_open_table).
 func readFITSTable(r io.ReaderAt, size int64, m *meter, headerOnly bool) (*Table, error) {
-	sawASCII := false
 	for off := int64(0); off < size; {
 		h, hlen, err := readFITSHeader(r, off, size)
 		if err != nil {
@@ -39,14 +39,11 @@ func readFITSTable(r io.ReaderAt, size int64, m *meter, headerOnly bool) (*Table
 		case "BINTABLE":
 			return readBinTable(r, h, dataOff, size, m, headerOnly)
 		case "TABLE":
-			sawASCII = true
+			return readASCIITable(r, h, dataOff, size, m, headerOnly)
 		}
 		off = dataOff + (dataLen+fitsBlock-1)/fitsBlock*fitsBlock
 	}
-	if sawASCII {
-		return nil, fmt.Errorf("%w: ASCII FITS tables (XTENSION = 'TABLE')", ErrUnsupported)
-	}
-	return nil, fmt.Errorf("%w: the FITS file has no binary table", ErrNotCatalog)
+	return nil, fmt.Errorf("%w: the FITS file has no table", ErrNotCatalog)
 }
 
 // readFITSHeader reads the header at off, growing the read until its

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
 	"cartago/imaging/fits"
@@ -33,6 +34,12 @@ func SniffFile(path string) FileType {
 	defer f.Close()
 	head := make([]byte, 8)
 	n, _ := io.ReadFull(f, head)
+	if isGzip(head[:n]) {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return Unknown
+		}
+		return Sniff(gunzipHead(f, len(head)))
+	}
 	return Sniff(head[:n])
 }
 
@@ -61,6 +68,9 @@ func open(path string, opts Options, headerOnly bool) (*Table, error) {
 	}
 	head := make([]byte, 8)
 	n, _ := f.ReadAt(head, 0)
+	if isGzip(head[:n]) {
+		return openGzip(f, path, opts, headerOnly)
+	}
 	m := newMeter(opts, filepath.Base(path))
 	var t *Table
 	switch Sniff(head[:n]) {
@@ -79,16 +89,37 @@ func open(path string, opts Options, headerOnly bool) (*Table, error) {
 	return t, nil
 }
 
+// openGzip reads a gzip-compressed catalogue: decompressed into memory
+// (charged while it is parsed), then read as any other.
+func openGzip(f *os.File, path string, opts Options, headerOnly bool) (*Table, error) {
+	name := filepath.Base(path)
+	bm := newMeter(opts, name)
+	defer bm.release()
+	b, err := gunzipAll(f, bm)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: open %s: %w", name, err)
+	}
+	t, err := readBytes(b, opts, name, headerOnly)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: open %s: %w", name, err)
+	}
+	return t, nil
+}
+
 // Read reads a catalogue from memory (tests and fuzzing).
 func Read(b []byte, opts Options) (*Table, error) {
-	m := newMeter(opts, "input")
+	return readBytes(b, opts, "input", false)
+}
+
+func readBytes(b []byte, opts Options, name string, headerOnly bool) (*Table, error) {
+	m := newMeter(opts, name)
 	var t *Table
 	var err error
 	switch Sniff(b) {
 	case VOTable:
-		t, err = readVOTable(bytes.NewReader(b), int64(len(b)), m, false)
+		t, err = readVOTable(bytes.NewReader(b), int64(len(b)), m, headerOnly)
 	case FITSTable:
-		t, err = readFITSTable(bytes.NewReader(b), int64(len(b)), m, false)
+		t, err = readFITSTable(bytes.NewReader(b), int64(len(b)), m, headerOnly)
 	default:
 		err = ErrNotCatalog
 	}
