@@ -19,6 +19,7 @@ func FuzzRead(f *testing.F) {
 	}
 	f.Add(writeFITS(f, s))
 	f.Add(sourcesASCII(sourceRows...))
+	f.Add(prefixed(writeVO(f, s, TableData), "vot"))
 	f.Add([]byte(`<?xml version="1.0"?><VOTABLE><RESOURCE><TABLE><FIELD name="a" datatype="char" arraysize="9999999x*"/><DATA><BINARY><STREAM encoding="base64">/////w==</STREAM></BINARY></DATA></TABLE></RESOURCE></VOTABLE>`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		mem := budget.NewMemory(fuzzLimit)

@@ -10,13 +10,17 @@ import (
 	"cartago/imaging/fits"
 )
 
+// sniffBytes is how much of a file Sniff looks at: enough for a
+// namespace-prefixed root element.
+const sniffBytes = 256
+
 // Sniff tells a catalogue's type from the start of a file as the
 // reference does (src/Util/File.cc GuessTableType with content check):
 // "<?xm" is a VOTable, "SIMP" a FITS file. A VOTable without the XML
-// declaration is recognised by "<VOTABLE" too.
+// declaration is recognised by "<VOTABLE" (or "<prefix:VOTABLE") too.
 func Sniff(head []byte) FileType {
 	switch {
-	case bytes.HasPrefix(head, []byte("<?xm")), bytes.HasPrefix(head, []byte("<VOTABLE")):
+	case bytes.HasPrefix(head, []byte("<?xm")), bytes.HasPrefix(head, []byte("<VOTABLE")), rootPrefix.Match(head):
 		return VOTable
 	case bytes.HasPrefix(head, []byte("SIMP")):
 		return FITSTable
@@ -32,7 +36,7 @@ func SniffFile(path string) FileType {
 		return Unknown
 	}
 	defer f.Close()
-	head := make([]byte, 8)
+	head := make([]byte, sniffBytes)
 	n, _ := io.ReadFull(f, head)
 	if isGzip(head[:n]) {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -66,7 +70,7 @@ func open(path string, opts Options, headerOnly bool) (*Table, error) {
 	if err != nil {
 		return nil, fmt.Errorf("catalog: open %s: %w", path, err)
 	}
-	head := make([]byte, 8)
+	head := make([]byte, sniffBytes)
 	n, _ := f.ReadAt(head, 0)
 	if isGzip(head[:n]) {
 		return openGzip(f, path, opts, headerOnly)

@@ -43,6 +43,9 @@ type field struct {
 // read and Rows is the TABLE's nrows attribute.
 func readVOTable(r io.Reader, size int64, m *meter, headerOnly bool) (*Table, error) {
 	br := bufio.NewReaderSize(r, readChunk)
+	if u := unprefixed(br); u != io.Reader(br) {
+		br = bufio.NewReaderSize(u, readChunk)
+	}
 	prefix, kind, rest, err := readPrefix(br)
 	if err != nil {
 		return nil, err
