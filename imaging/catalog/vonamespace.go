@@ -35,6 +35,7 @@ type prefixStripper struct {
 	open, close []byte
 	in          []byte // read, not yet filtered
 	out         []byte // filtered, not yet returned
+	buf         []byte // one read's worth (64 KiB), reused
 	eof         bool
 }
 
@@ -44,9 +45,11 @@ func (s *prefixStripper) Read(p []byte) (int, error) {
 			return 0, io.EOF
 		}
 		if !s.eof {
-			buf := make([]byte, 64<<10)
-			n, err := s.r.Read(buf)
-			s.in = append(s.in, buf[:n]...)
+			if s.buf == nil {
+				s.buf = make([]byte, 64<<10)
+			}
+			n, err := s.r.Read(s.buf)
+			s.in = append(s.in, s.buf[:n]...)
 			if err == io.EOF {
 				s.eof = true
 			} else if err != nil {
