@@ -75,12 +75,7 @@ func newASCIICol(h *fits.Header, i int, rowLen int64) (*asciiCol, error) {
 	ac.scaled = code != 'A' && (ac.scale != 1 || ac.zero != 0 || hasNull)
 	name, _ := h.String("TTYPE" + n)
 	ac.col = newColumn(strings.TrimSpace(name), ac.columnType(decimals))
-	unit, _ := h.String("TUNIT" + n)
-	ac.col.Unit = strings.TrimSpace(unit)
-	descr, _ := h.String("TCOMM" + n)
-	ac.col.Description = strings.TrimSpace(descr)
-	ucd, _ := h.String("TUCD" + n)
-	ac.col.UCD = strings.TrimSpace(ucd)
+	describeColumn(ac.col, h, n)
 	return ac, nil
 }
 
@@ -133,19 +128,14 @@ func fortranExp(r rune) rune {
 
 // readASCIITable reads the rows of an ASCII table extension.
 func readASCIITable(r io.ReaderAt, h *fits.Header, dataOff, size int64, m *meter, headerOnly bool) (*Table, error) {
-	rowLen, _ := h.Int("NAXIS1")
-	rows, _ := h.Int("NAXIS2")
-	nf, _ := h.Int("TFIELDS")
-	if nf <= 0 || nf > 999 {
-		return nil, fmt.Errorf("%w: TFIELDS = %d", ErrBadFile, nf)
+	rowLen, rows, nf, t, err := tableShape(h)
+	if err != nil {
+		return nil, err
 	}
 	if rowLen <= 0 || rows < 0 || rows > (size-dataOff)/rowLen {
 		return nil, fmt.Errorf("%w: NAXIS2 = %d rows of %d characters do not fit in the file", ErrBadFile, rows, rowLen)
 	}
-	t := &Table{Type: FITSTable, Rows: int(rows)}
-	if name, ok := h.String("EXTNAME"); ok {
-		t.Description = strings.TrimSpace(name)
-	}
+	t.Rows = int(rows)
 	cols := make([]*asciiCol, 0, nf)
 	for i := 1; i <= int(nf); i++ {
 		ac, err := newASCIICol(h, i, rowLen)
@@ -178,21 +168,12 @@ func asciiBytes(cols []*asciiCol, rows int64) int64 {
 }
 
 func decodeASCIIRows(r io.ReaderAt, cols []*asciiCol, dataOff int64, rowLen, rows int) error {
-	per := max(fitsChunk/rowLen, 1)
-	buf := make([]byte, min(per, rows)*rowLen)
-	for done := 0; done < rows; {
-		n := min(per, rows-done)
-		chunk := buf[:n*rowLen]
-		if _, err := r.ReadAt(chunk, dataOff+int64(done)*int64(rowLen)); err != nil && err != io.EOF {
-			return fmt.Errorf("read FITS table rows: %w", err)
-		}
+	return eachRowChunk(r, dataOff, rowLen, rows, func(chunk []byte, n int) {
 		for i := range n {
 			row := chunk[i*rowLen:][:rowLen]
 			for _, ac := range cols {
 				ac.decode(row[ac.start:][:ac.width])
 			}
 		}
-		done += n
-	}
-	return nil
+	})
 }

@@ -66,13 +66,20 @@ func newFITSCol(h *fits.Header, i, off int) (*fitsCol, error) {
 	fc.zero, _ = h.Float("TZERO" + n)
 	fc.tnull, fc.hasNull = h.Int("TNULL" + n)
 	fc.col = newColumn(strings.TrimSpace(name), fc.columnType(repeat))
-	unit, _ := h.String("TUNIT" + n)
-	fc.col.Unit = strings.TrimSpace(unit)
-	descr, _ := h.String("TCOMM" + n)
-	fc.col.Description = strings.TrimSpace(descr)
-	ucd, _ := h.String("TUCD" + n)
-	fc.col.UCD = strings.TrimSpace(ucd)
+	describeColumn(fc.col, h, n)
 	return fc, nil
+}
+
+// describeColumn sets c's unit, description and UCD from the keywords
+// of column n (TCOMMn and TUCDn for VOTable compatibility, as the
+// reference reads them).
+func describeColumn(c *Column, h *fits.Header, n string) {
+	unit, _ := h.String("TUNIT" + n)
+	c.Unit = strings.TrimSpace(unit)
+	descr, _ := h.String("TCOMM" + n)
+	c.Description = strings.TrimSpace(descr)
+	ucd, _ := h.String("TUCD" + n)
+	c.UCD = strings.TrimSpace(ucd)
 }
 
 func (fc *fitsCol) columnType(repeat int) Type {

@@ -130,16 +130,26 @@ type fitsCol struct {
 	flip    bool // unsigned (or signed byte) convention: flip the sign bit
 }
 
-func readBinTable(r io.ReaderAt, h *fits.Header, dataOff, size int64, m *meter, headerOnly bool) (*Table, error) {
-	rowLen, _ := h.Int("NAXIS1")
-	rows, _ := h.Int("NAXIS2")
-	nf, _ := h.Int("TFIELDS")
+// tableShape reads what binary and ASCII table headers share: row
+// length, rows and fields, and an empty table named by EXTNAME.
+func tableShape(h *fits.Header) (rowLen, rows, nf int64, t *Table, err error) {
+	rowLen, _ = h.Int("NAXIS1")
+	rows, _ = h.Int("NAXIS2")
+	nf, _ = h.Int("TFIELDS")
 	if nf <= 0 || nf > 999 {
-		return nil, fmt.Errorf("%w: TFIELDS = %d", ErrBadFile, nf)
+		return 0, 0, 0, nil, fmt.Errorf("%w: TFIELDS = %d", ErrBadFile, nf)
 	}
-	t := &Table{Type: FITSTable}
+	t = &Table{Type: FITSTable}
 	if name, ok := h.String("EXTNAME"); ok {
 		t.Description = strings.TrimSpace(name)
+	}
+	return rowLen, rows, nf, t, nil
+}
+
+func readBinTable(r io.ReaderAt, h *fits.Header, dataOff, size int64, m *meter, headerOnly bool) (*Table, error) {
+	rowLen, rows, nf, t, err := tableShape(h)
+	if err != nil {
+		return nil, err
 	}
 	cols := make([]*fitsCol, 0, nf)
 	off := 0
@@ -198,14 +208,7 @@ func (fc *fitsCol) reserve(rows int) {
 }
 
 func decodeRows(r io.ReaderAt, cols []*fitsCol, dataOff int64, rowLen, rows int) error {
-	per := max(fitsChunk/rowLen, 1)
-	buf := make([]byte, min(per, rows)*rowLen)
-	for done := 0; done < rows; {
-		n := min(per, rows-done)
-		chunk := buf[:n*rowLen]
-		if _, err := r.ReadAt(chunk, dataOff+int64(done)*int64(rowLen)); err != nil && err != io.EOF {
-			return fmt.Errorf("read FITS table rows: %w", err)
-		}
+	return eachRowChunk(r, dataOff, rowLen, rows, func(chunk []byte, n int) {
 		for _, fc := range cols {
 			if fc.plain() {
 				fc.swapRows(chunk, rowLen, n)
@@ -215,6 +218,21 @@ func decodeRows(r io.ReaderAt, cols []*fitsCol, dataOff int64, rowLen, rows int)
 				fc.decode(chunk[i*rowLen+fc.off:][:fc.width])
 			}
 		}
+	})
+}
+
+// eachRowChunk reads a table's rows about fitsChunk bytes at a time and
+// hands each chunk (n whole rows) to fn.
+func eachRowChunk(r io.ReaderAt, dataOff int64, rowLen, rows int, fn func(chunk []byte, n int)) error {
+	per := max(fitsChunk/rowLen, 1)
+	buf := make([]byte, min(per, rows)*rowLen)
+	for done := 0; done < rows; {
+		n := min(per, rows-done)
+		chunk := buf[:n*rowLen]
+		if _, err := r.ReadAt(chunk, dataOff+int64(done)*int64(rowLen)); err != nil && err != io.EOF {
+			return fmt.Errorf("read FITS table rows: %w", err)
+		}
+		fn(chunk, n)
 		done += n
 	}
 	return nil
