@@ -105,6 +105,7 @@ type Server struct {
 	origins  map[string]bool // --allowed-origins, normalized
 	api      *api            // nil without Config.UserData
 	live     atomic.Int64    // open websocket connections (Connections)
+	accepted atomic.Int64    // websocket connections ever accepted (Accepted)
 
 	ctx      context.Context // cancelled by Shutdown; parent of every connection
 	cancel   context.CancelFunc
@@ -206,6 +207,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	}
 	s.cfg.Metrics.connected(1)
 	s.live.Add(1)
+	s.accepted.Add(1)
 	go func() {
 		defer s.conns.Done()
 		defer s.cfg.Metrics.connected(-1)
@@ -252,6 +254,10 @@ func (s *Server) owner(r *http.Request) []byte {
 
 // Connections is the number of open websocket connections.
 func (s *Server) Connections() int { return int(s.live.Load()) }
+
+// Accepted is the number of websocket connections accepted so far; with
+// Connections it tells whether anyone came and went between two looks.
+func (s *Server) Accepted() int64 { return s.accepted.Load() }
 
 // Shutdown stops accepting, closes every connection after flushing its
 // queue, and waits for them until ctx ends.

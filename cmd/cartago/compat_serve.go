@@ -96,12 +96,18 @@ func (co compatOptions) owner(folder *session.Folder) []byte {
 	return h[:]
 }
 
+// connCounter is the websocket server as exitWhenIdle sees it.
+type connCounter interface {
+	Connections() int
+	Accepted() int64
+}
+
 // exitWhenIdle cancels the server's context, which shuts it down
 // gracefully, when no client has connected within --initial-timeout of
 // the start or none has been connected for --exit-timeout since the last
 // one left, as the reference's --initial_timeout and --exit_timeout do.
 // It returns when ctx ends; without either flag it returns at once.
-func exitWhenIdle(ctx context.Context, stop context.CancelFunc, conns func() int, co compatOptions, log *slog.Logger) {
+func exitWhenIdle(ctx context.Context, stop context.CancelFunc, conns connCounter, co compatOptions, log *slog.Logger) {
 	if !co.exitSet && !co.initialSet {
 		return
 	}
@@ -111,13 +117,17 @@ func exitWhenIdle(ctx context.Context, stop context.CancelFunc, conns func() int
 	start := time.Now()
 	seen := false      // a client has connected since the start
 	var idle time.Time // when the last client left; zero while one is connected
+	var accepted int64 // conns.Accepted() at the last look
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			if conns() > 0 {
-				seen, idle = true, time.Time{}
+			if n := conns.Accepted(); n != accepted { // someone came, maybe left again
+				accepted, seen, idle = n, true, now
+			}
+			if conns.Connections() > 0 {
+				idle = time.Time{}
 				continue
 			}
 			if !seen {

@@ -264,7 +264,7 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 	}
 	ctx, stopIdle := context.WithCancel(ctx)
 	defer stopIdle()
-	go exitWhenIdle(ctx, stopIdle, srv.Connections, o.compat, o.log)
+	go exitWhenIdle(ctx, stopIdle, srv, o.compat, o.log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	select {
