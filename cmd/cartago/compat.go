@@ -267,7 +267,7 @@ func compatNotes(c *cli.Context) []string {
 	return notes
 }
 
-// runApp runs app on the command line args, in either spelling.
+// runCompat runs app on the command line args, in either spelling.
 func runCompat(app *cli.App, args []string) error {
 	args, notes, err := compatArgs(app, args)
 	if err != nil {
@@ -277,5 +277,9 @@ func runCompat(app *cli.App, args []string) error {
 		app.Metadata = map[string]any{}
 	}
 	app.Metadata[compatMetaKey] = notes
-	return app.Run(args)
+	err = app.Run(args)
+	if err != nil && len(args) > 1 && args[1] == "serve" && strings.Contains(err.Error(), "flag provided but not defined") {
+		return fmt.Errorf("%w (serve takes its own flags and those of carta_backend, see `cartago serve --help` and the README)", err)
+	}
+	return err
 }
