@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"time"
 
@@ -65,10 +66,32 @@ func compatFromCLI(c *cli.Context, o *serveOptions) error {
 			o.token = tok
 		}
 	}
+	if o.frontend != "" && !c.IsSet("frontend-folder") {
+		o.frontend = defaultFrontend(o.frontend)
+	}
 	if o.compat.controller && o.token == "" && !o.noAuth {
 		return fmt.Errorf("--controller-deployment needs the controller's token in %s (or --auth-token)", controllerTokenEnv)
 	}
 	return nil
+}
+
+// defaultFrontend is the frontend folder when none is given: ./frontend
+// (scripts/fetch-frontend.sh) if it is there, else the reference's
+// installed layout, <executable>/../share/carta/frontend, where a CARTA
+// package put it; else ./frontend, whose absence serve reports.
+func defaultFrontend(dflt string) string {
+	if _, err := os.Stat(filepath.Join(dflt, "index.html")); err == nil {
+		return dflt
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return dflt
+	}
+	installed := filepath.Join(filepath.Dir(exe), "..", "share", "carta", "frontend")
+	if _, err := os.Stat(filepath.Join(installed, "index.html")); err == nil {
+		return filepath.Clean(installed)
+	}
+	return dflt
 }
 
 // platform is the REGISTER_VIEWER_ACK platform strings, marked as a

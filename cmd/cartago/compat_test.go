@@ -8,6 +8,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -307,5 +308,38 @@ func TestCompatArgs(t *testing.T) {
 		if err != nil || !slices.Equal(got[1:], tc.want) {
 			t.Errorf("%q: got %q, %v; want %q", tc.in, got[1:], err, tc.want)
 		}
+	}
+}
+
+// TestInstalledFrontendLayout: without --frontend_folder and without
+// ./frontend, a binary installed as <prefix>/bin/carta_backend serves the
+// frontend from <prefix>/share/carta/frontend, as the reference does.
+func TestInstalledFrontendLayout(t *testing.T) {
+	prefix := t.TempDir()
+	fe := filepath.Join(prefix, "share", "carta", "frontend")
+	for _, d := range []string{filepath.Join(prefix, "bin"), fe} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile(t, filepath.Join(fe, "index.html"), []byte("<html>installed frontend</html>"))
+	bin := filepath.Join(prefix, "bin", "carta_backend")
+	data, err := os.ReadFile(buildBinary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir()) // no ./frontend here
+	root := t.TempDir()
+	cmd := exec.Command(bin, "--host", "127.0.0.1", "--port", "0", "--top_level_folder", root, "--db", filepath.Join(t.TempDir(), "s.db"), root)
+	srv := startExec(t, cmd)
+	resp, err := http.Get(srv.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := readAll(t, resp); resp.StatusCode != 200 || !strings.Contains(body, "installed frontend") {
+		t.Fatalf("GET /: %d %q", resp.StatusCode, body)
 	}
 }

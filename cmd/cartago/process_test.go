@@ -89,8 +89,20 @@ func startProcess(t *testing.T, args ...string) *serverProc {
 // environment; it waits for the line urlRe matches.
 func startCommand(t *testing.T, urlRe *regexp.Regexp, env []string, args ...string) *serverProc {
 	t.Helper()
-	bin := buildBinary(t)
-	s := &serverProc{out: &lockedBuffer{}, done: make(chan struct{})}
+	cmd := exec.Command(buildBinary(t), args...)
+	cmd.Env = env
+	return startExecRe(t, cmd, urlRe)
+}
+
+// startExec starts cmd, a cartago server, and waits for its page URL.
+func startExec(t *testing.T, cmd *exec.Cmd) *serverProc {
+	t.Helper()
+	return startExecRe(t, cmd, regexp.MustCompile(`http://127\.0\.0\.1:\d+/\S*`))
+}
+
+func startExecRe(t *testing.T, cmd *exec.Cmd, urlRe *regexp.Regexp) *serverProc {
+	t.Helper()
+	s := &serverProc{cmd: cmd, out: &lockedBuffer{}, done: make(chan struct{})}
 	urls := make(chan string, 1)
 	stdout := &lineWriter{fn: func(line string) {
 		s.out.WriteString(line + "\n")
@@ -101,12 +113,10 @@ func startCommand(t *testing.T, urlRe *regexp.Regexp, env []string, args ...stri
 			}
 		}
 	}}
-	s.cmd = exec.Command(bin, args...)
-	s.cmd.Env = env
 	s.cmd.Stdout = stdout
 	s.cmd.Stderr = s.out
 	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", bin, err)
+		t.Fatalf("starting %s: %v", s.cmd.Path, err)
 	}
 	go func() {
 		s.waitErr = s.cmd.Wait()
