@@ -343,3 +343,20 @@ func TestInstalledFrontendLayout(t *testing.T) {
 		t.Fatalf("GET /: %d %q", resp.StatusCode, body)
 	}
 }
+
+// TestControllerSelfTest: carta-controller's own start-up check runs the
+// backend with --debug_no_auth and no token and connects to
+// ws://localhost:P without one (src/controllerTests.ts); that works.
+func TestControllerSelfTest(t *testing.T) {
+	root := t.TempDir()
+	port := freePort(t)
+	srv := startCommand(t, compatURLRe, []string{"HOME=" + os.Getenv("HOME")}, "--no_frontend", "--no_database", "--debug_no_auth",
+		"--port", port, "--top_level_folder", root, "--controller_deployment", "--db", filepath.Join(t.TempDir(), "s.db"), root)
+	c := dialServer(t, "ws://localhost:"+port)
+	if ack := c.register(0); !ack.Success || ack.PlatformStrings["controller_deployment"] != "true" {
+		t.Fatalf("register without a token under --debug_no_auth: %+v", ack)
+	}
+	if code := srv.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("SIGTERM: exit %d", code)
+	}
+}
