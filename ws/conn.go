@@ -45,6 +45,7 @@ type testHooks struct {
 	beforeHandle func(data []byte) // handler goroutine, before each binary message
 	onConn       func(c *conn)     // after the connection is set up
 	onGrow       func(size int64)  // read loop, after a message's buffer grew
+	writeWait    time.Duration     // replaces writeWait when not 0
 }
 
 // conn is one websocket connection: a read loop (the only reader), a

@@ -30,6 +30,12 @@ type metricsServer struct {
 
 func startMetricsServer(t *testing.T) *metricsServer {
 	t.Helper()
+	return startMetricsServerHooks(t, nil)
+}
+
+// startMetricsServerHooks is startMetricsServer with test hooks.
+func startMetricsServerHooks(t *testing.T, hooks *testHooks) *metricsServer {
+	t.Helper()
 	root := t.TempDir()
 	writeCube(t, filepath.Join(root, "cube.fits"))
 	folder, err := session.NewFolder(root, "")
@@ -38,7 +44,7 @@ func startMetricsServer(t *testing.T) *metricsServer {
 	must(t, err)
 	t.Cleanup(func() { db.Close() }) // closing twice is harmless
 	met := NewMetrics()
-	ts := startServerWith(t, Config{AuthToken: testToken, Store: db, Metrics: met},
+	ts := startServerWith(t, Config{AuthToken: testToken, Store: db, Metrics: met, hooks: hooks},
 		session.Config{Folder: folder, Store: db, Metrics: met})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)

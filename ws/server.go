@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -59,6 +60,15 @@ type Config struct {
 	// Metrics counts connections, messages and the outgoing policy and
 	// reads the gauges (metrics.go); nil counts nothing.
 	Metrics *Metrics
+	// URLPrefix, when not "", is the path everything is served under
+	// (frontend, /config, /api, websockets), as "/carta" (prefix.go);
+	// requests outside it get 404, except /healthz and /readyz.
+	URLPrefix string
+	// Owner, when set, is the owner of every connection that passes the
+	// token check, instead of the hash of its token: a per-user server
+	// under carta-controller gets a new token at every start, and its
+	// user's sessions must still resume.
+	Owner []byte
 
 	hooks *testHooks // tests only
 }
@@ -94,6 +104,8 @@ type Server struct {
 	http     *http.Server
 	origins  map[string]bool // --allowed-origins, normalized
 	api      *api            // nil without Config.UserData
+	live     atomic.Int64    // open websocket connections (Connections)
+	accepted atomic.Int64    // websocket connections ever accepted (Accepted)
 
 	ctx      context.Context // cancelled by Shutdown; parent of every connection
 	cancel   context.CancelFunc
@@ -138,7 +150,11 @@ func New(cfg Config, sessions *session.Manager) (*Server, error) {
 		cfg.Metrics.watch(sessions, cfg.Store, cfg.Memory)
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	handler, err := withPrefix(cfg.URLPrefix, s)
+	if err != nil {
+		return nil, err
+	}
+	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	return s, nil
 }
 
@@ -190,9 +206,12 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cfg.Metrics.connected(1)
+	s.live.Add(1)
+	s.accepted.Add(1)
 	go func() {
 		defer s.conns.Done()
 		defer s.cfg.Metrics.connected(-1)
+		defer s.live.Add(-1)
 		// run recovers in each of its goroutines; this is the last
 		// line: a panic ends this connection, never the server.
 		defer func() {
@@ -226,9 +245,19 @@ func (s *Server) owner(r *http.Request) []byte {
 	if s.cfg.AuthToken == "" {
 		return nil
 	}
+	if s.cfg.Owner != nil {
+		return s.cfg.Owner
+	}
 	h := sha256.Sum256([]byte(requestToken(r)))
 	return h[:]
 }
+
+// Connections is the number of open websocket connections.
+func (s *Server) Connections() int { return int(s.live.Load()) }
+
+// Accepted is the number of websocket connections accepted so far; with
+// Connections it tells whether anyone came and went between two looks.
+func (s *Server) Accepted() int64 { return s.accepted.Load() }
 
 // Shutdown stops accepting, closes every connection after flushing its
 // queue, and waits for them until ctx ends.

@@ -62,7 +62,7 @@ func (c *conn) writeQueued() error {
 }
 
 func (c *conn) write(f *outFrame) error {
-	c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+	c.ws.SetWriteDeadline(time.Now().Add(c.writeWait()))
 	c.ws.EnableWriteCompression(f.compress) // no-op unless negotiated
 	if err := c.ws.WriteMessage(f.kind, f.data); err != nil {
 		return err
@@ -71,6 +71,15 @@ func (c *conn) write(f *outFrame) error {
 		c.met.sent(f.event, len(f.data))
 	}
 	return nil
+}
+
+// writeWait is how long one write may block before the peer counts as
+// a slow consumer and is closed.
+func (c *conn) writeWait() time.Duration {
+	if c.hooks != nil && c.hooks.writeWait > 0 {
+		return c.hooks.writeWait
+	}
+	return writeWait
 }
 
 // flush writes what is still queued (bounded by closeGrace), then the

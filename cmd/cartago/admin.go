@@ -26,6 +26,7 @@ import (
 //	GET  /v1/sessions       []sessionRow, live sessions included
 //	GET  /v1/sessions/{id}  adminSnapshot; 404 for an unknown id
 //	POST /v1/purge          purgeRequest -> purgeResult; ends live sessions
+//	POST /v1/import         importRequest -> importResult; 409 for an id in use
 //	/v1/userdata...         `cartago workspaces` (workspaces_admin.go)
 const (
 	// adminShutdownTimeout bounds how long Close waits for requests.
@@ -80,7 +81,8 @@ func startAdmin(db *store.Store, mgr *session.Manager, log *slog.Logger) (*admin
 	mux.HandleFunc("GET /v1/sessions", a.handleList)
 	mux.HandleFunc("GET /v1/sessions/{id}", a.handleGet)
 	mux.HandleFunc("POST /v1/purge", a.handlePurge)
-	registerUserDataRoutes(mux, db) // workspaces_admin.go
+	mux.HandleFunc("POST /v1/import", a.handleImport) // sessions_import_admin.go
+	registerUserDataRoutes(mux, db)                   // workspaces_admin.go
 	a.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 30 * time.Second}
 	go func() {
 		defer close(a.served)

@@ -9,7 +9,7 @@ import (
 )
 
 func main() {
-	if err := newApp().Run(os.Args); err != nil {
+	if err := runCompat(newApp(), os.Args); err != nil {
 		fmt.Fprintln(os.Stderr, "cartago:", err)
 		os.Exit(1)
 	}

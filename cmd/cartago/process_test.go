@@ -82,23 +82,41 @@ var serverURLRe = regexp.MustCompile(`http://127\.0\.0\.1:\d+/(\?token=[^\s&"']+
 // waits for the URL line. The process is killed when the test ends.
 func startProcess(t *testing.T, args ...string) *serverProc {
 	t.Helper()
-	bin := buildBinary(t)
-	s := &serverProc{out: &lockedBuffer{}, done: make(chan struct{})}
+	return startCommand(t, serverURLRe, nil, append([]string{"serve", "--host", "127.0.0.1", "--port", "0"}, args...)...)
+}
+
+// startCommand runs cartago with args and, when env is not nil, only that
+// environment; it waits for the line urlRe matches.
+func startCommand(t *testing.T, urlRe *regexp.Regexp, env []string, args ...string) *serverProc {
+	t.Helper()
+	cmd := exec.Command(buildBinary(t), args...)
+	cmd.Env = env
+	return startExecRe(t, cmd, urlRe)
+}
+
+// startExec starts cmd, a cartago server, and waits for its page URL.
+func startExec(t *testing.T, cmd *exec.Cmd) *serverProc {
+	t.Helper()
+	return startExecRe(t, cmd, regexp.MustCompile(`http://127\.0\.0\.1:\d+/\S*`))
+}
+
+func startExecRe(t *testing.T, cmd *exec.Cmd, urlRe *regexp.Regexp) *serverProc {
+	t.Helper()
+	s := &serverProc{cmd: cmd, out: &lockedBuffer{}, done: make(chan struct{})}
 	urls := make(chan string, 1)
 	stdout := &lineWriter{fn: func(line string) {
 		s.out.WriteString(line + "\n")
-		if u := serverURLRe.FindString(line); u != "" {
+		if u := urlRe.FindString(line); u != "" {
 			select {
 			case urls <- u:
 			default:
 			}
 		}
 	}}
-	s.cmd = exec.Command(bin, append([]string{"serve", "--host", "127.0.0.1", "--port", "0"}, args...)...)
 	s.cmd.Stdout = stdout
 	s.cmd.Stderr = s.out
 	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", bin, err)
+		t.Fatalf("starting %s: %v", s.cmd.Path, err)
 	}
 	go func() {
 		s.waitErr = s.cmd.Wait()

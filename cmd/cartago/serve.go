@@ -30,7 +30,7 @@ func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:   "serve",
 		Usage:  "serve the CARTA frontend and the websocket protocol",
-		Flags:  serveFlags(),
+		Flags:  allServeFlags(),
 		Action: serveAction,
 	}
 }
@@ -63,6 +63,9 @@ func serveFlags() []cli.Flag {
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: envVar("LOG_LEVEL")},
 	}
 }
+
+// allServeFlags are serve's flags with those of compat.go.
+func allServeFlags() []cli.Flag { return append(serveFlags(), compatServeFlags()...) }
 
 // defaultDBPath puts the database in the user's state folder, as
 // $XDG_STATE_HOME/cartago/sessions.db (default ~/.local/state/...).
@@ -105,6 +108,7 @@ type serveOptions struct {
 	cacheSize  int64  // --cache-size in bytes
 	metrics    string // --metrics-listen; "" = none
 	log        *slog.Logger
+	compat     compatOptions // the reference's flags (compat_serve.go)
 }
 
 func optionsFromCLI(c *cli.Context) (serveOptions, error) {
@@ -145,6 +149,9 @@ func optionsFromCLI(c *cli.Context) (serveOptions, error) {
 		return o, errors.New("--no-auth and --auth-token exclude each other")
 	case c.String("auth-token") != "":
 		o.token = c.String("auth-token")
+	}
+	if err := compatFromCLI(c, &o); err != nil {
+		return o, err
 	}
 	if o.idle <= 0 || o.maxMessage <= 0 || o.checkpoint <= 0 || o.ttl <= 0 {
 		return o, errors.New("--idle-timeout, --checkpoint-interval, --session-ttl and --max-message-size must be positive")
@@ -207,7 +214,7 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		SessionTTL:         o.ttl,
 		IdleTimeout:        o.idle,
 		RawTiles:           o.rawTiles,
-		Platform:           session.PlatformStrings(versionString()),
+		Platform:           o.compat.platform(),
 		Logger:             o.log,
 		Folder:             o.folder,
 	})
@@ -232,6 +239,8 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		Logger:         o.log,
 		Store:          db,
 		Metrics:        met,
+		URLPrefix:      o.compat.prefix,
+		Owner:          o.compat.owner(o.folder),
 	}, sessions)
 	if err != nil {
 		return err
@@ -242,7 +251,7 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 	}
 	o.log.Info("serving", "addr", l.Addr().String(), "root", o.folder.Root(), "base", o.folder.Base(),
 		"frontend", o.frontend, "db", db.Path(), "memory_limit", limitText(o.memory), "cache_size", budget.Bytes(o.cacheSize))
-	fmt.Fprintf(stdout, "cartago %s is ready; open %s\n", versionString(), pageURL(l.Addr(), o.token))
+	fmt.Fprintf(stdout, "cartago %s is ready; open %s\n", versionString(), pageURL(l.Addr(), o.compat.prefix, o.token))
 
 	if o.metrics != "" {
 		ops, err := startMetrics(o.metrics, srv, o.log)
@@ -253,6 +262,9 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		}
 		defer ops.Close() // after the main server's shutdown
 	}
+	ctx, stopIdle := context.WithCancel(ctx)
+	defer stopIdle()
+	go exitWhenIdle(ctx, stopIdle, srv, o.compat, o.log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	select {
@@ -274,13 +286,13 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 
 // pageURL is the address to open in a browser. An unspecified listen
 // address is shown as loopback, which always reaches it.
-func pageURL(addr net.Addr, token string) string {
+func pageURL(addr net.Addr, prefix, token string) string {
 	tcp := addr.(*net.TCPAddr)
 	host := tcp.IP.String()
 	if tcp.IP.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	u := fmt.Sprintf("http://%s/", net.JoinHostPort(host, fmt.Sprint(tcp.Port)))
+	u := fmt.Sprintf("http://%s%s/", net.JoinHostPort(host, fmt.Sprint(tcp.Port)), prefix)
 	if token != "" {
 		u += "?token=" + token
 	}

@@ -24,12 +24,13 @@ const dbLockTimeout = 200 * time.Millisecond
 func sessionsCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "sessions",
-		Usage: "list, show, purge and export stored sessions (while a server runs too)",
+		Usage: "list, show, purge, export and import stored sessions (while a server runs too)",
 		Description: "The commands read the session database directly when no server uses it. " +
 			"While `cartago serve` runs on the database they go through its admin socket (<db>.sock), " +
 			"so they see live sessions and a purge ends them.",
 		Subcommands: []*cli.Command{
 			sessionsListCommand(), sessionsShowCommand(), sessionsPurgeCommand(), sessionsExportCommand(),
+			sessionsImportCommand(),
 		},
 	}
 }
@@ -114,6 +115,9 @@ type sessionData interface {
 	get(ctx context.Context, id uint32) (*store.Snapshot, bool, error)
 	// purge ends and deletes what req selects.
 	purge(ctx context.Context, req purgeRequest) (purgeResult, error)
+	// importSnapshot stores snap, refusing an id in use unless replace
+	// (sessions_import.go).
+	importSnapshot(ctx context.Context, snap *store.Snapshot, replace bool) (importResult, error)
 	// where says how the data was reached, for messages.
 	where() string
 }
