@@ -36,6 +36,7 @@ def main():
     import casacore.images as ci
     import numpy as np
 
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     tile = tuple(int(n) for n in a.tile.split(",")) if a.tile else ()
     src = ci.image(a.fits)
     # casacore lists axes last first (numpy order); the tile shape

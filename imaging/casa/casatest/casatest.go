@@ -1,0 +1,61 @@
+// Package casatest makes CASA image fixtures for tests: it converts
+// FITS files written by our own generators with scripts/casa-fixture.py
+// (Debian's python3-casacore).
+package casatest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// Python is Debian's interpreter, which has python3-casacore.
+const Python = "/usr/bin/python3"
+
+// Require skips t when python3-casacore is missing, but fails it under
+// scripts/test.sh (CARTAGO_REQUIRE_TOOLS set), which installs it.
+func Require(t testing.TB) {
+	t.Helper()
+	err := exec.Command(Python, "-c", "import casacore.images").Run()
+	if err == nil {
+		return
+	}
+	why := "python3-casacore missing (apt-get install python3-casacore): " + err.Error()
+	if os.Getenv("CARTAGO_REQUIRE_TOOLS") != "" {
+		t.Fatal(why + "; scripts/test.sh requires it")
+	}
+	t.Skip(why + "; scripts/test.sh installs it and runs this test")
+}
+
+// Convert writes the CASA image out from the FITS file in, with the
+// script's options (--endian big, --no-mask, --tile 5,7,3, --zero-masked).
+func Convert(t testing.TB, in, out string, opts ...string) {
+	t.Helper()
+	Require(t)
+	args := append([]string{Script(t), in, out}, opts...)
+	cmd := exec.Command(Python, args...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("casa-fixture.py %v: %v\n%s", opts, err, b)
+	}
+}
+
+// Script is the path of scripts/casa-fixture.py, found from the test's
+// directory up to the module root.
+func Script(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "scripts", "casa-fixture.py")
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			t.Fatal("no go.mod above the test directory")
+		}
+		dir = up
+	}
+}

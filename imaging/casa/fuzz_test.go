@@ -1,0 +1,165 @@
+package casa
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"testing"
+)
+
+// encoder writes canonical AipsIO, for seeds and malformed inputs.
+type encoder struct {
+	b      []byte
+	starts []int
+}
+
+func (e *encoder) u32(v uint32) *encoder { e.b = binary.BigEndian.AppendUint32(e.b, v); return e }
+func (e *encoder) i32(v int32) *encoder  { return e.u32(uint32(v)) }
+func (e *encoder) u8(v byte) *encoder    { e.b = append(e.b, v); return e }
+func (e *encoder) f64(v float64) *encoder {
+	e.b = binary.BigEndian.AppendUint64(e.b, math.Float64bits(v))
+	return e
+}
+func (e *encoder) str(s string) *encoder { e.u32(uint32(len(s))); e.b = append(e.b, s...); return e }
+
+func (e *encoder) start(typ string, vers uint32) *encoder {
+	if len(e.starts) == 0 && len(e.b) == 0 {
+		e.u32(aipsMagic)
+	}
+	e.starts = append(e.starts, len(e.b))
+	return e.u32(0).str(typ).u32(vers)
+}
+
+func (e *encoder) end() *encoder {
+	at := e.starts[len(e.starts)-1]
+	e.starts = e.starts[:len(e.starts)-1]
+	binary.BigEndian.PutUint32(e.b[at:], uint32(len(e.b)-at))
+	return e
+}
+
+func (e *encoder) ipos(v ...int) *encoder {
+	e.start("IPosition", 1).u32(uint32(len(v)))
+	for _, x := range v {
+		e.i32(int32(x))
+	}
+	return e.end()
+}
+
+// keywords writes a TableRecord like an image's: a string, a double
+// array, a sub-record with its own description and a table keyword.
+func (e *encoder) keywords() *encoder {
+	e.start("TableRecord", 1)
+	e.start("RecordDesc", 2).u32(4)
+	e.str("units").i32(int32(tpString)).str("")
+	e.str("crval").i32(int32(tpArrayDouble)).ipos(-1).str("")
+	e.str("imageinfo").i32(int32(tpRecord))
+	e.start("RecordDesc", 2).u32(0).end().str("")
+	e.str("logtable").i32(int32(tpTable)).str("").str("")
+	e.end()
+	e.i32(1)
+	e.str("Jy/beam")
+	e.start("Array<double>", 3).u32(1).u32(2).u32(2).f64(1.5).f64(-2).end()
+	e.start("TableRecord", 1).start("RecordDesc", 2).u32(1).str("objectname").i32(int32(tpString)).str("").end()
+	e.i32(1).str("M1").end()
+	e.str("././logtable")
+	return e.end()
+}
+
+func emptyRecord(e *encoder) *encoder {
+	return e.start("TableRecord", 1).start("RecordDesc", 2).u32(0).end().i32(1).end()
+}
+
+// seedTable is a table.dat of one Float array column in a
+// TiledCellStMan.
+func seedTable() []byte {
+	e := &encoder{}
+	e.start("Table", 2).u32(1).u32(1).str("PlainTable")
+	e.start("TableDesc", 2).str("").str("").str("")
+	e.keywords()
+	emptyRecord(e)
+	e.u32(1)
+	e.u32(1).str("ArrayColumnDesc<float  ").u32(1).str("map").str("").str("TiledCellStMan").str("g")
+	e.i32(int32(tpFloat)).i32(0).i32(2).ipos()
+	e.u32(0)
+	emptyRecord(e)
+	e.u32(1).u8(0)
+	e.end()
+	e.i32(-2).u32(1).i32(1).u32(1).str("TiledCellStMan").u32(0)
+	e.u32(2).str("map").u32(1).u32(0).u8(0)
+	return e.end().b
+}
+
+// seedHeader is a TiledCellStMan header of a 4×3 float cube.
+func seedHeader() []byte {
+	e := &encoder{}
+	e.start("TiledCellStMan", 1).ipos(2, 2)
+	e.start("TiledStMan", 2).u8(0).u32(0).u32(1).u32(1).i32(int32(tpFloat)).str("map").u32(0).u32(2)
+	e.u32(1).u8(1).u32(1).u32(0).u32(48)
+	e.u32(1).i32(1)
+	e.start("Record", 1).start("RecordDesc", 2).u32(0).end().i32(1).end()
+	e.u8(0).u32(2).ipos(4, 3).ipos(2, 2).i32(0).u32(0)
+	e.end()
+	return e.end().b
+}
+
+func TestSeedsParse(t *testing.T) {
+	tb, err := parseTable(seedTable())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := tb.keywords.String("units"); u != "Jy/beam" || tb.bigEndian || len(tb.columns) != 1 {
+		t.Fatalf("%+v %s", tb, tb.keywords.describe(""))
+	}
+	if v, _ := tb.keywords.Floats("crval"); len(v) != 2 || v[1] != -2 {
+		t.Fatalf("crval %v", v)
+	}
+	if s, _ := tb.keywords.Sub("imageinfo").String("objectname"); s != "M1" {
+		t.Fatalf("objectname %q", s)
+	}
+	c, err := tiledHeader(seedHeader(), "TiledCellStMan")
+	if err != nil || c.shape[0] != 4 || c.tile[1] != 2 || c.bigEndian {
+		t.Fatalf("%+v %v", c, err)
+	}
+}
+
+// TestHostileCounts: counts and lengths that claim more than the input
+// holds are errors, not allocations.
+func TestHostileCounts(t *testing.T) {
+	b := seedTable()
+	for i := 0; i+4 <= len(b); i += 4 {
+		bad := append([]byte(nil), b...)
+		binary.BigEndian.PutUint32(bad[i:], 0x7fffffff)
+		if _, err := parseTable(bad); err != nil && !errors.Is(err, ErrFormat) && !errors.Is(err, ErrUnsupported) {
+			t.Fatalf("offset %d: %v", i, err)
+		}
+	}
+	deep := &encoder{}
+	for i := 0; i < 100; i++ {
+		deep.start("TableRecord", 1).start("RecordDesc", 2).u32(1).str("r").i32(int32(tpRecord))
+		deep.start("RecordDesc", 2).u32(0).end().str("").end().i32(1)
+	}
+	d := newDecoder(deep.b)
+	d.magic()
+	d.record()
+	if !errors.Is(d.err, ErrFormat) {
+		t.Fatalf("deep nesting: %v", d.err)
+	}
+}
+
+// FuzzParseTable: table.dat and storage manager headers never panic
+// and fail only with the package's errors.
+func FuzzParseTable(f *testing.F) {
+	f.Add(seedTable(), false)
+	f.Add(seedHeader(), true)
+	f.Fuzz(func(t *testing.T, b []byte, header bool) {
+		var err error
+		if header {
+			_, err = tiledHeader(b, "TiledCellStMan")
+		} else {
+			_, err = parseTable(b)
+		}
+		if err != nil && !errors.Is(err, ErrFormat) && !errors.Is(err, ErrUnsupported) && !errors.Is(err, ErrNotImage) {
+			t.Fatalf("unexpected error class: %v", err)
+		}
+	})
+}
