@@ -18,7 +18,7 @@ type cubeReader struct {
 }
 
 func openCube(c *hypercube, path string) (*cubeReader, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("casa: tile data: %w", err)
 	}
@@ -209,4 +209,18 @@ func typeName(t dataType) string {
 		return s
 	}
 	return fmt.Sprintf("#%d", t)
+}
+
+// openRegular opens a file of the table, refusing symbolic links and
+// anything but regular files: casacore writes neither, and a link could
+// lead reads outside the folder the server is confined to.
+func openRegular(path string) (*os.File, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: %s is not a regular file", ErrUnsupported, path)
+	}
+	return os.Open(path)
 }

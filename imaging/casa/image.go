@@ -44,7 +44,7 @@ func IsImage(dir string) bool {
 
 // tableType reads the type line of table.info.
 func tableType(dir string) (string, error) {
-	f, err := os.Open(filepath.Join(dir, "table.info"))
+	f, err := openRegular(filepath.Join(dir, "table.info"))
 	if err != nil {
 		return "", err
 	}
@@ -103,7 +103,7 @@ func readTable(dir string) (*table, error) {
 
 // readCapped reads a whole header file of at most maxHeaderBytes.
 func readCapped(name string) ([]byte, error) {
-	f, err := os.Open(name)
+	f, err := openRegular(name)
 	if err != nil {
 		return nil, fmt.Errorf("casa: %w", err)
 	}
@@ -215,3 +215,7 @@ func (im *Image) Close() error {
 	}
 	return err
 }
+
+// DataInfo is the stat of the pixel data file, which identifies the
+// pixels: casacore rewrites it when they change.
+func (im *Image) DataInfo() (os.FileInfo, error) { return im.data.f.Stat() }
