@@ -138,8 +138,34 @@ func TestCasaMatchesFITS(t *testing.T) {
 				sendMsg(t, p, icd.EventType_SET_STATS_REQUIREMENTS, 30, 8, &icd.SetStatsRequirements{FileId: 0, RegionId: 1,
 					StatsConfigs: []*icd.SetStatsRequirements_StatsConfig{{Coordinate: "z", StatsTypes: all}}})
 			})
+			if ext.Depth > 1 {
+				momentsBoth(t, f, c, ext.Depth)
+			}
 		})
 	}
+}
+
+// momentsBoth makes the integrated moment of both images and compares
+// the moment images' tiles.
+func momentsBoth(t *testing.T, f, c *pipe, depth int32) {
+	t.Helper()
+	drainToPong(t, f)
+	drainToPong(t, c)
+	var id int32
+	for _, p := range []*pipe{f, c} {
+		sendMsg(t, p, icd.EventType_MOMENT_REQUEST, 30, 10, &icd.MomentRequest{FileId: 0,
+			Moments: []icd.Moment{icd.Moment_INTEGRATED_OF_THE_SPECTRUM}, Axis: icd.MomentAxis_SPECTRAL, RegionId: -1,
+			SpectralRange: &icd.IntBounds{Min: 0, Max: depth - 1}})
+		resp := awaitMoments(t, p, 10)
+		if !resp.Success || len(resp.OpenFileAcks) != 1 {
+			t.Fatalf("moments: %+v", resp)
+		}
+		id = resp.OpenFileAcks[0].FileId
+	}
+	same(t, f, c, "moment image tiles", allOf(tileGroupDone, histogramDone), func(p *pipe) {
+		sendMsg(t, p, icd.EventType_ADD_REQUIRED_TILES, 30, 11, &icd.AddRequiredTiles{FileId: id, Tiles: []int32{0},
+			CompressionType: icd.CompressionType_NONE})
+	})
 }
 
 // openBoth opens the FITS file in f and the CASA image in c as file 0
