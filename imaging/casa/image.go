@@ -77,6 +77,10 @@ func Open(dir string) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
+	if data.c.typ != tpFloat && data.c.typ != tpDouble {
+		data.close()
+		return nil, fmt.Errorf("%w: %s: pixels of data type %s (Float and Double images are read)", ErrUnsupported, dir, typeName(data.c.typ))
+	}
 	im := &Image{Shape: data.c.shape, Keywords: t.keywords, Dir: dir, data: data}
 	if err := im.openMask(); err != nil {
 		data.close()

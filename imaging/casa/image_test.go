@@ -303,3 +303,31 @@ func copyDir(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestPixelTypes: Double images are read (rounded to float32); Complex
+// ones are refused when opened, with the type named.
+func TestPixelTypes(t *testing.T) {
+	dir := t.TempDir()
+	casatest.Run(t, dir, `
+a = np.arange(2*3*5*7, dtype=np.float64).reshape(2, 3, 5, 7) / 7.0
+im = ci.image('double.im', values=a); del im
+im = ci.image('complex.im', values=(a + 1j*a).astype(np.complex64)); del im
+`)
+	im, err := casa.Open(filepath.Join(dir, "double.im"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer im.Close()
+	got := make([]float32, 2*3*5*7)
+	if err := im.ReadBox(got, []int{0, 0, 0, 0}, []int{7, 5, 3, 2}); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range got {
+		if v != float32(float64(i)/7) {
+			t.Fatalf("pixel %d: %v, want %v", i, v, float32(float64(i)/7))
+		}
+	}
+	if _, err := casa.Open(filepath.Join(dir, "complex.im")); !errors.Is(err, casa.ErrUnsupported) || !strings.Contains(err.Error(), "Complex") {
+		t.Fatalf("complex image: %v", err)
+	}
+}

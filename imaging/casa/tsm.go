@@ -43,12 +43,13 @@ func tiledHeader(b []byte, kind string) (*hypercube, error) {
 	if len(cubes) == 0 {
 		return nil, fmt.Errorf("%w: %s holds no hypercube", ErrFormat, kind)
 	}
-	c := cubes[0]
-	if kind == "TiledShapeStMan" && len(cubes) > 1 {
-		// Cube 0 of a TiledShapeStMan is a placeholder for rows without
-		// a shape; the image's row is in the last cube defined.
-		c = cubes[len(cubes)-1]
+	if len(cubes) > 1 {
+		// Which cube holds the image's row is in a TiledShapeStMan's row
+		// map; casacore writes images with one cube, so more is refused
+		// rather than guessed.
+		return nil, fmt.Errorf("%w: %s with %d hypercubes", ErrUnsupported, kind, len(cubes))
 	}
+	c := cubes[0]
 	c.bigEndian = big
 	return &c, c.check()
 }

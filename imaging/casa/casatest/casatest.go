@@ -40,6 +40,18 @@ func Convert(t testing.TB, in, out string, opts ...string) {
 	}
 }
 
+// Run runs Python code with casacore.images imported as ci and numpy
+// as np, in dir.
+func Run(t testing.TB, dir, code string) {
+	t.Helper()
+	Require(t)
+	cmd := exec.Command(Python, "-c", "import casacore.images as ci\nimport numpy as np\n"+code)
+	cmd.Dir = dir
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("python: %v\n%s", err, b)
+	}
+}
+
 // Script is the path of scripts/casa-fixture.py, found from the test's
 // directory up to the module root.
 func Script(t testing.TB) string {
