@@ -99,10 +99,28 @@ func (r *cubeReader) eachTile(start, count []int, fn func(nr int64, origin, lo, 
 	}
 }
 
-// readTile reads tile nr into buf.
-func (r *cubeReader) readTile(buf []byte, nr int64) error {
-	off := r.c.offset + nr*int64(len(buf))
-	if _, err := r.f.ReadAt(buf, off); err != nil {
+// span is the part of a tile holding the pixels lo..hi (exclusive) of
+// it: in Fortran order the first lies at the lo corner and the last at
+// the hi corner, so a read of one plane of a deep tile reads that plane
+// only. It returns the byte range [from, to) within the tile.
+func (r *cubeReader) span(origin, lo, hi []int) (from, to int64) {
+	first, last, stride := int64(0), int64(0), int64(1)
+	for i := range lo {
+		first += int64(lo[i]-origin[i]) * stride
+		last += int64(hi[i]-1-origin[i]) * stride
+		stride *= int64(r.c.tile[i])
+	}
+	if r.c.typ == tpBool {
+		return first / 8, last/8 + 1
+	}
+	size := int64(r.c.pixelBytes())
+	return first * size, (last + 1) * size
+}
+
+// readTile reads bytes [from, to) of tile nr into the same range of buf.
+func (r *cubeReader) readTile(buf []byte, nr, from, to int64) error {
+	off := r.c.offset + nr*int64(len(buf)) + from
+	if _, err := r.f.ReadAt(buf[from:to], off); err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
@@ -157,7 +175,8 @@ func (r *cubeReader) readFloats(dst []float32, start, count []int) error {
 	}
 	buf := make([]byte, r.c.tileBytes())
 	return r.eachTile(start, count, func(nr int64, origin, lo, hi []int) error {
-		if err := r.readTile(buf, nr); err != nil {
+		from, to := r.span(origin, lo, hi)
+		if err := r.readTile(buf, nr, from, to); err != nil {
 			return err
 		}
 		r.eachRun(start, count, origin, lo, hi, func(it, ib, n int) {
@@ -187,7 +206,8 @@ func (r *cubeReader) applyMask(dst []float32, start, count []int) error {
 	buf := make([]byte, r.c.tileBytes())
 	nan := float32(math.NaN())
 	return r.eachTile(start, count, func(nr int64, origin, lo, hi []int) error {
-		if err := r.readTile(buf, nr); err != nil {
+		from, to := r.span(origin, lo, hi)
+		if err := r.readTile(buf, nr, from, to); err != nil {
 			return err
 		}
 		r.eachRun(start, count, origin, lo, hi, func(it, ib, n int) {

@@ -3,8 +3,8 @@ package casa
 import "fmt"
 
 // maxTileBytes caps one tile; casacore's default image tiles are 32 KiB
-// to a few MiB.
-const maxTileBytes = 256 << 20
+// to a few MiB; 64 MiB holds a whole 4096×4096 float32 plane.
+const maxTileBytes = 64 << 20
 
 // hypercube is one TSMCube of a tiled storage manager
 // (tables/DataMan/TiledStMan.cc headerFilePut, TSMCube.cc putObject).
