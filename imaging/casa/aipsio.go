@@ -177,7 +177,7 @@ func (d *decoder) ipos() []int {
 		out = make([]int, n)
 		for i := range out {
 			v := int64(d.u64())
-			if v > math.MaxInt32*int64(1<<20) || v < math.MinInt32 {
+			if v > 1<<40 || v < -1 {
 				d.fail("IPosition value %d out of range", v)
 			}
 			out[i] = int(v)

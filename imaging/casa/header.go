@@ -40,7 +40,7 @@ func (im *Image) Header() ([]fits.Card, error) {
 	}
 	h.rotation(axes)
 	h.misc(misc)
-	return h.cards, h.err
+	return h.cards, nil
 }
 
 func strOf(r *Record, name string) string {
@@ -51,7 +51,6 @@ func strOf(r *Record, name string) string {
 type headerBuilder struct {
 	cards []fits.Card
 	seen  map[string]bool
-	err   error
 }
 
 func (h *headerBuilder) add(c fits.Card) {

@@ -1,6 +1,9 @@
 package casa
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // table is what table.dat says of a table (tables/Tables/PlainTable.cc,
 // BaseTable::writeStart, TableDesc::putFile, ColumnSet::putFile).
@@ -88,7 +91,7 @@ func (d *decoder) columnDesc() column {
 	c.typ = dataType(d.i32())
 	d.i32() // options
 	c.ndim = int(d.i32())
-	scalar := len(c.class) >= 6 && c.class[:6] == "Scalar"
+	scalar := strings.HasPrefix(c.class, "Scalar")
 	if !scalar {
 		c.shape = d.ipos()
 	}
@@ -135,7 +138,7 @@ func (d *decoder) columnSet(t *table) {
 		d.str() // original name
 		d.u32() // derived version
 		c.seq, c.haveSeq = int(d.u32()), true
-		if c.shape != nil || c.class[:5] == "Array" {
+		if !strings.HasPrefix(c.class, "Scalar") {
 			if d.bool() { // fixed shape defined
 				d.ipos()
 			}
