@@ -164,6 +164,13 @@ func anyNonZero(v []float64) bool {
 var specsys = map[string]string{"LSRK": "LSRK", "LSRD": "LSRD", "BARY": "BARYCENT", "GEO": "GEOCENTR",
 	"TOPO": "TOPOCENT", "GALACTO": "GALACTOC", "LGROUP": "LOCALGRP", "CMB": "CMBDIPOL", "REST": "SOURCE"}
 
+// specVRAD is SpectralCoordinate::VRAD, a native type (FITS code order:
+// FREQ, VRAD, VOPT, ...).
+const specVRAD = 1
+
+// lightSpeed in m/s, as casacore's QC::c.
+const lightSpeed = 299792458.0
+
 // velref is the AIPS VELREF frame number of a casacore frame.
 var velref = map[string]int64{"LSRK": 1, "BARY": 2, "TOPO": 3}
 
@@ -187,8 +194,16 @@ func spectral(c *Record) ([]axisInfo, error) {
 	if unit := strOf(c, "unit"); unit != "" && unit != "Hz" {
 		return nil, fmt.Errorf("%w: spectral unit %q", ErrUnsupported, unit)
 	}
-	if rest, ok := c.Float("restfreq"); ok && rest > 0 {
+	rest, _ := c.Float("restfreq")
+	if rest > 0 {
 		a.extra = append(a.extra, fits.NewFloatCard("RESTFRQ", rest, ""))
+	}
+	if native, _ := c.Float("nativeType"); native == specVRAD && rest > 0 && ctype == "FREQ" {
+		// A radio-velocity axis, which casacore keeps in frequency (linear
+		// in both): written back as velocity, as casacore's FITS writer
+		// does for a velocity native type.
+		a.ctype, a.cunit = "VRAD", "m/s"
+		a.crval, a.cdelt = lightSpeed*(1-crval/rest), -lightSpeed*cdelt/rest
 	}
 	sys := strOf(c, "system")
 	if s, ok := specsys[sys]; ok {

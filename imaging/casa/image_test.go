@@ -304,6 +304,67 @@ func copyDir(t *testing.T, from, to string) {
 	}
 }
 
+// TestVelocityAxis: a radio-velocity axis, which casacore keeps in
+// frequency, comes back as the FITS original's VRAD axis.
+func TestVelocityAxis(t *testing.T) {
+	src, _ := fixtures(t)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "vrad.fits"), filepath.Join(dir, "vrad.im")
+	f, err := fits.Open(filepath.Join(src, "cube-512x512x200.fits"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cube, _ := f.Image("0")
+	data := make([]float32, cube.Layout.Width*cube.Layout.Height*cube.Layout.Depth)
+	plane := cube.Layout.Width * cube.Layout.Height
+	for c := range cube.Layout.Depth {
+		if err := cube.ReadPlane(data[c*plane:(c+1)*plane], c, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	axis := map[string]fits.Card{"CTYPE3": fits.NewStringCard("CTYPE3", "VRAD", ""), "CRVAL3": fits.NewFloatCard("CRVAL3", 1500, ""),
+		"CDELT3": fits.NewFloatCard("CDELT3", -2500, ""), "CRPIX3": fits.NewFloatCard("CRPIX3", 1, ""), "CUNIT3": fits.NewStringCard("CUNIT3", "m/s", "")}
+	var cards []fits.Card
+	for _, c := range cube.HDU.Header.Cards {
+		if a, ok := axis[c.Name]; ok {
+			c = a
+		}
+		if fits.CheckCard(c) == nil {
+			cards = append(cards, c)
+		}
+	}
+	w, err := os.Create(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fits.Write(w, fits.WriteHDU{Bitpix: -32, Naxis: cube.HDU.Naxis, Cards: cards, Data: data}); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	casatest.Convert(t, in, out)
+	im, err := casa.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer im.Close()
+	got, err := im.Header()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range got {
+		if a, ok := axis[c.Name]; ok {
+			if c.Value != a.Value && math.Abs(c.Number-a.Number) > 1e-6*math.Abs(a.Number) {
+				t.Errorf("%s = %s, FITS %s", c.Name, c.Value, a.Value)
+			}
+			delete(axis, c.Name)
+		}
+	}
+	if len(axis) > 0 {
+		t.Errorf("missing %v", axis)
+	}
+}
+
 // TestPixelTypes: Double images are read (rounded to float32); Complex
 // ones are refused when opened, with the type named.
 func TestPixelTypes(t *testing.T) {
