@@ -14,6 +14,7 @@ import (
 
 	"cartago/icd"
 	"cartago/imaging/casa/casatest"
+	"cartago/imaging/fits"
 	"cartago/imaging/sample"
 )
 
@@ -24,21 +25,36 @@ var casaPairs = []casaPair{
 	{"image-4096.fits", "image.im"},
 	{"cube-512x512x200.fits", "cube.im"},
 	{"cube-stokes.fits", "stokes.im"},
+	{"cube-masked.fits", "cube-masked.im"},
 }
 
 // casaRoot writes the small samples and CASA images of them: the 2-D
 // image with its mask (the masked pixels' data zeroed, so only the mask
 // blanks them), the cube big-endian in odd tiles, the Stokes cube
-// little-endian.
+// little-endian, and a copy of the cube with a NaN block through some
+// channels, masked and zeroed likewise.
 func casaRoot(t *testing.T) string {
 	t.Helper()
 	casatest.Require(t)
 	root := t.TempDir()
 	must(t, sample.Generate(context.Background(), root, sample.Options{Small: true}))
+	casatest.Variant(t, filepath.Join(root, "cube-512x512x200.fits"), filepath.Join(root, "cube-masked.fits"),
+		func(cards []fits.Card, data []float32) []fits.Card {
+			const w, h = 32, 32 // the small cube's plane
+			for c := 2; c < 6; c++ {
+				for y := 2; y < 13; y++ {
+					for x := 1; x < 10; x++ {
+						data[(c*h+y)*w+x] = float32(math.NaN())
+					}
+				}
+			}
+			return cards
+		})
 	opts := map[string][]string{
-		"image.im":  {"--zero-masked", "--tile", "9,7"},
-		"cube.im":   {"--endian", "big", "--tile", "7,5,3", "--no-mask"},
-		"stokes.im": {"--endian", "little"},
+		"cube-masked.im": {"--zero-masked", "--tile", "5,6,3"},
+		"image.im":       {"--zero-masked", "--tile", "9,7"},
+		"cube.im":        {"--endian", "big", "--tile", "7,5,3", "--no-mask"},
+		"stokes.im":      {"--endian", "little"},
 	}
 	for _, p := range casaPairs {
 		casatest.Convert(t, filepath.Join(root, p.fits), filepath.Join(root, p.casa), opts[p.casa]...)

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"cartago/imaging/fits"
 )
 
 // Python is Debian's interpreter, which has python3-casacore.
@@ -69,5 +71,47 @@ func Script(t testing.TB) string {
 			t.Fatal("no go.mod above the test directory")
 		}
 		dir = up
+	}
+}
+
+// Variant writes dst, a float32 FITS file with the first image of src
+// changed by edit (its cards, without the structural ones, and its
+// pixels in FITS order), for fixtures our samples lack.
+func Variant(t testing.TB, src, dst string, edit func(cards []fits.Card, data []float32) []fits.Card) {
+	t.Helper()
+	f, err := fits.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	im, err := f.Image("0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := im.Layout
+	plane := l.Width * l.Height
+	data := make([]float32, plane*l.Depth*l.Stokes)
+	for s := range l.Stokes {
+		for c := range l.Depth {
+			k := s*l.Depth + c // FITS order when the depth axis precedes the Stokes axis, as in our samples
+			if err := im.ReadPlane(data[k*plane:(k+1)*plane], c, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var cards []fits.Card
+	for _, c := range im.HDU.Header.Cards {
+		if fits.CheckCard(c) == nil {
+			cards = append(cards, c)
+		}
+	}
+	cards = edit(cards, data)
+	w, err := os.Create(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := fits.Write(w, fits.WriteHDU{Bitpix: -32, Naxis: im.HDU.Naxis, Cards: cards, Data: data}); err != nil {
+		t.Fatal(err)
 	}
 }
