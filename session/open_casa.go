@@ -231,5 +231,5 @@ func (s *Session) reopen(ctx context.Context, file *cache.File) (*cache.File, er
 	if file.Other() != nil {
 		return file.Ref(), nil
 	}
-	return s.cache.Open(ctx, file.FITS().Path(), openOptions(s.mem))
+	return s.cache.Open(ctx, file.Path(), openOptions(s.mem))
 }
