@@ -123,6 +123,9 @@ func (c *Client) openFile(ctx context.Context, msg *icd.OpenFile) (*frame, *icd.
 		ack.BeamTable = []*icd.Beam{{Channel: -1, Stokes: -1,
 			MajorAxis: float32(b.Major * 3600), MinorAxis: float32(b.Minor * 3600), Pa: float32(b.PA)}}
 	}
+	if bt := f.casaBeams(); bt != nil {
+		ack.BeamTable = bt
+	}
 	c.log.Info("image opened", "file_id", msg.FileId, "file", msg.File, "hdu", h.Name())
 	return f, ack, nil
 }

@@ -53,6 +53,10 @@ func openCasaFrame(ctx context.Context, s *Session, folder *Folder, id int32, di
 		return nil, errFileAccess(folder, dir, name, err)
 	}
 	shared := file.Other().(*casa.Image)
+	if _, err := shared.Beams(); err != nil {
+		file.Close()
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	h, err := casaHDU(shared)
 	if err != nil {
 		file.Close()
@@ -232,4 +236,24 @@ func (s *Session) reopen(ctx context.Context, file *cache.File) (*cache.File, er
 		return file.Ref(), nil
 	}
 	return s.cache.Open(ctx, file.Path(), openOptions(s.mem))
+}
+
+// casaBeams is the beam table of a CASA image with a beam per plane
+// (channel and Stokes, axes in arcsec), or nil: the frontend then shows
+// each channel's beam.
+func (f *frame) casaBeams() []*icd.Beam {
+	if f.file == nil {
+		return nil
+	}
+	im, ok := f.file.Other().(*casa.Image)
+	if !ok {
+		return nil
+	}
+	beams, _ := im.Beams() // checked when opened
+	var out []*icd.Beam
+	for _, b := range beams {
+		out = append(out, &icd.Beam{Channel: int32(b.Channel), Stokes: int32(b.Stokes),
+			MajorAxis: float32(b.Major * 3600), MinorAxis: float32(b.Minor * 3600), Pa: float32(b.PA)})
+	}
+	return out
 }

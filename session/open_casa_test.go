@@ -373,3 +373,38 @@ func same(t *testing.T, f, c *pipe, what string, done doneFunc, send func(*pipe)
 		t.Fatalf("%s: %d messages, FITS %d", what, len(g), len(w))
 	}
 }
+
+// TestCasaPerPlaneBeams: an image with a beam per channel (as CASA's
+// tclean writes cubes) sends them all in OPEN_FILE_ACK's beam table.
+func TestCasaPerPlaneBeams(t *testing.T) {
+	casatest.Require(t)
+	root := t.TempDir()
+	must(t, sample.Generate(context.Background(), root, sample.Options{Small: true}))
+	casatest.Convert(t, filepath.Join(root, "cube-512x512x200.fits"), filepath.Join(root, "beams.im"))
+	casatest.Run(t, root, `
+import casacore.tables as ct
+t = ct.table('beams.im', readonly=False, ack=False)
+info = t.getkeyword('imageinfo')
+del info['restoringbeam']
+beams = {'nChannels': 8, 'nStokes': 1}
+for i in range(8):
+    beams['*%d' % i] = {'major': {'value': 2.0 + i, 'unit': 'arcsec'}, 'minor': {'value': 1.0 + i / 10, 'unit': 'arcsec'},
+                        'positionangle': {'value': 10.0 * i, 'unit': 'deg'}}
+info['perplanebeams'] = beams
+t.putkeyword('imageinfo', info)
+t.close()
+assert 'perplanebeams' in ci.image('beams.im').imageinfo()
+`)
+	c := folderPipe(t, root)
+	sendMsg(t, c, icd.EventType_OPEN_FILE, 30, 2, &icd.OpenFile{Directory: ".", File: "beams.im", FileId: 0})
+	var ack icd.OpenFileAck
+	recv(t, c, icd.EventType_OPEN_FILE_ACK, 2, &ack)
+	if !ack.Success || len(ack.BeamTable) != 8 {
+		t.Fatalf("ack %v with %d beams, want 8", ack.Message, len(ack.BeamTable))
+	}
+	for i, b := range ack.BeamTable {
+		if b.Channel != int32(i) || b.Stokes != 0 || b.MajorAxis != float32(2+i) || math.Abs(float64(b.MinorAxis)-(1+float64(i)/10)) > 1e-5 || b.Pa != float32(10*i) {
+			t.Errorf("beam %d: %v", i, b)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package casa
 
 import (
+	"fmt"
 	"math"
 	"sort"
 	"strings"
@@ -141,4 +142,46 @@ func (h *headerBuilder) misc(m *Record) {
 			h.add(fits.NewBoolCard(name, v, ""))
 		}
 	}
+}
+
+// Beam is one restoring beam of an image with a beam per plane:
+// axes and position angle in degrees.
+type Beam struct {
+	Channel, Stokes  int
+	Major, Minor, PA float64
+}
+
+// maxBeams bounds the per-plane beams read (one per channel and Stokes).
+const maxBeams = 1 << 20
+
+// Beams returns the per-plane beams (imageinfo.perplanebeams, as
+// casacore's ImageBeamSet writes them: nChannels, nStokes and the beams
+// "*0", "*1", ... with the channel varying fastest), or nil when the
+// image has one beam or none.
+func (im *Image) Beams() ([]Beam, error) {
+	rec := im.Keywords.Sub("imageinfo").Sub("perplanebeams")
+	if rec == nil {
+		return nil, nil
+	}
+	nchan, ok1 := rec.Float("nChannels")
+	nstokes, ok2 := rec.Float("nStokes")
+	if !ok1 || !ok2 || nchan < 1 || nstokes < 1 || nchan*nstokes > maxBeams {
+		return nil, fmt.Errorf("%w: per-plane beams of %v channels and %v Stokes", ErrFormat, nchan, nstokes)
+	}
+	nc, ns := int(nchan), int(nstokes)
+	out := make([]Beam, 0, nc*ns)
+	for i := 0; i < nc*ns; i++ {
+		b := rec.Sub(fmt.Sprintf("*%d", i))
+		major, mu, ok1 := b.Quantity("major")
+		minor, nu, ok2 := b.Quantity("minor")
+		pa, pu, ok3 := b.Quantity("positionangle")
+		maj, ok4 := angleDeg(major, mu)
+		mnr, ok5 := angleDeg(minor, nu)
+		p, ok6 := angleDeg(pa, pu)
+		if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 {
+			return nil, fmt.Errorf("%w: per-plane beam %d", ErrFormat, i)
+		}
+		out = append(out, Beam{Channel: i % nc, Stokes: i / nc, Major: maj, Minor: mnr, PA: p})
+	}
+	return out, nil
 }
