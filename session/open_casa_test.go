@@ -14,7 +14,6 @@ import (
 
 	"cartago/icd"
 	"cartago/imaging/casa/casatest"
-	"cartago/imaging/fits"
 	"cartago/imaging/sample"
 )
 
@@ -26,6 +25,25 @@ var casaPairs = []casaPair{
 	{"cube-512x512x200.fits", "cube.im"},
 	{"cube-stokes.fits", "stokes.im"},
 	{"cube-masked.fits", "cube-masked.im"},
+	{"stokes-first.fits", "stokes-first.im"},
+}
+
+// stokesFirst swaps the spectral and Stokes axes of the Stokes cube
+// (x, y, Stokes, frequency), the order CASA's tclean writes.
+func stokesFirst(im *casatest.Image) {
+	plane, nc, ns := im.Naxis[0]*im.Naxis[1], im.Naxis[2], im.Naxis[3]
+	data := make([]float32, len(im.Data))
+	for c := range nc {
+		for s := range ns {
+			copy(data[(c*ns+s)*plane:(c*ns+s+1)*plane], im.Data[(s*nc+c)*plane:(s*nc+c+1)*plane])
+		}
+	}
+	im.Data, im.Naxis[2], im.Naxis[3] = data, ns, nc
+	for i, c := range im.Cards {
+		if n := len(c.Name); n > 1 && (c.Name[n-1] == '3' || c.Name[n-1] == '4') && strings.HasPrefix(c.Name, "C") {
+			im.Cards[i].Name = c.Name[:n-1] + map[byte]string{'3': "4", '4': "3"}[c.Name[n-1]]
+		}
+	}
 }
 
 // casaRoot writes the small samples and CASA images of them: the 2-D
@@ -39,22 +57,23 @@ func casaRoot(t *testing.T) string {
 	root := t.TempDir()
 	must(t, sample.Generate(context.Background(), root, sample.Options{Small: true}))
 	casatest.Variant(t, filepath.Join(root, "cube-512x512x200.fits"), filepath.Join(root, "cube-masked.fits"),
-		func(cards []fits.Card, data []float32) []fits.Card {
-			const w, h = 32, 32 // the small cube's plane
+		func(im *casatest.Image) {
+			w, h := im.Naxis[0], im.Naxis[1]
 			for c := 2; c < 6; c++ {
 				for y := 2; y < 13; y++ {
 					for x := 1; x < 10; x++ {
-						data[(c*h+y)*w+x] = float32(math.NaN())
+						im.Data[(c*h+y)*w+x] = float32(math.NaN())
 					}
 				}
 			}
-			return cards
 		})
+	casatest.Variant(t, filepath.Join(root, "cube-stokes.fits"), filepath.Join(root, "stokes-first.fits"), stokesFirst)
 	opts := map[string][]string{
-		"cube-masked.im": {"--zero-masked", "--tile", "5,6,3"},
-		"image.im":       {"--zero-masked", "--tile", "9,7"},
-		"cube.im":        {"--endian", "big", "--tile", "7,5,3", "--no-mask"},
-		"stokes.im":      {"--endian", "little"},
+		"cube-masked.im":  {"--zero-masked", "--tile", "5,6,3"},
+		"stokes-first.im": {"--tile", "6,5,3,2"},
+		"image.im":        {"--zero-masked", "--tile", "9,7"},
+		"cube.im":         {"--endian", "big", "--tile", "7,5,3", "--no-mask"},
+		"stokes.im":       {"--endian", "little"},
 	}
 	for _, p := range casaPairs {
 		casatest.Convert(t, filepath.Join(root, p.fits), filepath.Join(root, p.casa), opts[p.casa]...)

@@ -312,13 +312,12 @@ func TestVelocityAxis(t *testing.T) {
 	in, out := filepath.Join(dir, "vrad.fits"), filepath.Join(dir, "vrad.im")
 	axis := map[string]fits.Card{"CTYPE3": fits.NewStringCard("CTYPE3", "VRAD", ""), "CRVAL3": fits.NewFloatCard("CRVAL3", 1500, ""),
 		"CDELT3": fits.NewFloatCard("CDELT3", -2500, ""), "CRPIX3": fits.NewFloatCard("CRPIX3", 1, ""), "CUNIT3": fits.NewStringCard("CUNIT3", "m/s", "")}
-	casatest.Variant(t, filepath.Join(src, "cube-512x512x200.fits"), in, func(cards []fits.Card, _ []float32) []fits.Card {
-		for i, c := range cards {
+	casatest.Variant(t, filepath.Join(src, "cube-512x512x200.fits"), in, func(im *casatest.Image) {
+		for i, c := range im.Cards {
 			if a, ok := axis[c.Name]; ok {
-				cards[i] = a
+				im.Cards[i] = a
 			}
 		}
-		return cards
 	})
 	casatest.Convert(t, in, out)
 	im, err := casa.Open(out)

@@ -74,10 +74,17 @@ func Script(t testing.TB) string {
 	}
 }
 
+// Image is a float32 FITS image being changed: its cards without the
+// structural ones, its axis lengths and its pixels in FITS order.
+type Image struct {
+	Cards []fits.Card
+	Naxis []int
+	Data  []float32
+}
+
 // Variant writes dst, a float32 FITS file with the first image of src
-// changed by edit (its cards, without the structural ones, and its
-// pixels in FITS order), for fixtures our samples lack.
-func Variant(t testing.TB, src, dst string, edit func(cards []fits.Card, data []float32) []fits.Card) {
+// changed by edit, for fixtures our samples lack.
+func Variant(t testing.TB, src, dst string, edit func(im *Image)) {
 	t.Helper()
 	f, err := fits.Open(src)
 	if err != nil {
@@ -105,13 +112,14 @@ func Variant(t testing.TB, src, dst string, edit func(cards []fits.Card, data []
 			cards = append(cards, c)
 		}
 	}
-	cards = edit(cards, data)
+	v := &Image{Cards: cards, Naxis: append([]int(nil), im.HDU.Naxis...), Data: data}
+	edit(v)
 	w, err := os.Create(dst)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	if err := fits.Write(w, fits.WriteHDU{Bitpix: -32, Naxis: im.HDU.Naxis, Cards: cards, Data: data}); err != nil {
+	if err := fits.Write(w, fits.WriteHDU{Bitpix: -32, Naxis: v.Naxis, Cards: v.Cards, Data: v.Data}); err != nil {
 		t.Fatal(err)
 	}
 }
