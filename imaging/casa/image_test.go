@@ -369,3 +369,24 @@ im = ci.image('complex.im', values=(a + 1j*a).astype(np.complex64)); del im
 		t.Fatalf("complex image: %v", err)
 	}
 }
+
+// TestOtherStorageManagers: pixels in a storage manager other than the
+// tiled ones are refused with its name.
+func TestOtherStorageManagers(t *testing.T) {
+	dir := t.TempDir()
+	casatest.Run(t, dir, `
+import casacore.tables as ct
+desc = ct.maketabdesc(ct.makearrcoldesc('map', 0.0, ndim=2, shape=[3, 4], datamanagertype='StandardStMan'))
+t = ct.table('plain.im', desc, nrow=1, ack=False)
+t.putcell('map', 0, np.ones((3, 4)))
+t.putinfo({'type': 'Image', 'subType': ''})
+t.close()
+`)
+	if !casa.IsImage(filepath.Join(dir, "plain.im")) {
+		t.Fatal("not recognised by table.info")
+	}
+	_, err := casa.Open(filepath.Join(dir, "plain.im"))
+	if !errors.Is(err, casa.ErrUnsupported) || !strings.Contains(err.Error(), "StandardStMan") {
+		t.Fatalf("StandardStMan image: %v", err)
+	}
+}
