@@ -52,10 +52,10 @@ func coordAxes(coords *Record, naxis int) ([]axisInfo, error) {
 			if j >= len(pixmap) || pixmap[j] < 0 {
 				continue // a world axis without pixel axis
 			}
-			p := int(pixmap[j])
-			if p >= naxis || axes[p].set {
-				return nil, fmt.Errorf("%w: coordinate %d maps to pixel axis %d of %d", ErrFormat, i, p, naxis)
+			if !(pixmap[j] < float64(naxis)) || axes[int(pixmap[j])].set {
+				return nil, fmt.Errorf("%w: coordinate %d maps to pixel axis %v of %d", ErrFormat, i, pixmap[j], naxis)
 			}
+			p := int(pixmap[j])
 			a.coord, a.sub, a.set = i, j, true
 			axes[p] = a
 		}

@@ -46,15 +46,17 @@ func (e *encoder) ipos(v ...int) *encoder {
 }
 
 // keywords writes a TableRecord like an image's: a string, a double
-// array, a sub-record with its own description and a table keyword.
+// array, a sub-record with its own description, a table keyword and a
+// coordinate system of a direction and a Stokes coordinate.
 func (e *encoder) keywords() *encoder {
 	e.start("TableRecord", 1)
-	e.start("RecordDesc", 2).u32(4)
+	e.start("RecordDesc", 2).u32(5)
 	e.str("units").i32(int32(tpString)).str("")
 	e.str("crval").i32(int32(tpArrayDouble)).ipos(-1).str("")
 	e.str("imageinfo").i32(int32(tpRecord))
 	e.start("RecordDesc", 2).u32(0).end().str("")
 	e.str("logtable").i32(int32(tpTable)).str("").str("")
+	e.str("coords").i32(int32(tpRecord)).start("RecordDesc", 2).u32(0).end().str("")
 	e.end()
 	e.i32(1)
 	e.str("Jy/beam")
@@ -62,6 +64,57 @@ func (e *encoder) keywords() *encoder {
 	e.start("TableRecord", 1).start("RecordDesc", 2).u32(1).str("objectname").i32(int32(tpString)).str("").end()
 	e.i32(1).str("M1").end()
 	e.str("././logtable")
+	e.coords()
+	return e.end()
+}
+
+// doubles writes a Array<double> of one axis.
+func (e *encoder) doubles(v ...float64) *encoder {
+	e.start("Array<double>", 3).u32(1).u32(uint32(len(v))).u32(uint32(len(v)))
+	for _, x := range v {
+		e.f64(x)
+	}
+	return e.end()
+}
+
+func (e *encoder) strs(v ...string) *encoder {
+	e.start("Array<String>", 3).u32(1).u32(uint32(len(v))).u32(uint32(len(v)))
+	for _, x := range v {
+		e.str(x)
+	}
+	return e.end()
+}
+
+// coords writes a coordinate record: direction0 (SIN, J2000) on pixel
+// axes 0 and 1, stokes1 (I) on pixel axis 2.
+func (e *encoder) coords() *encoder {
+	field := func(name string, t dataType) { e.str(name).i32(int32(t)) }
+	arr := func(name string, t dataType) { field(name, t); e.ipos(-1).str("") }
+	e.start("TableRecord", 1).start("RecordDesc", 2).u32(4)
+	field("direction0", tpRecord)
+	e.start("RecordDesc", 2).u32(0).end().str("")
+	arr("pixelmap0", tpArrayDouble)
+	field("stokes1", tpRecord)
+	e.start("RecordDesc", 2).u32(0).end().str("")
+	arr("pixelmap1", tpArrayDouble)
+	e.end().i32(1)
+	e.start("TableRecord", 1).start("RecordDesc", 2).u32(7)
+	field("system", tpString)
+	e.str("")
+	field("projection", tpString)
+	e.str("")
+	for _, n := range []string{"crval", "crpix", "cdelt", "pc"} {
+		arr(n, tpArrayDouble)
+	}
+	arr("units", tpArrayString)
+	e.end().i32(1)
+	e.str("J2000").str("SIN").doubles(1.4, -0.09).doubles(16, 16).doubles(-1e-5, 1e-5).doubles(1, 0, 0, 1).strs("rad", "rad")
+	e.end()
+	e.doubles(0, 1)
+	e.start("TableRecord", 1).start("RecordDesc", 2).u32(1)
+	arr("stokes", tpArrayString)
+	e.end().i32(1).strs("I").end()
+	e.doubles(2)
 	return e.end()
 }
 
@@ -116,6 +169,17 @@ func TestSeedsParse(t *testing.T) {
 	if s, _ := tb.keywords.Sub("imageinfo").String("objectname"); s != "M1" {
 		t.Fatalf("objectname %q", s)
 	}
+	cards, err := (&Image{Shape: []int{32, 32, 1}, Keywords: tb.keywords}).Header()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, c := range cards {
+		got[c.Name] = c.Value
+	}
+	if got["CTYPE1"] != "RA---SIN" || got["CRPIX2"] != "17.0" || got["CTYPE3"] != "STOKES" || got["RADESYS"] != "FK5" {
+		t.Fatalf("cards %v", got)
+	}
 	c, err := tiledHeader(seedHeader(), "TiledCellStMan")
 	if err != nil || c.shape[0] != 4 || c.tile[1] != 2 || c.bigEndian {
 		t.Fatalf("%+v %v", c, err)
@@ -156,7 +220,16 @@ func FuzzParseTable(f *testing.F) {
 		if header {
 			_, err = tiledHeader(b, "TiledCellStMan")
 		} else {
-			_, err = parseTable(b)
+			var tb *table
+			tb, err = parseTable(b)
+			if err == nil {
+				// The keywords go on to the header and beams.
+				im := &Image{Shape: []int{32, 32, 1}, Keywords: tb.keywords}
+				if _, herr := im.Header(); herr != nil && !errors.Is(herr, ErrFormat) && !errors.Is(herr, ErrUnsupported) && !errors.Is(herr, ErrNotImage) {
+					t.Fatalf("header: unexpected error class: %v", herr)
+				}
+				im.Beams()
+			}
 		}
 		if err != nil && !errors.Is(err, ErrFormat) && !errors.Is(err, ErrUnsupported) && !errors.Is(err, ErrNotImage) {
 			t.Fatalf("unexpected error class: %v", err)

@@ -169,9 +169,15 @@ func (im *Image) Beams() ([]Beam, error) {
 		return nil, fmt.Errorf("%w: per-plane beams of %v channels and %v Stokes", ErrFormat, nchan, nstokes)
 	}
 	nc, ns := int(nchan), int(nstokes)
-	out := make([]Beam, 0, nc*ns)
+	byName := make(map[string]*Record, len(rec.Fields)) // one pass, not one search per beam
+	for _, f := range rec.Fields {
+		if r, ok := f.Value.(*Record); ok {
+			byName[f.Name] = r
+		}
+	}
+	out := make([]Beam, 0, min(nc*ns, len(byName)))
 	for i := 0; i < nc*ns; i++ {
-		b := rec.Sub(fmt.Sprintf("*%d", i))
+		b := byName[fmt.Sprintf("*%d", i)]
 		major, mu, ok1 := b.Quantity("major")
 		minor, nu, ok2 := b.Quantity("minor")
 		pa, pu, ok3 := b.Quantity("positionangle")

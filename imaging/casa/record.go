@@ -46,6 +46,7 @@ const (
 // Record is a casacore (Table)Record: named fields in order.
 type Record struct {
 	Fields []Field
+	index  map[string]int // field by name, for records of many fields
 }
 
 // Field is one value of a record. Value is a bool, int64, float64,
@@ -68,6 +69,12 @@ type TableRef string
 // Get returns the value of the field named name.
 func (r *Record) Get(name string) (any, bool) {
 	if r == nil {
+		return nil, false
+	}
+	if r.index != nil {
+		if i, ok := r.index[name]; ok {
+			return r.Fields[i].Value, true
+		}
 		return nil, false
 	}
 	for _, f := range r.Fields {
@@ -235,6 +242,14 @@ func (d *decoder) recordData(desc []fieldDesc) *Record {
 			v = d.scalar(f.typ)
 		}
 		r.Fields = append(r.Fields, Field{Name: f.name, Value: v})
+	}
+	if len(r.Fields) > 16 {
+		// Lookups by name stay cheap however many fields a hostile
+		// file gives a record (the first of a name wins, as in a scan).
+		r.index = make(map[string]int, len(r.Fields))
+		for i := len(r.Fields) - 1; i >= 0; i-- {
+			r.index[r.Fields[i].Name] = i
+		}
 	}
 	return r
 }
