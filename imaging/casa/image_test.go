@@ -390,3 +390,50 @@ t.close()
 		t.Fatalf("StandardStMan image: %v", err)
 	}
 }
+
+// TestTiledShapeStMan: pixels in a TiledShapeStMan (cubes with a row
+// axis, tiled over room for many rows, behind a row map) read as the
+// same image in a TiledCellStMan.
+func TestTiledShapeStMan(t *testing.T) {
+	_, out := fixtures(t)
+	dir := t.TempDir()
+	casatest.Run(t, dir, `
+import casacore.tables as ct
+src = '`+filepath.Join(out, "cube-nomask.im")+`'
+kw = ct.table(src, ack=False).getkeywords()
+data = ci.image(src).getdata()
+desc = ct.maketabdesc(ct.makearrcoldesc('map', 0.0, ndim=3, valuetype='float', datamanagertype='TiledShapeStMan', datamanagergroup='map'))
+dminfo = {'*1': {'TYPE': 'TiledShapeStMan', 'NAME': 'map', 'SPEC': {'DEFAULTTILESHAPE': np.array([4, 5, 6], dtype=np.int32)}, 'COLUMNS': ['map']}}
+t = ct.table('shape.im', desc, nrow=1, dminfo=dminfo, ack=False)
+t.putcell('map', 0, data.astype(np.float32))
+for k in ('coords', 'imageinfo', 'units'):
+    t.putkeyword(k, kw[k])
+t.putinfo({'type': 'Image', 'subType': ''})
+t.close()
+`)
+	read := func(path string) []float32 {
+		im, err := casa.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer im.Close()
+		n := 1
+		for _, s := range im.Shape {
+			n *= s
+		}
+		v := make([]float32, n)
+		if err := im.ReadBox(v, make([]int, len(im.Shape)), im.Shape); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	want, got := read(filepath.Join(out, "cube-nomask.im")), read(filepath.Join(dir, "shape.im"))
+	if len(got) != len(want) {
+		t.Fatalf("%d pixels, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !same(want[i], got[i]) {
+			t.Fatalf("pixel %d: %v, want %v", i, got[i], want[i])
+		}
+	}
+}

@@ -15,6 +15,9 @@ type hypercube struct {
 	offset    int64 // of the first tile in that file
 	bigEndian bool
 	typ       dataType // tpFloat, tpDouble, tpBool, ...
+	// rowTile is the tile's extent along a dropped row axis: a tile
+	// holds that many rows' pixels, row 0's first (1 when none).
+	rowTile int
 }
 
 // tiledHeader reads a TiledCellStMan or TiledShapeStMan header file and
@@ -32,8 +35,25 @@ func tiledHeader(b []byte, kind string) (*hypercube, error) {
 	case "TiledShapeStMan":
 		d.start(kind)
 		cubes, big = d.tiledStMan()
-		// The row map follows: images have one row in cube 0 (checked
-		// below), so it is not needed.
+		d.ipos() // default tile shape
+		used := d.count(4)
+		rowMap, cubeMap := d.block(), d.block()
+		d.block() // positions along the row axis
+		if d.err != nil {
+			return nil, d.err
+		}
+		// Row 0 lies in the first interval of the row map (each entry is
+		// the last row of an interval), in the cube cubeMap names; rows
+		// not in the map are in cube 0 (TiledShapeStMan::getHypercube).
+		if used > 0 && len(rowMap) > 0 && len(cubeMap) > 0 {
+			nr := cubeMap[0]
+			if nr >= len(cubes) {
+				return nil, fmt.Errorf("%w: row map names hypercube %d of %d", ErrFormat, nr, len(cubes))
+			}
+			cubes = []hypercube{cubes[nr]}
+		} else if len(cubes) > 0 {
+			cubes = cubes[:1]
+		}
 	default:
 		return nil, fmt.Errorf("%w: pixels held by a %s", ErrUnsupported, kind)
 	}
@@ -44,12 +64,19 @@ func tiledHeader(b []byte, kind string) (*hypercube, error) {
 		return nil, fmt.Errorf("%w: %s holds no hypercube", ErrFormat, kind)
 	}
 	if len(cubes) > 1 {
-		// Which cube holds the image's row is in a TiledShapeStMan's row
-		// map; casacore writes images with one cube, so more is refused
-		// rather than guessed.
+		// A TiledCellStMan has one cube per row; images have one row.
 		return nil, fmt.Errorf("%w: %s with %d hypercubes", ErrUnsupported, kind, len(cubes))
 	}
 	c := cubes[0]
+	c.rowTile = 1
+	if kind == "TiledShapeStMan" && len(c.shape) > 1 && len(c.tile) == len(c.shape) && c.shape[len(c.shape)-1] == 1 {
+		// Its cubes carry the row axis last, tiled over room for more
+		// rows: one row, so the axis goes, and row 0's pixels are the
+		// first of each tile.
+		n := len(c.shape) - 1
+		c.rowTile = c.tile[n]
+		c.shape, c.tile = c.shape[:n], c.tile[:n]
+	}
 	c.bigEndian = big
 	return &c, c.check()
 }
@@ -112,6 +139,18 @@ func (d *decoder) tiledStMan() ([]hypercube, bool) {
 	return cubes, big
 }
 
+// block reads a Block<uInt> (casa/Containers/BlockIO).
+func (d *decoder) block() []int {
+	d.start("Block")
+	n := d.count(4)
+	out := make([]int, n)
+	for i := range out {
+		out[i] = int(d.u32())
+	}
+	d.end()
+	return out
+}
+
 // cube reads one TSMCube.
 func (d *decoder) cube() hypercube {
 	vers := d.i32()
@@ -132,7 +171,10 @@ func (c *hypercube) check() error {
 	if len(c.shape) == 0 || len(c.shape) != len(c.tile) {
 		return fmt.Errorf("%w: hypercube shape %v, tile shape %v", ErrFormat, c.shape, c.tile)
 	}
-	n := int64(1)
+	if c.rowTile < 1 || c.rowTile > maxTileBytes {
+		return fmt.Errorf("%w: tile of %d rows", ErrFormat, c.rowTile)
+	}
+	n := int64(c.rowTile)
 	for i, s := range c.shape {
 		if s <= 0 || c.tile[i] <= 0 || s > 1<<31 {
 			return fmt.Errorf("%w: hypercube shape %v, tile shape %v", ErrFormat, c.shape, c.tile)
@@ -171,7 +213,7 @@ func (c *hypercube) pixelBytes() int {
 
 // tileBytes is the size of one tile in the data file.
 func (c *hypercube) tileBytes() int64 {
-	n := int64(product(c.tile))
+	n := int64(product(c.tile)) * int64(c.rowTile)
 	if c.typ == tpBool {
 		return (n + 7) / 8
 	}
