@@ -155,6 +155,32 @@ func seedHeader() []byte {
 	return e.end().b
 }
 
+// seedShapeHeader is a TiledShapeStMan header: the placeholder cube 0
+// and the row's 4×3×1 cube in tiles of 2×2×5 rows, behind a row map.
+func seedShapeHeader() []byte {
+	e := &encoder{}
+	e.start("TiledShapeStMan", 1)
+	e.start("TiledStMan", 2).u8(1).u32(0).u32(1).u32(1).i32(int32(tpFloat)).str("map").u32(0).u32(3)
+	e.u32(2).u8(0).u8(1).u32(1).u32(1).u32(80)
+	e.u32(2)
+	for i, shape := range [][]int{{}, {4, 3, 1}} {
+		e.i32(1)
+		e.start("Record", 1).start("RecordDesc", 2).u32(0).end().i32(1).end()
+		e.u8(1).u32(3).ipos(shape...)
+		if i == 0 {
+			e.ipos().i32(-1).u32(0)
+		} else {
+			e.ipos(2, 2, 5).i32(1).u32(0)
+		}
+	}
+	e.end()
+	e.ipos(2, 2).u32(1)
+	for _, v := range []uint32{0, 1, 0} {
+		e.start("Block", 1).u32(1).u32(v).end()
+	}
+	return e.end().b
+}
+
 func TestSeedsParse(t *testing.T) {
 	tb, err := parseTable(seedTable())
 	if err != nil {
@@ -182,6 +208,10 @@ func TestSeedsParse(t *testing.T) {
 	}
 	c, err := tiledHeader(seedHeader(), "TiledCellStMan")
 	if err != nil || c.shape[0] != 4 || c.tile[1] != 2 || c.bigEndian {
+		t.Fatalf("%+v %v", c, err)
+	}
+	c, err = tiledHeader(seedShapeHeader(), "TiledShapeStMan")
+	if err != nil || len(c.shape) != 2 || c.file != 1 || c.rowTile != 5 || !c.bigEndian || c.tileBytes() != 80 {
 		t.Fatalf("%+v %v", c, err)
 	}
 }
@@ -213,13 +243,17 @@ func TestHostileCounts(t *testing.T) {
 // FuzzParseTable: table.dat and storage manager headers never panic
 // and fail only with the package's errors.
 func FuzzParseTable(f *testing.F) {
-	f.Add(seedTable(), false)
-	f.Add(seedHeader(), true)
-	f.Fuzz(func(t *testing.T, b []byte, header bool) {
+	f.Add(seedTable(), uint8(0))
+	f.Add(seedHeader(), uint8(1))
+	f.Add(seedShapeHeader(), uint8(2))
+	f.Fuzz(func(t *testing.T, b []byte, kind uint8) {
 		var err error
-		if header {
+		switch kind % 3 {
+		case 1:
 			_, err = tiledHeader(b, "TiledCellStMan")
-		} else {
+		case 2:
+			_, err = tiledHeader(b, "TiledShapeStMan")
+		default:
 			var tb *table
 			tb, err = parseTable(b)
 			if err == nil {
