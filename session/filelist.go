@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"cartago/icd"
+	"cartago/imaging/casa"
 	"cartago/imaging/fits"
 )
 
@@ -57,6 +58,9 @@ func (c *Client) listDirectory(dir string) (*listing, error) {
 			continue
 		}
 		switch {
+		case fi.IsDir() && casa.IsImage(path):
+			size, mtime := casaSize(path)
+			l.images = append(l.images, casaInfo(e.Name(), size, mtime))
 		case fi.IsDir():
 			l.subdirs = append(l.subdirs, &icd.DirectoryInfo{Name: e.Name(), ItemCount: countItems(path), Date: fi.ModTime().Unix()})
 		case fi.Mode().IsRegular() && fileType(path) == icd.FileType_FITS:

@@ -69,6 +69,9 @@ type frame struct {
 
 // openFrame opens dir/name at hdu for file id and starts its worker.
 func openFrame(ctx context.Context, s *Session, folder *Folder, id int32, dir, name, hdu string) (*frame, error) {
+	if path, ok := folder.casaPath(dir, name); ok {
+		return openCasaFrame(ctx, s, folder, id, dir, name, path)
+	}
 	_, path, err := folder.File(dir, name)
 	if err != nil {
 		return nil, errFileAccess(folder, dir, name, err)

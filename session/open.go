@@ -26,6 +26,9 @@ func (c *Client) handleFileInfo(r request) error {
 // fileInfo describes a file; hdu "" describes every image HDU, as the
 // frontend then offers them as choices.
 func (c *Client) fileInfo(dir, name, hdu string) (*icd.FileInfoResponse, error) {
+	if path, ok := c.mgr.folder.casaPath(dir, name); ok {
+		return casaFileInfo(name, path)
+	}
 	_, path, err := c.mgr.folder.File(dir, name)
 	if err != nil {
 		return nil, errFileAccess(c.mgr.folder, dir, name, err)
@@ -110,16 +113,18 @@ func (c *Client) openFile(ctx context.Context, msg *icd.OpenFile) (*frame, *icd.
 	c.session.previews.dropFile(msg.FileId)
 	c.session.putFrame(f)
 	h := f.img.HDU
-	size, mtime := statFile(f.file.FITS().Path())
 	ack := &icd.OpenFileAck{
 		Success:          true,
 		FileId:           msg.FileId,
-		FileInfo:         fileInfo(msg.File, size, mtime, []string{h.Key()}),
+		FileInfo:         f.openedInfo(msg.File),
 		FileInfoExtended: extendedInfo(msg.File, h),
 	}
 	if b, ok := h.Beam(); ok {
 		ack.BeamTable = []*icd.Beam{{Channel: -1, Stokes: -1,
 			MajorAxis: float32(b.Major * 3600), MinorAxis: float32(b.Minor * 3600), Pa: float32(b.PA)}}
+	}
+	if bt := f.casaBeams(); bt != nil {
+		ack.BeamTable = bt
 	}
 	c.log.Info("image opened", "file_id", msg.FileId, "file", msg.File, "hdu", h.Name())
 	return f, ack, nil

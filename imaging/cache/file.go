@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 
@@ -15,6 +16,8 @@ type fileEnt struct {
 	id     FileID
 	ready  chan struct{}
 	f      *fits.File
+	other  io.Closer // a file of another format (OpenOther); nil for FITS
+	path   string    // where other was opened
 	err    error
 	refs   int   // guarded by Cache.mu
 	charge int64 // bytes charged: the inflated data of a gzip file
@@ -130,12 +133,15 @@ func (c *Cache) chargeFile(e *fileEnt, f *fits.File) error {
 func (c *Cache) closeFile(e *fileEnt) {
 	c.mu.Lock()
 	e.refs--
-	last := e.refs == 0 && e.f != nil
+	last := e.refs == 0 && (e.f != nil || e.other != nil)
 	if last && c.files[e.id] == e {
 		delete(c.files, e.id)
 	}
 	c.mu.Unlock()
-	if last {
+	if last && e.other != nil {
+		e.other.Close()
+	}
+	if last && e.f != nil {
 		e.f.Close()
 		c.uncharge(e.charge)
 		c.freed(e.charge)
