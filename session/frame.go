@@ -62,6 +62,7 @@ type frame struct {
 	plane      imaging.Plane      // shared through the cache: read only
 	planeKey   [2]int             // channel, Stokes of plane; {-1,-1} when empty
 	planeRef   func()             // releases plane's cache reference; nil when empty
+	levels     tileLevels         // mip levels of plane that tiles are cut from
 	cubeCancel context.CancelFunc // running cube histogram, if any
 	cubeDone   chan struct{}
 	cube       *cubeRun // the last cube histogram started, with its result
@@ -162,6 +163,7 @@ func (f *frame) loadPlane(ctx context.Context, channel, stokes int) error {
 // dropPlane releases the frame's plane. Worker, or close after the
 // worker stopped.
 func (f *frame) dropPlane() {
+	f.levels.drop()
 	if f.planeRef != nil {
 		f.planeRef()
 	}
