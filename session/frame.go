@@ -65,7 +65,8 @@ type frame struct {
 	levels     tileLevels         // mip levels of plane that tiles are cut from
 	cubeCancel context.CancelFunc // running cube histogram, if any
 	cubeDone   chan struct{}
-	cube       *cubeRun // the last cube histogram started, with its result
+	cube       *cubeRun     // the last cube histogram started, with its result
+	extrema    cubePrefetch // per-plane extrema found in the background (cube_prefetch.go)
 }
 
 // openFrame opens dir/name at hdu for file id and starts its worker.
@@ -115,6 +116,7 @@ func (f *frame) close() {
 		f.log.Warn("image closed; its work queue overflowed", "jobs_dropped", n, "bound", maxQueuedJobs)
 	}
 	f.stopCube()
+	f.extrema.stop()
 	f.dropPlane()
 	f.file.Close()
 	for _, p := range f.parts {

@@ -63,6 +63,7 @@ func (f *frame) sendImageHistograms(ctx context.Context) {
 			f.reportError(ctx, "histogram", err)
 		}
 	}
+	f.prefetchCubeExtrema(st)
 }
 
 func (f *frame) sendImageHistogram(ctx context.Context, cfg *icd.HistogramConfig, ch, st int) error {
