@@ -215,7 +215,7 @@ func (f *frame) setCubeHistogram(configs []*icd.HistogramConfig) {
 	f.mu.Lock()
 	f.cubeHist = want
 	f.mu.Unlock()
-	f.work.add(job{kind: jobRefresh, key: "histograms cube", run: func(ctx context.Context) {
+	f.work.add(job{kind: jobRefresh, key: "histograms cube", startsBulk: true, run: func(ctx context.Context) {
 		if want == nil {
 			f.stopCube()
 			f.cube = nil
