@@ -23,8 +23,10 @@ import (
 // Only cubes of at least prefetchMinBytes (smaller ones read twice in a
 // few ms) and at most prefetchMaxBytes (a pass over a bigger one costs
 // seconds of disk on every open, for a histogram few users ask for)
-// are prefetched.
-var prefetchMinBytes, prefetchMaxBytes int64 = 32 << 20, 4 << 30
+// are prefetched. The pass maps the cube's pages, which then count in
+// the server's RSS as file pages (shared with the page cache, and the
+// kernel's to reclaim), as after any whole-cube computation.
+var prefetchMinBytes, prefetchMaxBytes int64 = 32 << 20, 2 << 30
 
 // cubePrefetch is a frame's prefetch of cube extrema: the goroutine, and
 // then the reference it holds.
