@@ -62,9 +62,11 @@ type frame struct {
 	plane      imaging.Plane      // shared through the cache: read only
 	planeKey   [2]int             // channel, Stokes of plane; {-1,-1} when empty
 	planeRef   func()             // releases plane's cache reference; nil when empty
+	levels     tileLevels         // mip levels of plane that tiles are cut from
 	cubeCancel context.CancelFunc // running cube histogram, if any
 	cubeDone   chan struct{}
-	cube       *cubeRun // the last cube histogram started, with its result
+	cube       *cubeRun     // the last cube histogram started, with its result
+	extrema    cubePrefetch // per-plane extrema found in the background (cube_prefetch.go)
 }
 
 // openFrame opens dir/name at hdu for file id and starts its worker.
@@ -117,6 +119,7 @@ func (f *frame) close() {
 		f.log.Warn("image closed; its work queue overflowed", "jobs_dropped", n, "bound", maxQueuedJobs)
 	}
 	f.stopCube()
+	f.extrema.stop()
 	f.dropPlane()
 	f.file.Close()
 	for _, p := range f.parts {
@@ -165,6 +168,7 @@ func (f *frame) loadPlane(ctx context.Context, channel, stokes int) error {
 // dropPlane releases the frame's plane. Worker, or close after the
 // worker stopped.
 func (f *frame) dropPlane() {
+	f.levels.drop()
 	if f.planeRef != nil {
 		f.planeRef()
 	}

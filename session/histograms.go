@@ -63,6 +63,7 @@ func (f *frame) sendImageHistograms(ctx context.Context) {
 			f.reportError(ctx, "histogram", err)
 		}
 	}
+	f.prefetchCubeExtrema(st)
 }
 
 func (f *frame) sendImageHistogram(ctx context.Context, cfg *icd.HistogramConfig, ch, st int) error {
@@ -214,7 +215,7 @@ func (f *frame) setCubeHistogram(configs []*icd.HistogramConfig) {
 	f.mu.Lock()
 	f.cubeHist = want
 	f.mu.Unlock()
-	f.work.add(job{kind: jobRefresh, key: "histograms cube", run: func(ctx context.Context) {
+	f.work.add(job{kind: jobRefresh, key: "histograms cube", startsBulk: true, run: func(ctx context.Context) {
 		if want == nil {
 			f.stopCube()
 			f.cube = nil

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
+	"cartago/imaging"
 	"cartago/imaging/budget"
 	"cartago/imaging/cache"
 	"cartago/imaging/tiles"
@@ -97,7 +98,8 @@ type tileRequest struct {
 	compression     icd.CompressionType
 	quality         float32
 	animationID     int32
-	start           time.Time // ADD_REQUIRED_TILES arrived; zero for animation frames
+	start           time.Time           // ADD_REQUIRED_TILES arrived; zero for animation frames
+	levels          map[int]tiles.Level // by mip: whole levels to cut tiles from (read only)
 }
 
 // maxTilesPerGroup bounds the tiles of one group. A view needs a few
@@ -222,6 +224,7 @@ func (f *frame) sendTiles(ctx context.Context, req tileRequest) {
 	}
 	// Start and end go out together or not at all, whatever ctx does.
 	f.sess.send(context.WithoutCancel(ctx), icd.EventType_RASTER_TILE_SYNC, sync)
+	req.levels = f.levelsFor(ctx, valid)
 	f.renderTiles(ctx, req, sync.SyncId, valid)
 	end := proto.CloneOf(sync)
 	end.EndSync = true
@@ -343,7 +346,7 @@ func (f *frame) encodeTile(ctx context.Context, req tileRequest, enc tileEncoder
 		return encodedTile{}, buf, err
 	}
 	defer release()
-	data, rect, err := tiles.Render(buf, f.plane, t)
+	data, rect, err := renderTile(buf, f.plane, req.levels, t)
 	if err != nil {
 		return encodedTile{}, data, err
 	}
@@ -351,4 +354,13 @@ func (f *frame) encodeTile(ctx context.Context, req tileRequest, enc tileEncoder
 	ctype, quality := enc.encode(td, data, req.quality)
 	return encodedTile{width: td.Width, height: td.Height, data: bytes.Clone(td.ImageData), nans: bytes.Clone(td.NanEncodings),
 		ctype: ctype, quality: quality}, data, nil
+}
+
+// renderTile is tiles.Render, cut from the tile's level when levels
+// holds it (the same values, bit for bit).
+func renderTile(buf []float32, p imaging.Plane, levels map[int]tiles.Level, t tiles.Tile) ([]float32, tiles.Rect, error) {
+	if l, ok := levels[tiles.Mip(t.Layer, tiles.Layers(p.Width, p.Height))]; ok {
+		return tiles.RenderFromLevel(buf, l, t, p.Width, p.Height)
+	}
+	return tiles.Render(buf, p, t)
 }

@@ -51,6 +51,11 @@ type job struct {
 	run   func(ctx context.Context)
 	tiles *tileSet      // jobTiles of ADD_REQUIRED_TILES: ids still wanted
 	done  chan struct{} // if set, closed once the job ran or was dropped
+	// startsBulk marks a job that only starts (or answers from the
+	// result of) bulk work, such as a cube histogram: it does not count
+	// as a user interacting, so the bulk work it starts may use every
+	// core while nobody else interacts.
+	startsBulk bool
 }
 
 func (j job) finish() {
@@ -259,7 +264,9 @@ func (w *worker) runJob(ctx context.Context, j job) {
 		defer w.onPanic(ctx)
 	}
 	ctx = budget.WithPriority(ctx, w.prio)
-	budget.NoteInteractive(ctx) // keeps a core from bulk work while a user works
+	if !j.startsBulk {
+		budget.NoteInteractive(ctx) // keeps a core from bulk work while a user works
+	}
 	j.run(ctx)
 }
 

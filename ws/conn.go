@@ -96,7 +96,11 @@ func (c *conn) Send(ctx context.Context, t icd.EventType, requestID uint32, m pr
 	if err != nil {
 		return err
 	}
-	return c.enqueue(ctx, f)
+	if err := c.enqueue(ctx, f); err != nil {
+		f.recycle() // never queued
+		return err
+	}
+	return nil
 }
 
 // icdVersion returns the version to write into headers.

@@ -67,6 +67,16 @@ type outFrame struct {
 	gen       uint64        // newer generations of the same key supersede older
 	view      string        // tiles: channel/stokes/animation; only another view supersedes
 	droppable bool
+	pooled    bool // data is a getFrameBuf buffer, given back by recycle
+}
+
+// recycle gives back f's buffer once nothing will read it: written,
+// dropped, or refused by the queue.
+func (f *outFrame) recycle() {
+	if f.pooled {
+		putFrameBuf(f.data)
+		f.data, f.pooled = nil, false
+	}
 }
 
 // outStats counts what the policy did, for the logs (metrics later).
@@ -266,6 +276,7 @@ func (q *outbox) dropSuperseded(in *outFrame, n int64) {
 			q.stats.dropped[f.class]++
 			q.met.dropped(f.class)
 			q.stats.droppedBytes += int64(len(f.data))
+			f.recycle()
 			continue
 		}
 		kept = append(kept, f)
@@ -321,6 +332,7 @@ func (q *outbox) pop() {
 	q.room = make(chan struct{})
 	q.mu.Unlock()
 	f.charge.Release()
+	f.recycle()
 }
 
 // discard drops everything still queued and refuses further pushes.
@@ -355,12 +367,14 @@ func (q *outbox) snapshot(every time.Duration) (outStats, bool) {
 
 // frameFor encodes m behind an ICD header carrying version.
 func frameFor(t icd.EventType, version uint16, requestID uint32, m proto.Message) (*outFrame, error) {
-	frame := icd.AppendHeader(make([]byte, 0, icd.HeaderSize+proto.Size(m)), icd.Header{Type: t, Version: version, RequestID: requestID})
+	n := icd.HeaderSize + proto.Size(m)
+	buf, pooled := getFrameBuf(n)
+	frame := icd.AppendHeader(buf, icd.Header{Type: t, Version: version, RequestID: requestID})
 	frame, err := proto.MarshalOptions{}.MarshalAppend(frame, m)
 	if err != nil {
 		return nil, fmt.Errorf("marshal %s: %w", t, err)
 	}
-	f := &outFrame{kind: websocket.BinaryMessage, event: t, data: frame, compress: compressWorthIt(t, m, len(frame))}
+	f := &outFrame{kind: websocket.BinaryMessage, event: t, data: frame, compress: compressWorthIt(t, m, len(frame)), pooled: pooled}
 	classify(f, t, requestID, m)
 	return f, nil
 }

@@ -82,3 +82,15 @@ func BenchmarkCubeDecode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCubeExtremaFile is the first pass of BenchmarkCubeHistogramFile
+// on its own: decoding every plane and finding its extrema.
+func BenchmarkCubeExtremaFile(b *testing.B) {
+	im := bigCube(b)
+	b.SetBytes(4 * int64(im.Layout.Width*im.Layout.Height*im.Layout.Depth))
+	for b.Loop() {
+		if _, err := CubeExtremaOf(context.Background(), filePlanes{im}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

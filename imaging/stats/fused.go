@@ -179,7 +179,7 @@ func accumulateFill(bins []int32, bn binner, data []float32) Basic {
 // meaningless (the binning is right regardless).
 func (b binner) fillSum(bins []int32, c []float32, shift float64) (sum, m2 float64) {
 	bins = bins[:b.last+1]
-	lo, hi, w, last := b.lo, b.hi, b.width, uint(b.last)
+	lo, hi, inv, last := b.lo, b.hi, b.inv, uint(b.last)
 	var s0, s1, q0, q1 float64
 	i := 0
 	for ; i+2 <= len(c); i += 2 {
@@ -190,10 +190,10 @@ func (b binner) fillSum(bins []int32, c []float32, shift float64) (sum, m2 float
 		q0 += d0 * d0
 		q1 += d1 * d1
 		if x := v[0]; x >= lo && x <= hi {
-			bins[min(uint(int((x-lo)/w)), last)]++
+			bins[min(uint(int(float32(float64(x-lo)*inv))), last)]++
 		}
 		if x := v[1]; x >= lo && x <= hi {
-			bins[min(uint(int((x-lo)/w)), last)]++
+			bins[min(uint(int(float32(float64(x-lo)*inv))), last)]++
 		}
 	}
 	if i < len(c) {
@@ -202,7 +202,7 @@ func (b binner) fillSum(bins []int32, c []float32, shift float64) (sum, m2 float
 		s0 += d
 		q0 += d * d
 		if x >= lo && x <= hi {
-			bins[min(uint(int((x-lo)/w)), last)]++
+			bins[min(uint(int(float32(float64(x-lo)*inv))), last)]++
 		}
 	}
 	n := float64(len(c))

@@ -119,25 +119,41 @@ func (h *Histogram) Fill(data []float32) {
 	newBinner(*h).fill(h.Bins, data)
 }
 
-// binner holds the float32 parameters of the binning loop.
+// binner holds the parameters of the binning loop.
 type binner struct {
 	lo, hi, width float32
 	last          int
+	// inv is 1/width in float64. The bin of v is int of the float32
+	// quotient (v−lo)/width; float32(float64(v−lo)·inv) is that same
+	// quotient, and a multiplication is about twice as fast as the
+	// float32 division, which bounded the histogram loops. Why equal:
+	// the float64 product is within 2^-52 (relative) of the exact
+	// quotient, while a quotient of two float32 values is either at
+	// least 2^-49 (relative) from a midpoint between float32 values or
+	// is one only below the normal range, where the integer part is 0
+	// either way; so both round to the same float32.
+	// (TestReciprocalBinningIsDivision checks it on 4 million pairs.)
+	inv float64
 }
 
 func newBinner(h Histogram) binner {
-	return binner{lo: float32(h.Min), hi: float32(h.Max), width: float32(h.BinWidth), last: len(h.Bins) - 1}
+	w := float32(h.BinWidth)
+	return binner{lo: float32(h.Min), hi: float32(h.Max), width: w, last: len(h.Bins) - 1, inv: 1 / float64(w)}
 }
+
+// quotient is float32((v−lo)/width), computed as the binner's comment
+// says.
+func (b binner) quotient(v float32) float32 { return float32(float64(v-b.lo) * b.inv) }
 
 func (b binner) fill(bins []int32, data []float32) {
 	bins = bins[:b.last+1]
-	lo, hi, w, last := b.lo, b.hi, b.width, uint(b.last)
+	lo, hi, inv, last := b.lo, b.hi, b.inv, uint(b.last)
 	for _, v := range data {
 		if v >= lo && v <= hi {
 			// For width 0 (the 1-bin [0,0] placeholder) or ±Inf
 			// quotients the conversion yields an out-of-range int
 			// and the unsigned clamp sends the value to the last bin.
-			bins[min(uint(int((v-lo)/w)), last)]++
+			bins[min(uint(int(float32(float64(v-lo)*inv))), last)]++
 		}
 	}
 }

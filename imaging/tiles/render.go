@@ -54,24 +54,24 @@ func Downsample(dst []float32, p imaging.Plane, rect image.Rectangle, mip int) (
 		return out, w, h, nil
 	}
 	for x := 0; x < w; x += Size {
-		blockMeanStrip(out, p, rect, mip, x, min(Size, w-x), w)
+		blockMeanStrip(out, p, rect, mip, x, min(Size, w-x), w, 0, h)
 	}
 	return out, w, h, nil
 }
 
-// blockMeanStrip fills output columns [ox, ox+n) (n ≤ Size) of every
-// output row. It walks the source row by row, so memory is read
+// blockMeanStrip fills output columns [ox, ox+n) (n ≤ Size) of output
+// rows [j0, j1). It walks the source row by row, so memory is read
 // sequentially, summing each row's mip-wide segments into acc. Sums are
 // taken without testing for NaN/Inf: a non-finite value makes the block's
 // float64 sum non-finite (finite float32 values cannot overflow it), and
 // only those blocks are recomputed value by value (the whole row of
 // blocks when many are blank).
-func blockMeanStrip(out []float32, p imaging.Plane, rect image.Rectangle, mip, ox, n, w int) {
+func blockMeanStrip(out []float32, p imaging.Plane, rect image.Rectangle, mip, ox, n, w, j0, j1 int) {
 	var acc [Size]float64
 	a := acc[:n]
 	sx0 := rect.Min.X + ox*mip
 	sx1 := min(sx0+n*mip, rect.Max.X)
-	for j := range len(out) / w {
+	for j := j0; j < j1; j++ {
 		y0 := rect.Min.Y + j*mip
 		y1 := min(y0+mip, rect.Max.Y)
 		if mip == 2 && y1-y0 == 2 {
