@@ -40,7 +40,7 @@ func (s *Session) fitFrame(ctx context.Context, job *fitJob, id int32, residual 
 	}
 	// As a moment image: a reference to the source's file gives the
 	// frame a file identity; the pixels are ours.
-	file, err := s.cache.Open(ctx, src.file.FITS().Path(), openOptions(s.mem))
+	file, err := s.cache.Open(ctx, src.file.Path(), openOptions(s.mem))
 	if err != nil {
 		return nil, fmt.Errorf("fit image: %w", err)
 	}

@@ -83,7 +83,7 @@ func (s *Session) momentFrame(ctx context.Context, job *momentJob, id int32, k m
 	}
 	// A reference to the source's file keeps what the frame needs of a
 	// file (cache identity, its path for FILE_INFO); the pixels are ours.
-	file, err := s.cache.Open(ctx, src.file.FITS().Path(), openOptions(s.mem))
+	file, err := s.cache.Open(ctx, src.file.Path(), openOptions(s.mem))
 	if err != nil {
 		return nil, fmt.Errorf("moment image: %w", err)
 	}

@@ -30,6 +30,9 @@ func (c *Client) fileInfo(dir, name, hdu string) (*icd.FileInfoResponse, error) 
 	if err != nil {
 		return nil, errFileAccess(c.mgr.folder, dir, name, err)
 	}
+	if isHDF5File(path) {
+		return hdf5FileInfo(name, path, hdu)
+	}
 	f, err := fits.Open(path)
 	if err != nil {
 		return nil, errFileAccess(c.mgr.folder, dir, name, err)
@@ -110,13 +113,14 @@ func (c *Client) openFile(ctx context.Context, msg *icd.OpenFile) (*frame, *icd.
 	c.session.previews.dropFile(msg.FileId)
 	c.session.putFrame(f)
 	h := f.img.HDU
-	size, mtime := statFile(f.file.FITS().Path())
+	size, mtime := statFile(f.file.Path())
 	ack := &icd.OpenFileAck{
 		Success:          true,
 		FileId:           msg.FileId,
 		FileInfo:         fileInfo(msg.File, size, mtime, []string{h.Key()}),
 		FileInfoExtended: extendedInfo(msg.File, h),
 	}
+	ack.FileInfo.Type = fileTypeOf(f.file)
 	if b, ok := h.Beam(); ok {
 		ack.BeamTable = []*icd.Beam{{Channel: -1, Stokes: -1,
 			MajorAxis: float32(b.Major * 3600), MinorAxis: float32(b.Minor * 3600), Pa: float32(b.PA)}}

@@ -172,7 +172,7 @@ var pvSeq atomic.Int64
 func (s *Session) pvFrame(ctx context.Context, src *frame, id int32, name string, h *fits.HDU, img pv.Image, recipe *store.PvRecipe) (*frame, error) {
 	// A reference to the source's file keeps what the frame needs of a
 	// file (cache identity, its path for FILE_INFO); the pixels are ours.
-	file, err := s.cache.Open(ctx, src.file.FITS().Path(), openOptions(s.mem))
+	file, err := s.cache.Open(ctx, src.file.Path(), openOptions(s.mem))
 	if err != nil {
 		return nil, fmt.Errorf("PV image: %w", err)
 	}

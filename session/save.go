@@ -68,9 +68,9 @@ func (c *Client) saveFile(ctx context.Context, msg *icd.SaveFile) error {
 
 // sourcePaths are the files an image reads, which a save must not replace.
 func (f *frame) sourcePaths() []string {
-	out := []string{f.file.FITS().Path()}
+	out := []string{f.file.Path()}
 	for _, p := range f.parts {
-		out = append(out, p.FITS().Path())
+		out = append(out, p.Path())
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"cartago/imaging/fits"
+	"cartago/imaging/hdf5"
 )
 
 // fileEnt is one open file shared by every user of its identity.
@@ -15,6 +16,7 @@ type fileEnt struct {
 	id     FileID
 	ready  chan struct{}
 	f      *fits.File
+	h5     *hdf5.File // instead of f for an HDF5 file (recognised by content)
 	err    error
 	refs   int   // guarded by Cache.mu
 	charge int64 // bytes charged: the inflated data of a gzip file
@@ -28,8 +30,19 @@ type File struct {
 }
 
 // FITS returns the open file; it stays open until every reference is
-// closed.
+// closed. It is nil for an HDF5 file (see HDF5).
 func (f *File) FITS() *fits.File { return f.e.f }
+
+// HDF5 returns the open HDF5 file, nil for a FITS file.
+func (f *File) HDF5() *hdf5.File { return f.e.h5 }
+
+// Path returns the path the file was opened with, whatever its format.
+func (f *File) Path() string {
+	if f.e.h5 != nil {
+		return f.e.h5.Path()
+	}
+	return f.e.f.Path()
+}
 
 // ID returns the file's identity, the File of every Key about it.
 func (f *File) ID() FileID { return f.e.id }
@@ -84,6 +97,9 @@ func (c *Cache) lookupFile(id FileID) (*fileEnt, bool) {
 // openNew opens e's file. The file opened may differ from the one
 // stat saw (replaced in between); it is then keyed by its own identity.
 func (c *Cache) openNew(e *fileEnt, path string, opts fits.Options) (*File, error) {
+	if isHDF5(path) {
+		return c.openHDF5(e, path)
+	}
 	f, err := fits.OpenOptions(path, opts)
 	if err == nil && f.Compressed() {
 		err = c.chargeFile(e, f)
@@ -130,13 +146,17 @@ func (c *Cache) chargeFile(e *fileEnt, f *fits.File) error {
 func (c *Cache) closeFile(e *fileEnt) {
 	c.mu.Lock()
 	e.refs--
-	last := e.refs == 0 && e.f != nil
+	last := e.refs == 0 && (e.f != nil || e.h5 != nil)
 	if last && c.files[e.id] == e {
 		delete(c.files, e.id)
 	}
 	c.mu.Unlock()
 	if last {
-		e.f.Close()
+		if e.h5 != nil {
+			e.h5.Close()
+		} else {
+			e.f.Close()
+		}
 		c.uncharge(e.charge)
 		c.freed(e.charge)
 	}

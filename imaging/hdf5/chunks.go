@@ -333,10 +333,9 @@ type chunkKey struct {
 	n       int64
 }
 
-// defaultChunkCache bounds each file's decoded chunks: four 512×512
-// float32 tiles of fits2idia's layout and the rows of a plane read
-// across them.
-const defaultChunkCache = 32 << 20
+// ChunkCacheBytes bounds each open file's decoded chunks: 32 of
+// fits2idia's 512×512 float32 tiles, a band of a plane read across them.
+const ChunkCacheBytes = 32 << 20
 
 // chunkCache is a byte-bounded LRU of decoded chunks.
 type chunkCache struct {

@@ -50,7 +50,7 @@ func Open(path string) (*File, error) {
 		osf.Close()
 		return nil, fmt.Errorf("hdf5: %s: not a regular file", path)
 	}
-	f := &File{path: path, osf: osf, size: st.Size(), info: st, chunks: newChunkCache(defaultChunkCache)}
+	f := &File{path: path, osf: osf, size: st.Size(), info: st, chunks: newChunkCache(ChunkCacheBytes)}
 	if err := f.readSuperblock(); err != nil {
 		osf.Close()
 		return nil, fmt.Errorf("hdf5: %s: %w", path, err)
