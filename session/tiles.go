@@ -209,9 +209,11 @@ func (f *frame) sendTiles(ctx context.Context, req tileRequest) {
 	if len(valid) == 0 {
 		return
 	}
-	if err := f.loadPlane(ctx, req.channel, req.stokes); err != nil {
-		f.reportError(ctx, "tiles", err)
-		return
+	if !f.tilesFromMips(valid, req.stokes) { // an IDIA file's mip levels need no plane
+		if err := f.loadPlane(ctx, req.channel, req.stokes); err != nil {
+			f.reportError(ctx, "tiles", err)
+			return
+		}
 	}
 	sync := &icd.RasterTileSync{
 		FileId: f.id, Channel: int32(req.channel), Stokes: int32(req.stokes),
@@ -343,7 +345,7 @@ func (f *frame) encodeTile(ctx context.Context, req tileRequest, enc tileEncoder
 		return encodedTile{}, buf, err
 	}
 	defer release()
-	data, rect, err := tiles.Render(buf, f.plane, t)
+	data, rect, err := f.renderTile(buf, t, req.channel, req.stokes)
 	if err != nil {
 		return encodedTile{}, data, err
 	}
