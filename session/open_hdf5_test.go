@@ -387,3 +387,78 @@ func relClose(a, b, rel float64) bool {
 	}
 	return math.Abs(a-b) <= rel*math.Max(math.Abs(a), math.Abs(b))
 }
+
+// TestIDIAStoredDataIsUsed changes the optional datasets of a file so
+// that they disagree with DATA: the answers must then come from them,
+// which shows that histograms come from Statistics, zoomed-out tiles
+// from MipMaps and cursor spectra from SwizzledData without computing.
+func TestIDIAStoredDataIsUsed(t *testing.T) {
+	needH5py(t)
+	dir := t.TempDir()
+	writeMipCube(t, filepath.Join(dir, "mips.fits"))
+	toIDIA(t, filepath.Join(dir, "mips.fits"), filepath.Join(dir, "mips.hdf5"), "--mip-tile", "128")
+	alter := `import h5py, sys
+with h5py.File(sys.argv[1], "r+") as f:
+    g = f["0"]
+    g["Statistics/XY/HISTOGRAM"][...] = g["Statistics/XY/HISTOGRAM"][...] * 2
+    g["Statistics/XYZ/HISTOGRAM"][...] = g["Statistics/XYZ/HISTOGRAM"][...] * 3
+    for m in g["MipMaps/DATA"].values():
+        m[...] = -m[...]
+    g["SwizzledData/ZYX"][...] = -g["SwizzledData/ZYX"][...]
+`
+	if out, err := exec.Command(systemPython, "-c", alter, filepath.Join(dir, "mips.hdf5")).CombinedOutput(); err != nil {
+		t.Fatalf("altering the file: %v\n%s", err, out)
+	}
+	want, got := idiaScenario(t, dir, "mips.fits"), idiaScenario(t, dir, "mips.hdf5")
+	hist := func(s scenario, k string) []int32 {
+		var m icd.RegionHistogramData
+		must(t, proto.Unmarshal(s[k][0], &m))
+		return m.Histograms.Bins
+	}
+	for k, factor := range map[string]int32{"hist -1 0 0": 2, "hist -1 2 0": 2, "hist -2 -2 0": 3} {
+		w, g := hist(want, k), hist(got, k)
+		for i := range w {
+			if g[i] != factor*w[i] {
+				t.Fatalf("%s: bin %d = %d, want %d × %d from the stored histogram", k, i, g[i], factor, w[i])
+			}
+		}
+	}
+	var ws, gs icd.SpectralProfileData
+	must(t, proto.Unmarshal(want["spectral 0"][0], &ws))
+	must(t, proto.Unmarshal(got["spectral 0"][0], &gs))
+	wv, gv := floats(ws.Profiles[0].RawValuesFp32), floats(gs.Profiles[0].RawValuesFp32)
+	for i := range wv {
+		if gv[i] != -wv[i] && !(math.IsNaN(float64(wv[i])) && math.IsNaN(float64(gv[i]))) {
+			t.Fatalf("cursor spectrum[%d] = %g, want %g from the swizzled copy", i, gv[i], -wv[i])
+		}
+	}
+	tilesOf := func(s scenario) map[int32][]float32 {
+		out := map[int32][]float32{}
+		for _, b := range s["tile 0 0 0"] {
+			var d icd.RasterTileData
+			must(t, proto.Unmarshal(b, &d))
+			tl := d.Tiles[0]
+			out[tiles.Encode(int(tl.X), int(tl.Y), int(tl.Layer))] = floats(tl.ImageData)
+		}
+		return out
+	}
+	wt, gt := tilesOf(want), tilesOf(got)
+	mipped := 0
+	for id, w := range wt {
+		mip := tiles.Mip(tiles.Decode(id).Layer, tiles.Layers(600, 520))
+		for i, v := range w {
+			if math.IsNaN(float64(v)) || math.Abs(float64(v)) == math.MaxFloat32 { // blank (raw tiles carry NaN as -FLT_MAX)
+				continue
+			}
+			if g := gt[id][i]; (mip > 1 && g != -v) || (mip == 1 && g != v) {
+				t.Fatalf("tile %v (mip %d) value %d = %g, FITS %g", tiles.Decode(id), mip, i, g, v)
+			}
+		}
+		if mip > 1 {
+			mipped++
+		}
+	}
+	if mipped == 0 {
+		t.Fatal("no tile below full resolution was checked")
+	}
+}
