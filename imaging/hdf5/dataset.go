@@ -66,6 +66,9 @@ func (o *Object) dataset() (*Dataset, error) {
 	if d.layout, err = o.f.parseLayout(m.data, len(d.Shape)); err != nil {
 		return nil, err
 	}
+	if d.layout.class == layoutChunked && d.chunkBytes() > maxChunkBytes {
+		return nil, fmt.Errorf("%w: chunks of %d bytes (at most %d)", ErrUnsupported, d.chunkBytes(), maxChunkBytes)
+	}
 	if m, ok := o.find(msgFilters); ok {
 		if d.filters, err = o.f.parseFilters(m.data); err != nil {
 			return nil, err

@@ -17,6 +17,9 @@ const (
 	maxDepth    = 32       // nesting of B-trees, heaps and groups
 	maxObjects  = 1 << 20  // links, attributes or chunk entries of one object
 	maxHeaderCh = 4096     // continuation blocks of one object header
+	// maxChunkBytes bounds one decoded chunk (fits2idia's are 1 MiB;
+	// h5py's automatic chunks at most 1 MiB).
+	maxChunkBytes = 64 << 20
 )
 
 // File is an open HDF5 file. It is safe for concurrent use.

@@ -93,7 +93,11 @@ func (f *File) symbolNode(addr uint64, heap localHeap) ([]Link, error) {
 	links := make([]Link, 0, n)
 	for range n {
 		nameOff, obj := b.addr(), b.addr()
-		b.skip(24)
+		cacheType := b.u32()
+		b.skip(20)
+		if obj == undef || cacheType == 2 {
+			continue // a soft link (its target is a path in the scratch pad)
+		}
 		name, err := heap.name(nameOff)
 		if err != nil {
 			return nil, err

@@ -72,12 +72,16 @@ func (o *Object) readV1(addr uint64) error {
 	b.skip(4)
 	size := uint64(b.u32())
 	todo := []block{{addr + 16, size}}
+	total := uint64(0)
 	for n := 0; len(todo) > 0; n++ {
 		if n > maxHeaderCh {
 			return fmt.Errorf("%w: more than %d continuation blocks", ErrCorrupt, maxHeaderCh)
 		}
 		blk := todo[0]
 		todo = todo[1:]
+		if total += blk.size; total > maxMeta {
+			return fmt.Errorf("%w: object header of more than %d bytes", ErrCorrupt, maxMeta)
+		}
 		data, err := o.f.readMeta(blk.addr, blk.size)
 		if err != nil {
 			return err
@@ -145,6 +149,7 @@ func (o *Object) readV2(addr uint64) error {
 	if err != nil {
 		return err
 	}
+	total := size
 	for n := 0; len(todo) > 0; n++ {
 		if n > maxHeaderCh {
 			return fmt.Errorf("%w: more than %d continuation blocks", ErrCorrupt, maxHeaderCh)
@@ -153,6 +158,9 @@ func (o *Object) readV2(addr uint64) error {
 		todo = todo[1:]
 		if blk.size < 8 {
 			return fmt.Errorf("%w: continuation block of %d bytes", ErrCorrupt, blk.size)
+		}
+		if total += blk.size; total > maxMeta {
+			return fmt.Errorf("%w: object header of more than %d bytes", ErrCorrupt, maxMeta)
 		}
 		data, err := o.f.readMeta(blk.addr, blk.size)
 		if err != nil {
