@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -460,5 +461,66 @@ with h5py.File(sys.argv[1], "r+") as f:
 	}
 	if mipped == 0 {
 		t.Fatal("no tile below full resolution was checked")
+	}
+}
+
+// TestIDIAListedAndDescribed: the file browser lists an HDF5 file (by
+// content, whatever its name) with type HDF5, FILE_INFO describes its
+// one image "0" like the FITS it came from, a non-IDIA HDF5 file gets
+// a clear error, and hypercubes refuse HDF5 parts.
+func TestIDIAListedAndDescribed(t *testing.T) {
+	needH5py(t)
+	dir := t.TempDir()
+	must(t, sample.Generate(t.Context(), dir, sample.Options{Small: true}))
+	toIDIA(t, filepath.Join(dir, "cube-stokes.fits"), filepath.Join(dir, "stokes.h5"))
+	toIDIA(t, filepath.Join(dir, "cube-stokes.fits"), filepath.Join(dir, "renamed.dat"), "--no-mips")
+	plain := `import h5py, sys
+with h5py.File(sys.argv[1], "w") as f:
+    f["x"] = [1.0, 2.0]
+`
+	if out, err := exec.Command(systemPython, "-c", plain, filepath.Join(dir, "other.hdf5")).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	c := folderPipe(t, dir)
+	sendMsg(t, c, icd.EventType_FILE_LIST_REQUEST, icd.Version, 2, &icd.FileListRequest{Directory: "."})
+	var list icd.FileListResponse
+	recv(t, c, icd.EventType_FILE_LIST_RESPONSE, 2, &list)
+	types := map[string]icd.FileType{}
+	for _, f := range list.Files {
+		types[f.Name] = f.Type
+	}
+	for name, want := range map[string]icd.FileType{"stokes.h5": icd.FileType_HDF5, "renamed.dat": icd.FileType_HDF5,
+		"other.hdf5": icd.FileType_HDF5, "cube-stokes.fits": icd.FileType_FITS} {
+		if types[name] != want {
+			t.Errorf("%s listed as %v, want %v (list %v)", name, types[name], want, types)
+		}
+	}
+	fitsInfo := requestInfo(t, c, 3, "cube-stokes.fits", "")
+	h5Info := requestInfo(t, c, 4, "stokes.h5", "")
+	if h5Info.FileInfo.Type != icd.FileType_HDF5 || !slices.Equal(h5Info.FileInfo.HDUList, []string{"0"}) {
+		t.Fatalf("file info %v", h5Info.FileInfo)
+	}
+	a, b := fitsInfo.FileInfoExtended["0"], h5Info.FileInfoExtended["0"]
+	if b == nil || a.Width != b.Width || a.Depth != b.Depth || a.Stokes != b.Stokes || len(a.ComputedEntries) != len(b.ComputedEntries) {
+		t.Fatalf("extended info %v, want %v", b, a)
+	}
+	for i := range a.ComputedEntries {
+		if x, y := a.ComputedEntries[i], b.ComputedEntries[i]; x.Name != "Name" && x.Value != y.Value {
+			t.Errorf("computed %s = %q, want %q", y.Name, y.Value, x.Value)
+		}
+	}
+	sendMsg(t, c, icd.EventType_FILE_INFO_REQUEST, icd.Version, 5, &icd.FileInfoRequest{Directory: ".", File: "other.hdf5"})
+	var bad icd.FileInfoResponse
+	recv(t, c, icd.EventType_FILE_INFO_RESPONSE, 5, &bad)
+	if bad.Success || !strings.Contains(bad.Message, "IDIA") {
+		t.Errorf("non-IDIA file: success %v, message %q", bad.Success, bad.Message)
+	}
+	sendMsg(t, c, icd.EventType_CONCAT_STOKES_FILES, icd.Version, 6, &icd.ConcatStokesFiles{FileId: 1, StokesFiles: []*icd.StokesFile{
+		{Directory: ".", File: "stokes.h5", Hdu: "0", PolarizationType: icd.PolarizationType_I},
+		{Directory: ".", File: "renamed.dat", Hdu: "0", PolarizationType: icd.PolarizationType_Q}}})
+	var cack icd.ConcatStokesFilesAck
+	recv(t, c, icd.EventType_CONCAT_STOKES_FILES_ACK, 6, &cack)
+	if cack.Success || !strings.Contains(cack.Message, "FITS") {
+		t.Errorf("hypercube of HDF5 files: success %v, message %q", cack.Success, cack.Message)
 	}
 }
