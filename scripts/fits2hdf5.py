@@ -40,17 +40,15 @@ def header_attrs(group, header):
 
 def hist32(plane, lo, hi, nbins):
     """cartago's histogram: float32 bins int((v-lo)/w), last bin closed."""
-    bins = np.zeros(nbins, dtype=np.int64)
     if not lo < hi:
-        return bins
+        return np.zeros(nbins, dtype=np.int64)
     lo32, hi32 = np.float32(lo), np.float32(hi)
     w = np.float32((float(hi32) - float(lo32)) / nbins)
     v = plane[np.isfinite(plane)]
     v = v[(v >= lo32) & (v <= hi32)]
     idx = ((v - lo32) / w).astype(np.int64)
     np.minimum(idx, nbins - 1, out=idx)
-    np.add.at(bins, idx, 1)
-    return bins
+    return np.bincount(idx, minlength=nbins).astype(np.int64)
 
 
 def plane_stats(plane):
