@@ -63,6 +63,7 @@ func main() {
 		defer os.RemoveAll(d)
 		*dir = d
 	}
+	benchclient.Check(os.MkdirAll(*dir, 0o755))
 	prepare(*dir, *python, *script)
 
 	cmd, url, err := procstat.StartServe(*bin, "serve", "--host", "127.0.0.1", "--port", "0", "--no-auth", "--no-frontend",
