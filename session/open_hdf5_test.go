@@ -1,6 +1,7 @@
 package session
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"os"
@@ -433,6 +434,22 @@ with h5py.File(sys.argv[1], "r+") as f:
 			t.Fatalf("cursor spectrum[%d] = %g, want %g from the swizzled copy", i, gv[i], -wv[i])
 		}
 	}
+	var wr, gr icd.SpectralProfileData // the region's, from the swizzled copy too
+	for k := range want {
+		if strings.HasPrefix(k, "spectral ") && k != "spectral 0" {
+			must(t, proto.Unmarshal(want[k][0], &wr))
+			must(t, proto.Unmarshal(got[k][0], &gr))
+		}
+	}
+	if len(wr.Profiles) == 0 || wr.Profiles[0].StatsType != icd.StatsType_Sum {
+		t.Fatalf("no region spectrum of sums: %v", &wr)
+	}
+	wsum, gsum := float64s(wr.Profiles[0].RawValuesFp64), float64s(gr.Profiles[0].RawValuesFp64)
+	for i := range wsum {
+		if gsum[i] != -wsum[i] {
+			t.Fatalf("region spectrum sum[%d] = %g, want %g from the swizzled copy", i, gsum[i], -wsum[i])
+		}
+	}
 	tilesOf := func(s scenario) map[int32][]float32 {
 		out := map[int32][]float32{}
 		for _, b := range s["tile 0 0 0"] {
@@ -523,4 +540,12 @@ with h5py.File(sys.argv[1], "w") as f:
 	if cack.Success || !strings.Contains(cack.Message, "FITS") {
 		t.Errorf("hypercube of HDF5 files: success %v, message %q", cack.Success, cack.Message)
 	}
+}
+
+func float64s(b []byte) []float64 {
+	out := make([]float64, len(b)/8)
+	for i := range out {
+		out[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+	}
+	return out
 }

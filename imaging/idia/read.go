@@ -105,3 +105,20 @@ func (im *Image) ReadMip(dst []float32, mip, channel, stokes, x0, y0, w, rows in
 	}
 	return d.ReadFloat32(dst, start, count)
 }
+
+// ReadSpectra reads the spectra of the w×h pixels at (x0, y0) of a
+// Stokes from the swizzled copy into dst (w·h·Depth values, ordered
+// [x][y][channel] as stored: one contiguous run per column of pixels).
+func (im *Image) ReadSpectra(dst []float32, stokes, x0, y0, w, h int) error {
+	if im.swizzled == nil {
+		return fmt.Errorf("idia: %s: %w: no swizzled data", im.file.Path(), fits.ErrOutOfRange)
+	}
+	if _, _, err := im.slab(0, stokes, x0, y0, w, h); err != nil {
+		return err
+	}
+	s, c := []int{x0, y0, 0}, []int{w, h, im.Layout.Depth}
+	if len(im.swizzled.Shape) == 4 {
+		s, c = append([]int{stokes}, s...), append([]int{1}, c...)
+	}
+	return im.swizzled.ReadFloat32(dst, s, c)
+}
