@@ -2,10 +2,12 @@ package hdf5
 
 import (
 	"bytes"
+	"cmp"
 	"compress/zlib"
 	"container/list"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
 )
 
@@ -183,12 +185,10 @@ func (d *Dataset) readChunked(start, count []int, emit func(int, []byte)) error 
 	for k := range rank {
 		lo[k], hi[k] = start[k]/ch[k], (start[k]+count[k]-1)/ch[k]
 	}
+	var coords [][]int
 	coord := append([]int(nil), lo...)
-	outStrides := stridesOf(count)
 	for {
-		if err := d.copyChunk(coord, start, count, outStrides, emit); err != nil {
-			return err
-		}
+		coords = append(coords, append([]int(nil), coord...))
 		k := rank - 1
 		for ; k >= 0; k-- {
 			coord[k]++
@@ -198,9 +198,56 @@ func (d *Dataset) readChunked(start, count []int, emit func(int, []byte)) error 
 			coord[k] = lo[k]
 		}
 		if k < 0 {
-			return nil
+			break
 		}
 	}
+	return d.copyChunks(coords, start, count, emit)
+}
+
+// copyChunks decodes and copies chunks on up to GOMAXPROCS goroutines,
+// which end before it returns: chunks cover disjoint parts of the
+// output, and decoding (inflate, unshuffle) is most of a read's time.
+func (d *Dataset) copyChunks(coords [][]int, start, count []int, emit func(int, []byte)) error {
+	outStrides := stridesOf(count)
+	workers := min(runtime.GOMAXPROCS(0), len(coords))
+	if workers <= 1 {
+		for _, c := range coords {
+			if err := d.copyChunk(c, start, count, outStrides, emit); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		nextC int
+	)
+	take := func() []int {
+		mu.Lock()
+		defer mu.Unlock()
+		if first != nil || nextC == len(coords) {
+			return nil
+		}
+		nextC++
+		return coords[nextC-1]
+	}
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := take(); c != nil; c = take() {
+				if err := d.copyChunk(c, start, count, outStrides, emit); err != nil {
+					mu.Lock()
+					first = cmp.Or(first, err)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
 }
 
 // copyChunk emits the part of one chunk inside the slab, row by row

@@ -3,6 +3,7 @@ package hdf5
 import (
 	"fmt"
 	"sync"
+	"unsafe"
 )
 
 // Dataset is an n-dimensional array of numbers. It is safe for
@@ -116,6 +117,11 @@ func (d *Dataset) Chunk() []int { return d.layout.chunk }
 // ReadFloat32 reads the hyperslab at start of shape count, in row-major
 // order, into dst (len = product of count).
 func (d *Dataset) ReadFloat32(dst []float32, start, count []int) error {
+	if d.dt.nativeFloat32() {
+		// The file's bytes are dst's: read them in place, as h5py does.
+		raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dst))), 4*len(dst))
+		return d.readInto(start, count, len(dst), func(i int, src []byte) { copy(raw[4*i:], src) }, raw)
+	}
 	return d.read(start, count, len(dst), func(i int, src []byte) {
 		d.dt.float32s(dst[i:i+len(src)/d.dt.size], src)
 	})
@@ -142,6 +148,12 @@ func (d *Dataset) ReadInt64(dst []int64, start, count []int) error {
 // read checks a hyperslab and hands runs of its elements, in file
 // order, to emit with their index in the output.
 func (d *Dataset) read(start, count []int, n int, emit func(i int, src []byte)) error {
+	return d.readInto(start, count, n, emit, nil)
+}
+
+// readInto is read where contiguous runs may be read straight into
+// direct, the output's bytes, when it is not nil.
+func (d *Dataset) readInto(start, count []int, n int, emit func(i int, src []byte), direct []byte) error {
 	if err := d.checkSlab(start, count, n); err != nil {
 		return fmt.Errorf("hdf5: %s: %w", d.f.path, err)
 	}
@@ -154,9 +166,9 @@ func (d *Dataset) read(start, count []int, n int, emit func(i int, src []byte)) 
 		err = d.readFlat(start, count, func(off int64, b []byte) error {
 			copy(b, d.layout.compact[off:])
 			return nil
-		}, emit)
+		}, emit, direct)
 	case layoutContiguous:
-		err = d.readFlat(start, count, d.readContiguous, emit)
+		err = d.readFlat(start, count, d.readContiguous, emit, direct)
 	default:
 		err = d.readChunked(start, count, emit)
 	}
@@ -196,10 +208,13 @@ const maxRun = 4 << 20
 
 // readFlat reads a slab of row-major data through fetch(byte offset,
 // buffer), merging rows that are contiguous in the file.
-func (d *Dataset) readFlat(start, count []int, fetch func(int64, []byte) error, emit func(int, []byte)) error {
+func (d *Dataset) readFlat(start, count []int, fetch func(int64, []byte) error, emit func(int, []byte), direct []byte) error {
 	es := d.dt.size
 	runLen, outer := runShape(d.Shape, count)
 	strides := stridesOf(d.Shape)
+	if direct != nil {
+		return d.readFlatDirect(start, count, fetch, direct, runLen, outer, strides)
+	}
 	tmp := make([]byte, min(runLen*es, maxRun))
 	idx := make([]int, outer)
 	out := 0
@@ -222,6 +237,30 @@ func (d *Dataset) readFlat(start, count []int, fetch func(int64, []byte) error, 
 			out += m
 			done += m
 		}
+		if !next(idx, count[:outer]) {
+			return nil
+		}
+	}
+}
+
+// readFlatDirect is readFlat reading each run into its place in direct.
+func (d *Dataset) readFlatDirect(start, count []int, fetch func(int64, []byte) error, direct []byte, runLen, outer int, strides []int64) error {
+	es := d.dt.size
+	idx := make([]int, outer)
+	out := 0
+	for {
+		off := int64(0)
+		for k := range len(d.Shape) {
+			pos := start[k]
+			if k < outer {
+				pos += idx[k]
+			}
+			off += int64(pos) * strides[k]
+		}
+		if err := fetch(off*int64(es), direct[out*es:(out+runLen)*es]); err != nil {
+			return err
+		}
+		out += runLen
 		if !next(idx, count[:outer]) {
 			return nil
 		}

@@ -82,6 +82,15 @@ func parseDatatype(data []byte, depth int) (datatype, int, error) {
 	return dt, n, nil
 }
 
+// nativeFloat32 reports whether elements are float32 in this machine's
+// byte order, so they can be read without conversion.
+func (dt datatype) nativeFloat32() bool {
+	return dt.class == ClassFloat && dt.size == 4 && dt.bigEndian == bigEndianHost
+}
+
+// bigEndianHost is this machine's byte order.
+var bigEndianHost = binary.NativeEndian.Uint16([]byte{0, 1}) == 1
+
 // numeric reports whether values convert to numbers.
 func (dt datatype) numeric() bool {
 	return dt.class == ClassInt || dt.class == ClassFloat || dt.class == ClassEnum
