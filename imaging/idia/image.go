@@ -76,8 +76,10 @@ func (im *Image) readData(g *hdf5.Object) error {
 }
 
 // dropped are header cards that describe the FITS data unit, not the
-// image: DATA holds physical float values.
-var dropped = map[string]bool{"BSCALE": true, "BZERO": true, "BLANK": true,
+// image (DATA holds physical float values), the converter's own
+// attributes, and the CONTINUE fragments fits2idia stores as an
+// attribute of their own (the long string is whole in its keyword).
+var dropped = map[string]bool{"BSCALE": true, "BZERO": true, "BLANK": true, "CONTINUE": true,
 	"SCHEMA_VERSION": true, "HDF5_CONVERTER": true, "HDF5_CONVERTER_VERSION": true}
 
 // readHeader turns the group's attributes into the FITS header of the
