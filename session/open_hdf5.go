@@ -62,7 +62,11 @@ func isHDF5File(path string) bool {
 // hdf5FileInfo answers FILE_INFO_REQUEST for an HDF5 file: its one
 // image, "0", as the reference lists it.
 func hdf5FileInfo(name, path, hdu string) (*icd.FileInfoResponse, error) {
-	h, err := hdf5.Open(path)
+	osf, err := fits.OpenRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	h, err := hdf5.OpenFile(osf)
 	if err != nil {
 		return nil, err
 	}

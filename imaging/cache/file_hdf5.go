@@ -1,15 +1,14 @@
 package cache
 
 import (
-	"os"
-
+	"cartago/imaging/fits"
 	"cartago/imaging/hdf5"
 )
 
 // isHDF5 reports whether path starts with the HDF5 signature: files are
 // told apart by content, whatever their name, as the reference does.
 func isHDF5(path string) bool {
-	f, err := os.Open(path)
+	f, err := fits.OpenRegular(path) // never blocks (a FIFO)
 	if err != nil {
 		return false
 	}
@@ -22,7 +21,11 @@ func isHDF5(path string) bool {
 // openHDF5 opens e's file as HDF5. The bound of its decoded-chunk
 // cache (hdf5.ChunkCacheBytes) is charged to the budget while it is open.
 func (c *Cache) openHDF5(e *fileEnt, path string) (*File, error) {
-	h, err := hdf5.Open(path)
+	osf, err := fits.OpenRegular(path)
+	var h *hdf5.File
+	if err == nil {
+		h, err = hdf5.OpenFile(osf)
+	}
 	if err == nil {
 		if err = c.charge(hdf5.ChunkCacheBytes, "HDF5 chunk cache of "+path); err != nil {
 			h.Close()

@@ -38,12 +38,21 @@ type File struct {
 	closed bool
 }
 
-// Open opens path and reads its superblock.
+// Open opens path and reads its superblock. It may block on a FIFO:
+// a server opens with fits.OpenRegular (non-blocking, regular files
+// only) and hands the file to OpenFile.
 func Open(path string) (*File, error) {
 	osf, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("hdf5: %w", err)
 	}
+	return OpenFile(osf)
+}
+
+// OpenFile reads the superblock of an open file, which it then owns
+// (closed by Close, or at once on error).
+func OpenFile(osf *os.File) (*File, error) {
+	path := osf.Name()
 	st, err := osf.Stat()
 	if err != nil {
 		osf.Close()
