@@ -18,13 +18,15 @@ log() { printf 'test.sh: %s\n' "$*" >&2; }
 # the zstd tool), python3-astropy (file information against astropy:
 # scripts/fileinfo-check.sh and the File Information browser test),
 # python3-scipy (image fitting against curve_fit: scripts/fit-check.sh),
-# python3-casacore (CASA image fixtures: scripts/casa-fixture.py).
+# python3-casacore (CASA image fixtures: scripts/casa-fixture.py),
+# python3-h5py (IDIA HDF5 fixtures: scripts/fits2hdf5.py).
 install_packages() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   /usr/bin/python3 -c 'import astropy' >/dev/null 2>&1 || missing+=(python3-astropy)
   /usr/bin/python3 -c 'import scipy' >/dev/null 2>&1 || missing+=(python3-scipy)
   /usr/bin/python3 -c 'import casacore.images' >/dev/null 2>&1 || missing+=(python3-casacore)
+  /usr/bin/python3 -c 'import h5py' >/dev/null 2>&1 || missing+=(python3-h5py)
   command -v zstd >/dev/null 2>&1 || missing+=(zstd)
   dpkg -s libzfp-dev >/dev/null 2>&1 || missing+=(libzfp-dev)
   [[ ${#missing[@]} -eq 0 ]] && return

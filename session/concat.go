@@ -145,6 +145,10 @@ func openStokesParts(ctx context.Context, s *Session, folder *Folder, files []*i
 		if err != nil {
 			return fail(errFileAccess(folder, sf.Directory, sf.File, explainOpen(err, s.mem)))
 		}
+		if file.FITS() == nil {
+			file.Close()
+			return fail(fmt.Errorf("%s: %w: only FITS files make a hypercube", sf.File, ErrUnsupported))
+		}
 		img, err := file.FITS().Image(sf.Hdu)
 		if err != nil {
 			file.Close()

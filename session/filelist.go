@@ -63,10 +63,12 @@ func (c *Client) listDirectory(dir string) (*listing, error) {
 			l.images = append(l.images, casaInfo(e.Name(), size, mtime))
 		case fi.IsDir():
 			l.subdirs = append(l.subdirs, &icd.DirectoryInfo{Name: e.Name(), ItemCount: countItems(path), Date: fi.ModTime().Unix()})
-		case fi.Mode().IsRegular() && fileType(path) == icd.FileType_FITS:
-			l.images = append(l.images, &icd.FileInfo{Name: e.Name(), Type: icd.FileType_FITS, Size: fi.Size(), HDUList: []string{""}, Date: fi.ModTime().Unix()})
 		case fi.Mode().IsRegular():
-			l.others = append(l.others, plainFile{e.Name(), path, fi})
+			if t := fileType(path); t != icd.FileType_UNKNOWN {
+				l.images = append(l.images, &icd.FileInfo{Name: e.Name(), Type: t, Size: fi.Size(), HDUList: []string{""}, Date: fi.ModTime().Unix()})
+			} else {
+				l.others = append(l.others, plainFile{e.Name(), path, fi})
+			}
 		}
 	}
 	slices.SortFunc(l.images, func(a, b *icd.FileInfo) int { return cmp.Compare(a.Name, b.Name) })
@@ -85,9 +87,13 @@ func countItems(dir string) int32 {
 // fitsMagic is how every FITS file starts: the SIMPLE card.
 const fitsMagic = "SIMPLE  ="
 
-// fileType recognises FITS files, plain or gzipped, by their first card.
-// It opens regular files only, without blocking (see fits.OpenRegular).
+// fileType recognises FITS files, plain or gzipped, by their first card,
+// and HDF5 files by their signature. It opens regular files only,
+// without blocking (see fits.OpenRegular).
 func fileType(path string) icd.FileType {
+	if isHDF5File(path) {
+		return icd.FileType_HDF5
+	}
 	f, err := fits.OpenRegular(path)
 	if err != nil {
 		return icd.FileType_UNKNOWN

@@ -82,6 +82,13 @@ func openFrame(ctx context.Context, s *Session, folder *Folder, id int32, dir, n
 	if err != nil {
 		return nil, errFileAccess(folder, dir, name, explainOpen(err, s.mem))
 	}
+	if file.HDF5() != nil {
+		f, err := hdf5Frame(s, folder, file, id, dir, name, hdu)
+		if err != nil {
+			file.Close()
+		}
+		return f, err
+	}
 	img, err := file.FITS().Image(hdu)
 	if err != nil {
 		file.Close()

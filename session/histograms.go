@@ -50,14 +50,16 @@ func statsConfig(c *icd.HistogramConfig) stats.Config {
 // the client asked for. Worker only.
 func (f *frame) sendImageHistograms(ctx context.Context) {
 	ch, st := f.current()
-	if err := f.loadPlane(ctx, ch, st); err != nil {
-		f.reportError(ctx, "histogram", err)
-		return
-	}
 	f.mu.Lock()
 	extra := slices.Clone(f.imgHists)
 	f.mu.Unlock()
 	configs := append([]*icd.HistogramConfig{defaultHistogramConfig()}, extra...)
+	if !f.histogramsStored(configs, ch, st) { // an IDIA file's statistics need no plane
+		if err := f.loadPlane(ctx, ch, st); err != nil {
+			f.reportError(ctx, "histogram", err)
+			return
+		}
+	}
 	for _, cfg := range configs {
 		if err := f.sendImageHistogram(ctx, cfg, ch, st); err != nil {
 			f.reportError(ctx, "histogram", err)
@@ -67,6 +69,9 @@ func (f *frame) sendImageHistograms(ctx context.Context) {
 }
 
 func (f *frame) sendImageHistogram(ctx context.Context, cfg *icd.HistogramConfig, ch, st int) error {
+	if f.sendStoredHistogram(ctx, cfg, ch, st) {
+		return nil
+	}
 	start := time.Now()
 	plane := f.plane
 	if cfg.Channel >= 0 && int(cfg.Channel) != ch {
@@ -263,6 +268,9 @@ func (f *frame) stopCube() {
 // server's cache, computing it once for every session asking meanwhile;
 // only the session computing it sees progress.
 func (f *frame) cubeHistogram(ctx context.Context, cfg stats.Config, st int, progress stats.Progress) (stats.Histogram, error) {
+	if h, ok := f.storedCubeHistogram(cfg, st); ok {
+		return h, nil
+	}
 	ref, err := f.sess.cache.Get(ctx, f.px.key(channelAll, st, fmt.Sprintf("cube histogram %+v", cfg)), cache.Loader{
 		What: "cube histogram",
 		Load: func(ctx context.Context) (any, int64, error) {

@@ -33,6 +33,9 @@ func (c *Client) fileInfo(dir, name, hdu string) (*icd.FileInfoResponse, error) 
 	if err != nil {
 		return nil, errFileAccess(c.mgr.folder, dir, name, err)
 	}
+	if isHDF5File(path) {
+		return hdf5FileInfo(name, path, hdu)
+	}
 	f, err := fits.Open(path)
 	if err != nil {
 		return nil, errFileAccess(c.mgr.folder, dir, name, err)

@@ -224,7 +224,9 @@ func (f *frame) openedInfo(name string) *icd.FileInfo {
 		return casaInfo(name, size, mtime)
 	}
 	size, mtime := statFile(f.file.Path())
-	return fileInfo(name, size, mtime, []string{f.img.HDU.Key()})
+	info := fileInfo(name, size, mtime, []string{f.img.HDU.Key()})
+	info.Type = fileTypeOf(f.file)
+	return info
 }
 
 // reopen is another reference to a frame's file, for a generated image

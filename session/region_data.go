@@ -304,7 +304,9 @@ func (f *frame) sendRegionSpectra(ctx context.Context, r *regionState) {
 			last = time.Now()
 			f.sess.send(ctx, icd.EventType_SPECTRAL_PROFILE_DATA, f.regionSpectrum(r.id, stokes, cfg, profile, float32(done)/float32(f.layout.Depth)))
 		}
-		profile, err := f.chargedProfile(ctx, planesOfStokes{f, stokes}, m, progress)
+		src, release := f.spectralPlanes(ctx, stokes, m) // an IDIA file's swizzled copy, or the planes
+		profile, err := f.chargedProfile(ctx, src, m, progress)
+		release()
 		if err != nil {
 			f.reportError(ctx, "spectral", fmt.Errorf("spectral profile of region %d: %w", r.id, err))
 			continue

@@ -211,9 +211,12 @@ func (f *frame) sendTiles(ctx context.Context, req tileRequest) {
 	if len(valid) == 0 {
 		return
 	}
-	if err := f.loadPlane(ctx, req.channel, req.stokes); err != nil {
-		f.reportError(ctx, "tiles", err)
-		return
+	fromMips := f.tilesFromMips(valid, req.stokes)
+	if !fromMips { // an IDIA file's mip levels need no plane
+		if err := f.loadPlane(ctx, req.channel, req.stokes); err != nil {
+			f.reportError(ctx, "tiles", err)
+			return
+		}
 	}
 	sync := &icd.RasterTileSync{
 		FileId: f.id, Channel: int32(req.channel), Stokes: int32(req.stokes),
@@ -224,7 +227,9 @@ func (f *frame) sendTiles(ctx context.Context, req tileRequest) {
 	}
 	// Start and end go out together or not at all, whatever ctx does.
 	f.sess.send(context.WithoutCancel(ctx), icd.EventType_RASTER_TILE_SYNC, sync)
-	req.levels = f.levelsFor(ctx, valid)
+	if !fromMips { // levels are cut from the plane, which is not read then
+		req.levels = f.levelsFor(ctx, valid)
+	}
 	f.renderTiles(ctx, req, sync.SyncId, valid)
 	end := proto.CloneOf(sync)
 	end.EndSync = true
@@ -346,7 +351,7 @@ func (f *frame) encodeTile(ctx context.Context, req tileRequest, enc tileEncoder
 		return encodedTile{}, buf, err
 	}
 	defer release()
-	data, rect, err := renderTile(buf, f.plane, req.levels, t)
+	data, rect, err := f.renderTile(buf, req, t)
 	if err != nil {
 		return encodedTile{}, data, err
 	}
@@ -356,9 +361,9 @@ func (f *frame) encodeTile(ctx context.Context, req tileRequest, enc tileEncoder
 		ctype: ctype, quality: quality}, data, nil
 }
 
-// renderTile is tiles.Render, cut from the tile's level when levels
+// renderPlaneTile is tiles.Render, cut from the tile's level when levels
 // holds it (the same values, bit for bit).
-func renderTile(buf []float32, p imaging.Plane, levels map[int]tiles.Level, t tiles.Tile) ([]float32, tiles.Rect, error) {
+func renderPlaneTile(buf []float32, p imaging.Plane, levels map[int]tiles.Level, t tiles.Tile) ([]float32, tiles.Rect, error) {
 	if l, ok := levels[tiles.Mip(t.Layer, tiles.Layers(p.Width, p.Height))]; ok {
 		return tiles.RenderFromLevel(buf, l, t, p.Width, p.Height)
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"cartago/imaging/fits"
+	"cartago/imaging/hdf5"
 )
 
 // fileEnt is one open file shared by every user of its identity.
@@ -16,8 +17,9 @@ type fileEnt struct {
 	id     FileID
 	ready  chan struct{}
 	f      *fits.File
-	other  io.Closer // a file of another format (OpenOther); nil for FITS
-	path   string    // where other was opened
+	h5     *hdf5.File // instead of f for an HDF5 file (recognised by content)
+	other  io.Closer  // a file of another format (OpenOther); nil for FITS
+	path   string     // where other was opened
 	err    error
 	refs   int   // guarded by Cache.mu
 	charge int64 // bytes charged: the inflated data of a gzip file
@@ -31,8 +33,22 @@ type File struct {
 }
 
 // FITS returns the open file; it stays open until every reference is
-// closed.
+// closed. It is nil for an HDF5 file (see HDF5).
 func (f *File) FITS() *fits.File { return f.e.f }
+
+// HDF5 returns the open HDF5 file, nil for a FITS file.
+func (f *File) HDF5() *hdf5.File { return f.e.h5 }
+
+// Path returns the path the file was opened with, whatever its format.
+func (f *File) Path() string {
+	switch {
+	case f.e.h5 != nil:
+		return f.e.h5.Path()
+	case f.e.f != nil:
+		return f.e.f.Path()
+	}
+	return f.e.path
+}
 
 // ID returns the file's identity, the File of every Key about it.
 func (f *File) ID() FileID { return f.e.id }
@@ -87,6 +103,9 @@ func (c *Cache) lookupFile(id FileID) (*fileEnt, bool) {
 // openNew opens e's file. The file opened may differ from the one
 // stat saw (replaced in between); it is then keyed by its own identity.
 func (c *Cache) openNew(e *fileEnt, path string, opts fits.Options) (*File, error) {
+	if isHDF5(path) {
+		return c.openHDF5(e, path)
+	}
 	f, err := fits.OpenOptions(path, opts)
 	if err == nil && f.Compressed() {
 		err = c.chargeFile(e, f)
@@ -133,16 +152,20 @@ func (c *Cache) chargeFile(e *fileEnt, f *fits.File) error {
 func (c *Cache) closeFile(e *fileEnt) {
 	c.mu.Lock()
 	e.refs--
-	last := e.refs == 0 && (e.f != nil || e.other != nil)
+	last := e.refs == 0 && (e.f != nil || e.h5 != nil || e.other != nil)
 	if last && c.files[e.id] == e {
 		delete(c.files, e.id)
 	}
 	c.mu.Unlock()
-	if last && e.other != nil {
-		e.other.Close()
-	}
-	if last && e.f != nil {
-		e.f.Close()
+	if last {
+		switch {
+		case e.h5 != nil:
+			e.h5.Close()
+		case e.other != nil:
+			e.other.Close()
+		default:
+			e.f.Close()
+		}
 		c.uncharge(e.charge)
 		c.freed(e.charge)
 	}

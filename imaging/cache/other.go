@@ -47,14 +47,6 @@ func (c *Cache) OpenOther(ctx context.Context, path string, fi os.FileInfo, open
 // Other returns what OpenOther opened; nil for a FITS file.
 func (f *File) Other() io.Closer { return f.e.other }
 
-// Path returns the path the file was opened at.
-func (f *File) Path() string {
-	if f.e.f != nil {
-		return f.e.f.Path()
-	}
-	return f.e.path
-}
-
 // Ref returns another reference to the same open file, closed
 // independently: what a generated image keeps of its source.
 func (f *File) Ref() *File {

@@ -1,0 +1,110 @@
+package idia
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"cartago/imaging/fits"
+	"cartago/imaging/hdf5"
+	"cartago/imaging/stats"
+)
+
+const systemPython = "/usr/bin/python3"
+
+// h5py writes a file with script (argument: the path) and opens it.
+func h5py(t *testing.T, script string) *hdf5.File {
+	t.Helper()
+	if err := exec.Command(systemPython, "-c", "import h5py").Run(); err != nil {
+		why := systemPython + " cannot import h5py (apt-get install python3-h5py)"
+		if os.Getenv("CARTAGO_REQUIRE_TOOLS") != "" {
+			t.Fatal(why + "; scripts/test.sh requires it")
+		}
+		t.Skip(why + "; scripts/test.sh installs it and runs this test")
+	}
+	p := filepath.Join(t.TempDir(), "f.hdf5")
+	if out, err := exec.Command(systemPython, "-c", "import sys, h5py, numpy as np\nf = h5py.File(sys.argv[1], 'w')\n"+script+"\nf.close()", p).CombinedOutput(); err != nil {
+		t.Fatalf("h5py: %v\n%s", err, out)
+	}
+	f, err := hdf5.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func TestNotIDIA(t *testing.T) {
+	f := h5py(t, "f['x'] = [1.0, 2.0]")
+	if _, err := Open(f, ""); !errors.Is(err, ErrSchema) {
+		t.Fatalf("no group 0: %v", err)
+	}
+	f = h5py(t, "f.create_group('0')['DATA'] = np.zeros(5, 'f4')")
+	if _, err := Open(f, "0"); !errors.Is(err, ErrSchema) {
+		t.Fatalf("1-D DATA: %v", err)
+	}
+	f = h5py(t, "f.create_group('0')['DATA'] = np.zeros((3, 4), 'f4')")
+	if _, err := Open(f, "1"); !errors.Is(err, fits.ErrNoHDU) {
+		t.Fatalf("image 1: %v", err)
+	}
+}
+
+// TestBareImage: a 2-D image with header attributes of every kind and
+// no optional datasets reads like FITS; malformed optional datasets are
+// ignored, not trusted.
+func TestBareImage(t *testing.T) {
+	f := h5py(t, `g = f.create_group('0')
+g['DATA'] = np.arange(12, dtype='>f8').reshape(3, 4)
+g.attrs['CTYPE1'] = np.bytes_(b'RA---TAN')
+g.attrs['CTYPE2'] = 'DEC--TAN'
+g.attrs['CRVAL1'] = 10.5
+g.attrs['NAXIS'] = np.int64(2)
+g.attrs['BSCALE'] = 2.0
+g.attrs['LOGICAL'] = True
+g['MipMaps/DATA/DATA_XY_2'] = np.zeros((5, 5), 'f4')
+g['Statistics/XY/MIN'] = np.zeros(3, 'f4')`)
+	im, err := Open(f, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := im.Layout; l.Width != 4 || l.Height != 3 || l.Depth != 1 {
+		t.Fatalf("layout %+v", l)
+	}
+	if v, _ := im.Header.String("CTYPE2"); v != "DEC--TAN" {
+		t.Errorf("CTYPE2 %q", v)
+	}
+	if v, _ := im.Header.Float("CRVAL1"); v != 10.5 {
+		t.Errorf("CRVAL1 %g", v)
+	}
+	if v, ok := im.Header.Bool("LOGICAL"); !ok || !v {
+		t.Errorf("LOGICAL %v %v", v, ok)
+	}
+	if _, ok := im.Header.Get("BSCALE"); ok {
+		t.Error("BSCALE kept: DATA holds physical values")
+	}
+	if len(im.Mips()) != 0 || im.HasSwizzled() {
+		t.Errorf("mips %v swizzled %v from malformed datasets", im.Mips(), im.HasSwizzled())
+	}
+	if _, ok := im.PlaneHistogram(0, 0, stats.Config{NumBins: stats.AutoBinSize}); ok {
+		t.Error("histogram from an incomplete Statistics group")
+	}
+	row := make([]float32, 4)
+	if err := im.ReadRows(row, 0, 0, 2, 1); err != nil || row[3] != 11 {
+		t.Fatalf("row 2: %v %v", row, err)
+	}
+	rect := make([]float32, 2)
+	if err := im.ReadRect(rect, 0, 0, 1, 1, 2, 1); err != nil || rect[0] != 5 || rect[1] != 6 {
+		t.Fatalf("rect: %v %v", rect, err)
+	}
+	for _, bad := range []func() error{
+		func() error { return im.ReadRect(rect, 0, 0, 3, 0, 2, 1) },
+		func() error { return im.ReadPlane(make([]float32, 12), 1, 0) },
+		func() error { return im.ReadSpectrum(make([]float32, 2), 0, 0, 0, 0) },
+	} {
+		if err := bad(); !errors.Is(err, fits.ErrOutOfRange) {
+			t.Errorf("out of range read: %v", err)
+		}
+	}
+}
