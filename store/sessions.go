@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -54,7 +53,7 @@ func (s *Store) Has(id uint32) (bool, error) {
 func (s *Store) List() ([]*Snapshot, error) {
 	var out []*Snapshot
 	var bad []error
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.be.view(func(tx bucket) error {
 		return tx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
 			snap, err := decodeSnapshot(binary.BigEndian.Uint32(k), v)
 			if err != nil {
@@ -95,19 +94,20 @@ func (s *Store) DeleteInactiveSince(t time.Time, keep func(id uint32) bool) ([]u
 // together (one fsync), or not at all when fn or the commit fails. A
 // running server has one writer, its checkpointer; see package session.
 func (s *Store) Update(fn func(tx *Tx) error) error {
-	return s.db.Update(func(btx *bolt.Tx) error { return fn(&Tx{b: btx.Bucket(bucketSessions)}) })
+	return s.be.update(func(root bucket) error { return fn(&Tx{b: root.Bucket(bucketSessions)}) })
 }
 
 // view runs fn in a read-only transaction.
 func (s *Store) view(fn func(tx *Tx) error) error {
-	return s.db.View(func(btx *bolt.Tx) error { return fn(&Tx{b: btx.Bucket(bucketSessions)}) })
+	return s.be.view(func(root bucket) error { return fn(&Tx{b: root.Bucket(bucketSessions)}) })
 }
 
 // Tx reads and changes stored sessions inside one transaction. It is
 // valid only during the function given to Update, and only in the
 // goroutine running it.
 type Tx struct {
-	b *bolt.Bucket
+	b       bucket
+	refused []uint32 // ids Put left out: too large for the backend
 }
 
 // Put stores snapshots, replacing what was stored under their ids.

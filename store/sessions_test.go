@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -214,7 +213,7 @@ func TestReadOnlyOpen(t *testing.T) {
 func TestCorruptSnapshotReported(t *testing.T) {
 	s := openTemp(t)
 	s.Put(&Snapshot{SessionId: 1}, &Snapshot{SessionId: 3})
-	s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketSessions).Put(key(2), []byte{0xff, 0xff}) })
+	s.be.update(func(tx bucket) error { return tx.Bucket(bucketSessions).Put(key(2), []byte{0xff, 0xff}) })
 	list, err := s.List()
 	if len(list) != 2 || !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("list with a bad value: %d snapshots, %v", len(list), err)
