@@ -107,10 +107,13 @@ func (s *Store) view(fn func(tx *Tx) error) error {
 // goroutine running it.
 type Tx struct {
 	b       bucket
-	refused []uint32 // ids Put left out: too large for the backend
+	refused []Refusal // what Put left out: too large for the backend
 }
 
-// Put stores snapshots, replacing what was stored under their ids.
+// Put stores snapshots, replacing what was stored under their ids. A
+// snapshot too large for the backend (etcd's request size, even
+// compressed) is left out, its earlier snapshot kept, and reported by
+// Refused; the others are put.
 func (t *Tx) Put(snaps ...*Snapshot) error {
 	for _, snap := range snaps {
 		snap.Version = SnapshotVersion
@@ -118,12 +121,27 @@ func (t *Tx) Put(snaps ...*Snapshot) error {
 		if err != nil {
 			return fmt.Errorf("encode session %d: %w", snap.SessionId, err)
 		}
-		if err := t.b.Put(key(snap.SessionId), v); err != nil {
+		err = t.b.Put(key(snap.SessionId), v)
+		if errors.Is(err, ErrTooLarge) {
+			t.refused = append(t.refused, Refusal{ID: snap.SessionId, Bytes: len(v), Err: err})
+			continue
+		}
+		if err != nil {
 			return fmt.Errorf("store session %d: %w", snap.SessionId, err)
 		}
 	}
 	return nil
 }
+
+// Refusal is a snapshot Put left out.
+type Refusal struct {
+	ID    uint32
+	Bytes int // encoded, uncompressed
+	Err   error
+}
+
+// Refused returns the snapshots Put left out in this transaction.
+func (t *Tx) Refused() []Refusal { return t.refused }
 
 // Get returns the snapshot of session id, or ErrNotFound.
 func (t *Tx) Get(id uint32) (*Snapshot, error) {
