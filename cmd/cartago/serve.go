@@ -183,7 +183,7 @@ func randomToken() string {
 
 // serve runs the server until ctx ends, then shuts down gracefully.
 func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
-	db, err := store.Open(o.dbPath, store.Options{})
+	db, err := openStore(ctx, o.dbPath, store.Options{})
 	if err != nil {
 		return err
 	}
