@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -79,6 +80,7 @@ func TestEtcdBackend(t *testing.T) {
 		{"SplitsLargeCommits", testEtcdSplitsLargeCommits},
 		{"ConcurrentWritersLoseNothing", testEtcdConcurrentWriters},
 		{"NewerSchemaRefused", testEtcdNewerSchemaRefused},
+		{"ClaimsMoveBetweenNodes", testEtcdClaims},
 	} {
 		t.Run(tc.name, tc.fn)
 	}
@@ -295,5 +297,57 @@ func testEtcdMemberStopped(t *testing.T) {
 	defer cancel()
 	if err := s.Ready(ctx); err == nil {
 		t.Fatal("ready with one member of three")
+	}
+}
+
+// testEtcdClaims has two nodes claim sessions: a claim by the other node
+// is reported lost to the first, LiveHolders names the holder, and a
+// closed holder's claims go with its lease.
+func testEtcdClaims(t *testing.T) {
+	s := openEtcdTemp(t, EtcdConfig{})
+	a, err := s.NewHolder("a", 2*time.Second, slog.Default())
+	must(t, err)
+	b, err := s.NewHolder("b", 2*time.Second, slog.Default())
+	must(t, err)
+	defer b.Close()
+	for _, id := range []uint32{1, 2} {
+		if prev, err := a.Claim(t.Context(), id); prev != "" || err != nil {
+			t.Fatalf("claim %d: %q, %v", id, prev, err)
+		}
+	}
+	// Claiming again what one holds is no loss.
+	if prev, err := a.Claim(t.Context(), 1); prev != "a" || err != nil {
+		t.Fatalf("reclaim: %q, %v", prev, err)
+	}
+	if prev, err := b.Claim(t.Context(), 1); prev != "a" || err != nil {
+		t.Fatalf("takeover: %q, %v", prev, err)
+	}
+	select {
+	case id := <-a.Lost():
+		if id != 1 {
+			t.Fatalf("lost %d, want 1", id)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("takeover not reported to the former holder")
+	}
+	holders, err := s.LiveHolders()
+	if err != nil || holders[1] != "b" || holders[2] != "a" || len(holders) != 2 {
+		t.Fatalf("holders = %v, %v", holders, err)
+	}
+	must(t, a.Close())
+	holders, err = s.LiveHolders()
+	if err != nil || len(holders) != 1 || holders[1] != "b" {
+		t.Fatalf("after a closed: holders = %v, %v", holders, err)
+	}
+	select {
+	case id := <-b.Lost():
+		t.Fatalf("b lost %d", id)
+	default:
+	}
+	// A release by a node that no longer holds the session keeps the
+	// holder's claim.
+	must(t, a.Release(t.Context(), 1))
+	if holders, _ := s.LiveHolders(); holders[1] != "b" {
+		t.Fatalf("release by a former holder took b's claim: %v", holders)
 	}
 }

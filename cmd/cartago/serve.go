@@ -198,7 +198,13 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		met = ws.NewMetrics()
 		smet = met
 	}
+	claims, stopClaims, err := startClaims(ctx, db, o.addr, o.log)
+	if err != nil {
+		return err
+	}
+	defer stopClaims() // after sessions.Close, before db.Close
 	sessions := session.NewManager(session.Config{
+		Claims:             claims,
 		Metrics:            smet,
 		Memory:             mem,
 		CacheSize:          o.cacheSize,

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -46,8 +47,9 @@ type sessionRow struct {
 	Owner      string    `json:"owner,omitempty"` // hex SHA-256 of the access token
 	Created    time.Time `json:"created,omitzero"`
 	LastActive time.Time `json:"last_active,omitzero"`
-	Live       bool      `json:"live"`   // held in memory by a running server
-	Stored     bool      `json:"stored"` // has a snapshot in the database
+	Live       bool      `json:"live"`           // held in memory by a running server
+	Stored     bool      `json:"stored"`         // has a snapshot in the database
+	Node       string    `json:"node,omitempty"` // the node serving a live session (etcd)
 	Images     int       `json:"images"`
 	Regions    int       `json:"regions"`
 }
@@ -97,6 +99,9 @@ func cmpID(a, b uint32) int {
 
 // state is the STATE column: "live" only a running server can tell.
 func (r sessionRow) state() string {
+	if r.Live && r.Node != "" {
+		return "live on " + r.Node
+	}
 	if r.Live {
 		return "live"
 	}
@@ -181,7 +186,16 @@ func (o offlineData) where() string { return o.db.Path() }
 
 func (o offlineData) list(context.Context) ([]sessionRow, error) {
 	snaps, err := o.db.List()
-	return sessionRows(snaps, nil), err
+	holders, herr := o.db.LiveHolders() // etcd: which node serves what
+	if errors.Is(herr, store.ErrNoNodes) {
+		return sessionRows(snaps, nil), err
+	}
+	live := slices.Sorted(maps.Keys(holders))
+	rows := sessionRows(snaps, live)
+	for i := range rows {
+		rows[i].Node = holders[rows[i].ID]
+	}
+	return rows, errors.Join(err, herr)
 }
 
 func (o offlineData) get(_ context.Context, id uint32) (*store.Snapshot, bool, error) {

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 
+	"cartago/session"
 	"cartago/store"
 )
 
@@ -140,12 +142,28 @@ func openStore(ctx context.Context, dbPath string, opts store.Options) (*store.S
 	return store.OpenEtcd(cfg)
 }
 
-// nodeName is --node-name, or hostname:port of the server's address.
-func nodeName(o storeOptions, addr net.Addr) string {
-	if o.node != "" {
-		return o.node
+// startClaims shares live sessions with the other nodes on etcd; nil
+// (a single node) on bbolt. stop revokes the lease: call it after the
+// session manager closed.
+func startClaims(ctx context.Context, db *store.Store, addr string, log *slog.Logger) (claims session.Claims, stop func(), err error) {
+	o := storeFrom(ctx)
+	if !o.etcd {
+		return nil, func() {}, nil
 	}
-	host, _ := os.Hostname()
-	_, port, _ := net.SplitHostPort(addr.String())
-	return net.JoinHostPort(host, port)
+	node := o.node
+	if node == "" {
+		host, _ := os.Hostname()
+		_, port, _ := net.SplitHostPort(addr)
+		node = net.JoinHostPort(host, port)
+	}
+	h, err := db.NewHolder(node, o.leaseTTL, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	log.Info("sharing live sessions through etcd", "node", node, "lease_ttl", o.leaseTTL)
+	return h, func() {
+		if err := h.Close(); err != nil {
+			log.Warn("revoking the node's etcd lease", "err", err)
+		}
+	}, nil
 }

@@ -1,0 +1,103 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"cartago/store"
+)
+
+// Claims records which node serves each live session when several nodes
+// share one store (etcd; store.Holder implements it). Nil on a single
+// node.
+type Claims interface {
+	// Claim makes this node the holder of id, taking it from another
+	// node; it returns the previous holder.
+	Claim(ctx context.Context, id uint32) (prev string, err error)
+	// Release gives up the claim unless another node holds it now.
+	Release(ctx context.Context, id uint32) error
+	// Lost delivers the ids another node took over, or whose claim
+	// went; the manager reads it until Close.
+	Lost() <-chan uint32
+	Node() string
+}
+
+// claimTimeout bounds one claim or release; a registration that cannot
+// claim its session fails rather than serve it from two nodes.
+const claimTimeout = 5 * time.Second
+
+// takeoverReason is what the socket of a session taken over by another
+// connection, on this node or another, is closed with.
+func takeoverReason(id uint32) string {
+	return fmt.Sprintf("session %d taken over by another connection", id)
+}
+
+// claim takes id for this node before it is restored or started, so
+// that the snapshot read afterwards is the last one its former node
+// wrote before it learnt of the takeover. Caller holds mu.
+func (m *Manager) claim(id uint32) error {
+	if m.cfg.Claims == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), claimTimeout)
+	defer cancel()
+	prev, err := m.cfg.Claims.Claim(ctx, id)
+	if err != nil {
+		m.log.Error("claiming session", "session", id, "err", err)
+		return fmt.Errorf("session %d could not be claimed in the store", id)
+	}
+	if prev != "" && prev != m.cfg.Claims.Node() {
+		m.log.Info("session taken over from another node", "session", id, "node", prev)
+	}
+	return nil
+}
+
+// release gives up the claim on a session no longer in memory.
+func (m *Manager) release(id uint32) {
+	if m.cfg.Claims == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), claimTimeout)
+	defer cancel()
+	if err := m.cfg.Claims.Release(ctx, id); err != nil {
+		m.log.Warn("releasing session claim", "session", id, "err", err)
+	}
+}
+
+// watchLost ends the sessions another node took over: the socket closes
+// with the same reason as a takeover on this node, and the session is
+// never written again by this node (its new node writes it now).
+func (m *Manager) watchLost(ctx context.Context, done chan<- struct{}) {
+	defer close(done)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case id := <-m.cfg.Claims.Lost():
+			m.lose(ctx, id)
+		}
+	}
+}
+
+func (m *Manager) lose(ctx context.Context, id uint32) {
+	m.mu.Lock()
+	s := m.sessions[id]
+	if s != nil {
+		delete(m.sessions, id)
+	}
+	m.mu.Unlock()
+	if s == nil {
+		return
+	}
+	if m.ckpt != nil {
+		// Through the writer, which owns the purged flag: no commit
+		// after this one writes s.
+		if err := m.ckpt.do(ctx, func(*store.Tx) ([]*Session, error) { return []*Session{s}, nil }); err != nil {
+			s.purged.Store(true) // the writer stopped: nothing writes anyway
+		}
+	}
+	m.log.Info("session taken over on another node", "session", id)
+	endSession(s, takeoverReason(id))
+	m.ret.schedule()
+}
