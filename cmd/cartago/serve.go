@@ -219,7 +219,9 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 	})
 	// The admin socket lets `cartago sessions` reach this database while
 	// it is locked; without it the server still works.
-	if admin, err := startAdmin(db, sessions, o.log); err != nil {
+	if storeFrom(ctx).etcd {
+		// etcd serves the admin commands directly (store_flags.go).
+	} else if admin, err := startAdmin(db, sessions, o.log); err != nil {
 		o.log.Warn("sessions commands cannot reach this server", "err", err)
 	} else {
 		defer admin.Close() // after sessions.Close, before db.Close
