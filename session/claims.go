@@ -17,9 +17,9 @@ type Claims interface {
 	Claim(ctx context.Context, id uint32) (prev string, err error)
 	// Release gives up the claim unless another node holds it now.
 	Release(ctx context.Context, id uint32) error
-	// Lost delivers the ids another node took over, or whose claim
-	// went; the manager reads it until Close.
-	Lost() <-chan uint32
+	// Lost delivers the sessions another node took over, whose claim
+	// went, or that were purged; the manager reads it until Close.
+	Lost() <-chan store.Loss
 	Node() string
 }
 
@@ -74,17 +74,17 @@ func (m *Manager) watchLost(ctx context.Context, done chan<- struct{}) {
 		select {
 		case <-ctx.Done():
 			return
-		case id := <-m.cfg.Claims.Lost():
-			m.lose(ctx, id)
+		case l := <-m.cfg.Claims.Lost():
+			m.lose(ctx, l)
 		}
 	}
 }
 
-func (m *Manager) lose(ctx context.Context, id uint32) {
+func (m *Manager) lose(ctx context.Context, l store.Loss) {
 	m.mu.Lock()
-	s := m.sessions[id]
+	s := m.sessions[l.ID]
 	if s != nil {
-		delete(m.sessions, id)
+		delete(m.sessions, l.ID)
 	}
 	m.mu.Unlock()
 	if s == nil {
@@ -92,12 +92,27 @@ func (m *Manager) lose(ctx context.Context, id uint32) {
 	}
 	if m.ckpt != nil {
 		// Through the writer, which owns the purged flag: no commit
-		// after this one writes s.
-		if err := m.ckpt.do(ctx, func(*store.Tx) ([]*Session, error) { return []*Session{s}, nil }); err != nil {
-			s.purged.Store(true) // the writer stopped: nothing writes anyway
+		// after this one writes s. A purged session's snapshot goes in
+		// the same commit (the purge deleted it, but a checkpoint may
+		// have written it again since).
+		err := m.ckpt.do(ctx, func(tx *store.Tx) ([]*Session, error) {
+			if l.Purged {
+				if _, err := tx.Delete(l.ID); err != nil {
+					return nil, err
+				}
+			}
+			return []*Session{s}, nil
+		})
+		if err != nil {
+			m.log.Error("forgetting a session this node lost", "session", l.ID, "purged", l.Purged, "err", err)
+			s.purged.Store(true) // nothing must write it any more
 		}
 	}
-	m.log.Info("session taken over on another node", "session", id)
-	endSession(s, takeoverReason(id))
+	reason := takeoverReason(l.ID)
+	if l.Purged {
+		reason = "session purged by the administrator" // as cmd/cartago says it
+	}
+	m.log.Info("session ended: "+reason, "session", l.ID)
+	endSession(s, reason)
 	m.ret.schedule()
 }

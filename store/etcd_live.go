@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -33,7 +34,7 @@ type Holder struct {
 	node   string
 	ttl    time.Duration
 	log    *slog.Logger
-	lost   chan uint32 // capacity lostBuffer; see Lost
+	lost   chan Loss // capacity lostBuffer; see Lost
 	cancel context.CancelFunc
 	done   chan struct{}
 
@@ -57,7 +58,7 @@ func (s *Store) NewHolder(node string, ttl time.Duration, log *slog.Logger) (*Ho
 		return nil, ErrNoNodes
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &Holder{cli: be.cli, prefix: be.cfg.Prefix, node: node, ttl: ttl, log: log, lost: make(chan uint32, lostBuffer),
+	h := &Holder{cli: be.cli, prefix: be.cfg.Prefix, node: node, ttl: ttl, log: log, lost: make(chan Loss, lostBuffer),
 		cancel: cancel, done: make(chan struct{}), held: map[uint32]int64{}}
 	ka, err := h.grant(ctx)
 	if err != nil {
@@ -149,10 +150,21 @@ func (h *Holder) event(ctx context.Context, ev *clientv3.Event) {
 	if !held {
 		return
 	}
+	loss := Loss{ID: id, Purged: ev.Type == clientv3.EventTypePut && len(ev.Kv.Value) == 0}
 	select {
-	case h.lost <- id:
+	case h.lost <- loss:
 	case <-ctx.Done():
 	}
+}
+
+// Loss is a session a node no longer holds.
+type Loss struct {
+	ID uint32
+	// Purged means an administrator purged the session (MarkPurged):
+	// its node deletes the snapshot in its own writer, after which it
+	// writes the session no more. Otherwise another node took the
+	// session over, or the claim went with the lease.
+	Purged bool
 }
 
 func parseLiveKey(prefix, key string) (uint32, bool) {
@@ -204,9 +216,9 @@ func (h *Holder) Release(ctx context.Context, id uint32) error {
 	return err
 }
 
-// Lost delivers the ids of sessions this node held and another node took
-// over (or whose claim went). The receiver must keep reading.
-func (h *Holder) Lost() <-chan uint32 { return h.lost }
+// Lost delivers the sessions this node held and no longer does. The
+// receiver must keep reading.
+func (h *Holder) Lost() <-chan Loss { return h.lost }
 
 // Node is this holder's node name.
 func (h *Holder) Node() string { return h.node }
@@ -239,9 +251,40 @@ func (s *Store) LiveHolders() (map[uint32]string, error) {
 	}
 	out := map[uint32]string{}
 	for _, kv := range resp.Kvs {
-		if id, ok := parseLiveKey(be.cfg.Prefix, string(kv.Key)); ok {
+		if id, ok := parseLiveKey(be.cfg.Prefix, string(kv.Key)); ok && len(kv.Value) > 0 { // empty: purged
 			out[id] = string(kv.Value)
 		}
 	}
 	return out, nil
+}
+
+// purgeMarkTTL is how long a purge mark stays: long enough for the
+// holding node to see it, then it goes with its lease.
+const purgeMarkTTL = 60 // seconds
+
+// MarkPurged tells the nodes holding ids live that an administrator
+// purged them: the claim is replaced by an empty value (under a lease of
+// its own), and the holder ends the session and deletes its snapshot in
+// its checkpoint writer, so that no later checkpoint brings it back.
+func (s *Store) MarkPurged(ids ...uint32) error {
+	be, ok := s.be.(*etcdBackend)
+	if !ok || len(ids) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), be.cfg.OpTimeout)
+	defer cancel()
+	l, err := be.cli.Grant(ctx, purgeMarkTTL)
+	if err != nil {
+		return fmt.Errorf("etcd purge marks: %w", err)
+	}
+	for chunk := range slices.Chunk(ids, be.cfg.MaxTxnOps) {
+		var ops []clientv3.Op
+		for _, id := range chunk {
+			ops = append(ops, clientv3.OpPut(liveKey(be.cfg.Prefix, id), "", clientv3.WithLease(l.ID)))
+		}
+		if _, err := be.cli.Txn(ctx).Then(ops...).Commit(); err != nil {
+			return fmt.Errorf("etcd purge marks: %w", err)
+		}
+	}
+	return nil
 }

@@ -323,9 +323,9 @@ func testEtcdClaims(t *testing.T) {
 		t.Fatalf("takeover: %q, %v", prev, err)
 	}
 	select {
-	case id := <-a.Lost():
-		if id != 1 {
-			t.Fatalf("lost %d, want 1", id)
+	case l := <-a.Lost():
+		if l.ID != 1 || l.Purged {
+			t.Fatalf("lost %+v, want session 1 taken over", l)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("takeover not reported to the former holder")
@@ -340,12 +340,29 @@ func testEtcdClaims(t *testing.T) {
 		t.Fatalf("after a closed: holders = %v, %v", holders, err)
 	}
 	select {
-	case id := <-b.Lost():
-		t.Fatalf("b lost %d", id)
+	case l := <-b.Lost():
+		t.Fatalf("b lost %+v", l)
 	default:
 	}
+	// A purge mark ends b's claim as purged, and the session is no
+	// longer listed live.
+	must(t, s.MarkPurged(1))
+	select {
+	case l := <-b.Lost():
+		if l.ID != 1 || !l.Purged {
+			t.Fatalf("lost %+v, want session 1 purged", l)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("purge not reported to the holder")
+	}
+	if holders, _ := s.LiveHolders(); len(holders) != 0 {
+		t.Fatalf("holders after the purge: %v", holders)
+	}
+	if _, err := b.Claim(t.Context(), 1); err != nil {
+		t.Fatal(err)
+	}
 	// A release by a node that no longer holds the session keeps the
-	// holder's claim.
+	// holder's claim (b claimed it again).
 	must(t, a.Release(t.Context(), 1))
 	if holders, _ := s.LiveHolders(); holders[1] != "b" {
 		t.Fatalf("release by a former holder took b's claim: %v", holders)

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -205,5 +207,52 @@ func awaitAll(c *wsClient, want map[icd.EventType]proto.Message) {
 			}
 			delete(want, m.Header.Type)
 		}
+	}
+}
+
+// TestEtcdPurgeOfLiveSessionStaysPurged purges a session live on a node
+// while its client keeps changing it: the node closes the socket with
+// the purge reason and its checkpoints do not bring the snapshot back.
+func TestEtcdPurgeOfLiveSessionStaysPurged(t *testing.T) {
+	r := newEtcdRig(t, 1)
+	c := dialServer(t, r.pageURL())
+	sid := c.register(0).SessionId
+	c.send(icd.EventType_OPEN_FILE, &icd.OpenFile{Directory: ".", File: crashCube, FileId: 1})
+	c.await(icd.EventType_OPEN_FILE_ACK, &icd.OpenFileAck{})
+	stop := make(chan struct{})
+	busy := make(chan struct{})
+	go func() { // changes that dirty the session until its socket closes
+		defer close(busy)
+		for ch := int32(0); ; ch = (ch + 1) % 8 {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+			if c.Client.Send(icd.EventType_SET_IMAGE_CHANNELS, 0, &icd.SetImageChannels{FileId: 1, Channel: ch}) != nil {
+				return
+			}
+		}
+	}()
+	time.Sleep(crashInterval + crashSlack)
+	r.stored(sid) // checkpointed
+	out, err := execOutput(buildBinary(t), append(append([]string{"sessions", "purge"}, r.storeArgs()...), "--yes", strconv.FormatUint(uint64(sid), 10))...)
+	if err != nil {
+		t.Fatalf("purge: %v\n%s", err, out)
+	}
+	ce := c.ReadClose()
+	close(stop)
+	<-busy
+	if !strings.Contains(ce.Text, "purged") {
+		t.Fatalf("socket closed with %q", ce.Text)
+	}
+	time.Sleep(crashInterval + crashSlack) // any checkpoint would be in by now
+	db, err := store.OpenEtcd(store.EtcdConfig{Endpoints: r.cluster.Endpoints(), Prefix: "/rig/", ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if snap, err := db.Get(sid); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("purged session came back: %v, %v", snap, err)
 	}
 }

@@ -204,7 +204,14 @@ func (o offlineData) get(_ context.Context, id uint32) (*store.Snapshot, bool, e
 }
 
 func (o offlineData) purge(_ context.Context, req purgeRequest) (purgeResult, error) {
-	return purgeStored(o.db, req)
+	holders, err := o.db.LiveHolders()
+	if errors.Is(err, store.ErrNoNodes) {
+		return purgeStored(o.db, req)
+	}
+	if err != nil {
+		return purgeResult{}, err
+	}
+	return purgeOnNodes(o.db, req, holders)
 }
 
 // parseSessionID parses a session id as the frontend shows it (decimal).
