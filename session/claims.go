@@ -21,6 +21,22 @@ type Claims interface {
 	// went, or that were purged; the manager reads it until Close.
 	Lost() <-chan store.Loss
 	Node() string
+	// Holders returns the node holding each live session.
+	Holders() (map[uint32]string, error)
+}
+
+// liveElsewhere returns the sessions live on any node (nil on a single
+// node), which expiry keeps like this node's own.
+func (m *Manager) liveElsewhere() (map[uint32]bool, error) {
+	if m.cfg.Claims == nil {
+		return nil, nil
+	}
+	holders, err := m.cfg.Claims.Holders()
+	out := make(map[uint32]bool, len(holders))
+	for id := range holders {
+		out[id] = true
+	}
+	return out, err
 }
 
 // claimTimeout bounds one claim or release; a registration that cannot

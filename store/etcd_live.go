@@ -29,6 +29,7 @@ func liveKey(prefix string, id uint32) string { return fmt.Sprintf("%slive/%08x"
 // Holder keeps one node's claims. Its goroutines (lease keep-alive and
 // watch) end with Close.
 type Holder struct {
+	store  *Store
 	cli    *clientv3.Client
 	prefix string
 	node   string
@@ -58,7 +59,7 @@ func (s *Store) NewHolder(node string, ttl time.Duration, log *slog.Logger) (*Ho
 		return nil, ErrNoNodes
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &Holder{cli: be.cli, prefix: be.cfg.Prefix, node: node, ttl: ttl, log: log, lost: make(chan Loss, lostBuffer),
+	h := &Holder{store: s, cli: be.cli, prefix: be.cfg.Prefix, node: node, ttl: ttl, log: log, lost: make(chan Loss, lostBuffer),
 		cancel: cancel, done: make(chan struct{}), held: map[uint32]int64{}}
 	ka, err := h.grant(ctx)
 	if err != nil {
@@ -219,6 +220,9 @@ func (h *Holder) Release(ctx context.Context, id uint32) error {
 // Lost delivers the sessions this node held and no longer does. The
 // receiver must keep reading.
 func (h *Holder) Lost() <-chan Loss { return h.lost }
+
+// Holders returns which node holds each live session.
+func (h *Holder) Holders() (map[uint32]string, error) { return h.store.LiveHolders() }
 
 // Node is this holder's node name.
 func (h *Holder) Node() string { return h.node }
