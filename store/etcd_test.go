@@ -90,7 +90,12 @@ func TestEtcdBackend(t *testing.T) {
 
 func testEtcdTokenAndCount(t *testing.T) {
 	s := openEtcdTemp(t, EtcdConfig{})
-	must(t, s.SetToken("tok"))
+	if tok, err := s.KeepToken("tok"); tok != "tok" || err != nil {
+		t.Fatalf("keep token = %q, %v", tok, err)
+	}
+	if tok, err := s.KeepToken("other"); tok != "tok" || err != nil { // as a second node starting
+		t.Fatalf("keep a second token = %q, %v; want the first", tok, err)
+	}
 	if tok, err := s.Token(); tok != "tok" || err != nil {
 		t.Fatalf("token = %q, %v", tok, err)
 	}

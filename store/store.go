@@ -88,6 +88,22 @@ func (s *Store) Token() (string, error) {
 	return tok, err
 }
 
+// KeepToken keeps token for later runs unless one is kept already, and
+// returns the one kept: nodes starting together on etcd agree on one.
+func (s *Store) KeepToken(token string) (string, error) {
+	kept := token
+	err := s.be.update(func(tx bucket) error {
+		meta := tx.Bucket(bucketMeta)
+		if cur := meta.Get(keyToken); len(cur) > 0 {
+			kept = string(cur)
+			return nil
+		}
+		kept = token
+		return meta.Put(keyToken, []byte(token))
+	})
+	return kept, err
+}
+
 // SetToken keeps token for later runs.
 func (s *Store) SetToken(token string) error {
 	return s.be.update(func(tx bucket) error {

@@ -171,8 +171,7 @@ func accessToken(db *store.Store, o serveOptions) (string, error) {
 	if err != nil || tok != "" {
 		return tok, err
 	}
-	tok = randomToken()
-	return tok, db.SetToken(tok)
+	return db.KeepToken(randomToken())
 }
 
 func randomToken() string {
