@@ -38,14 +38,18 @@ type etcdRig struct {
 
 const etcdRigToken = "etcd-rig-token"
 
-func newEtcdRig(t *testing.T, n int) *etcdRig {
+// newEtcdRig starts n nodes with extra flags (default: --no-frontend).
+func newEtcdRig(t *testing.T, n int, extra ...string) *etcdRig {
+	if len(extra) == 0 {
+		extra = []string{"--no-frontend"}
+	}
 	root := t.TempDir()
 	if err := sample.Generate(context.Background(), root, sample.Options{Small: true}); err != nil {
 		t.Fatal(err)
 	}
 	r := &etcdRig{t: t, root: root, cluster: etcdtest.Start(t, 3)}
 	for i := range n {
-		r.nodes = append(r.nodes, startProcess(t, r.nodeArgs(i)...))
+		r.nodes = append(r.nodes, startProcess(t, append(r.nodeArgs(i), extra...)...))
 	}
 	r.proxy = httptest.NewServer(http.HandlerFunc(r.route))
 	t.Cleanup(r.proxy.Close)
@@ -58,7 +62,7 @@ func (r *etcdRig) storeArgs() []string {
 }
 
 func (r *etcdRig) nodeArgs(i int) []string {
-	return append([]string{"--root", r.root, "--no-frontend", "--auth-token", etcdRigToken,
+	return append([]string{"--root", r.root, "--auth-token", etcdRigToken,
 		"--db", filepath.Join(r.t.TempDir(), "unused.db"), "--node-name", nodeLabel(i),
 		"--checkpoint-interval", crashInterval.String(), "--node-lease-ttl", "2s"}, r.storeArgs()...)
 }
@@ -97,6 +101,16 @@ func (r *etcdRig) stored(id uint32) *store.Snapshot {
 		r.t.Fatalf("session %d in etcd: %v", id, err)
 	}
 	return snap
+}
+
+// holders reads which node holds each live session.
+func (r *etcdRig) holders() (map[uint32]string, error) {
+	db, err := store.OpenEtcd(store.EtcdConfig{Endpoints: r.cluster.Endpoints(), Prefix: "/rig/", ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return db.LiveHolders()
 }
 
 func (r *etcdRig) pageURL() string { return r.proxy.URL + "/?token=" + etcdRigToken }
