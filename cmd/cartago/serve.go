@@ -38,7 +38,7 @@ func serveCommand() *cli.Command {
 func envVar(name string) []string { return []string{"CARTAGO_" + name} }
 
 func serveFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "host", Value: "127.0.0.1", Usage: "interface to listen on", EnvVars: envVar("HOST")},
 		&cli.IntFlag{Name: "port", Value: 3002, Usage: "TCP port (0 picks a free one)", EnvVars: envVar("PORT")},
 		&cli.StringFlag{Name: "root", Value: ".", Usage: "top-level folder; all file access is confined to it", EnvVars: envVar("ROOT")},
@@ -61,7 +61,7 @@ func serveFlags() []cli.Flag {
 			budget.Bytes(defaultUnlimitedCache) + " when unlimited)", EnvVars: envVar("CACHE_SIZE")},
 		&cli.StringFlag{Name: "metrics-listen", Usage: "address (host:port) serving Prometheus /metrics, /healthz and /readyz for operators; default none. /healthz and /readyz are also on the main port", EnvVars: envVar("METRICS_LISTEN")},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: envVar("LOG_LEVEL")},
-	}
+	}, storeFlags()...) // store_flags.go
 }
 
 // defaultDBPath puts the database in the user's state folder, as

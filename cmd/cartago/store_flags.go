@@ -58,15 +58,18 @@ func storeFrom(ctx context.Context) storeOptions {
 	return o
 }
 
-// withStoreFlags adds the store flags to every command with --db and
-// puts their values into the command's context.
+// withStoreFlags adds the store flags to every command with --db that
+// does not list them already, and puts their values into the command's
+// context.
 func withStoreFlags(cmds []*cli.Command) []*cli.Command {
 	for _, cmd := range cmds {
 		withStoreFlags(cmd.Subcommands)
 		if cmd.Action == nil || !slices.ContainsFunc(cmd.Flags, func(f cli.Flag) bool { return slices.Contains(f.Names(), "db") }) {
 			continue
 		}
-		cmd.Flags = append(cmd.Flags, storeFlags()...)
+		if !slices.ContainsFunc(cmd.Flags, func(f cli.Flag) bool { return slices.Contains(f.Names(), "store") }) {
+			cmd.Flags = append(cmd.Flags, storeFlags()...) // serve lists them itself
+		}
 		action := cmd.Action
 		cmd.Action = func(c *cli.Context) error {
 			o, err := storeOptionsFromCLI(c)
