@@ -103,7 +103,11 @@ func OpenEtcd(cfg EtcdConfig) (*Store, error) {
 	}
 	if err := check(initSchema); err != nil {
 		be.close()
-		return nil, &Error{Path: where, Err: err, Hint: "is etcd running and reachable? check --etcd-endpoints, --etcd-user and the TLS options"}
+		hint := "is etcd running and reachable? check --etcd-endpoints, --etcd-user and the TLS options"
+		if errors.Is(err, ErrCorrupt) || errors.Is(err, ErrSchemaNewer) {
+			hint = "nothing a cartago of this version wrote is under this prefix; check --etcd-prefix"
+		}
+		return nil, &Error{Path: where, Err: err, Hint: hint}
 	}
 	return newStore(be, where), nil
 }

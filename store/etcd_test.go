@@ -80,6 +80,7 @@ func TestEtcdBackend(t *testing.T) {
 		{"SplitsLargeCommits", testEtcdSplitsLargeCommits},
 		{"ConcurrentWritersLoseNothing", testEtcdConcurrentWriters},
 		{"NewerSchemaRefused", testEtcdNewerSchemaRefused},
+		{"EmptyPrefixReadOnly", testEtcdEmptyPrefixReadOnly},
 		{"ClaimsMoveBetweenNodes", testEtcdClaims},
 	} {
 		t.Run(tc.name, tc.fn)
@@ -244,6 +245,13 @@ func testEtcdConcurrentWriters(t *testing.T) {
 	must(t, json.Unmarshal(p, &m))
 	if len(m) != 16 {
 		t.Fatalf("%d of 16 concurrent updates kept", len(m))
+	}
+}
+
+func testEtcdEmptyPrefixReadOnly(t *testing.T) {
+	_, err := OpenEtcd(EtcdConfig{Endpoints: testCluster.Endpoints(), Prefix: "/nothing-here/", ReadOnly: true})
+	if err == nil || !strings.Contains(err.Error(), "--etcd-prefix") {
+		t.Fatalf("read-only open of an empty prefix: %v; want a hint at --etcd-prefix", err)
 	}
 }
 
