@@ -174,11 +174,13 @@ func (c *checkpointer) commit(r *writeReq) (int, error) {
 		snaps = append(snaps, s.snapshot())
 	}
 	var purged []*Session
+	var refused []store.Refusal
 	start := time.Now()
 	err := c.store.Update(func(tx *store.Tx) error {
 		if err := tx.Put(snaps...); err != nil {
 			return err
 		}
+		refused = tx.Refused()
 		if r == nil {
 			return nil
 		}
@@ -192,9 +194,24 @@ func (c *checkpointer) commit(r *writeReq) (int, error) {
 		return len(snaps), err
 	}
 	c.forget(purged)
+	c.refused(refused)
 	c.log.Debug("checkpoint", "sessions", len(snaps), "request", r != nil,
 		"ms", float64(time.Since(start).Microseconds())/1000)
 	return len(snaps), nil
+}
+
+// refused logs and counts the snapshots the store could not hold. They
+// are not retried: the session keeps its earlier snapshot until it
+// changes again (and is smaller).
+func (c *checkpointer) refused(refused []store.Refusal) {
+	if len(refused) == 0 {
+		return
+	}
+	c.met.CheckpointRefused(len(refused))
+	for _, r := range refused {
+		c.log.Error("session snapshot refused by the store; its earlier snapshot stays, recent changes are not durable",
+			"session", r.ID, "bytes", r.Bytes, "err", r.Err)
+	}
 }
 
 // take empties the dirty set and returns what was in it, purged

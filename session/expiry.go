@@ -42,15 +42,20 @@ func (m *Manager) startReaper(ctx context.Context, ttl time.Duration) chan struc
 func (m *Manager) reap(ctx context.Context, ttl time.Duration) {
 	before := time.Now().Add(-ttl)
 	var gone []uint32
+	elsewhere, err := m.liveElsewhere()
+	if err != nil {
+		m.log.Warn("expiry skipped: the sessions live on other nodes are unknown", "err", err)
+		return
+	}
 	m.mu.Lock()
 	if m.closed { // Close took the sessions away: none looks live now
 		m.mu.Unlock()
 		return
 	}
 	live := maps.Clone(m.sessions) // the writer's copy; mu is held, so it stays true
-	err := m.ckpt.do(ctx, func(tx *store.Tx) ([]*Session, error) {
+	err = m.ckpt.do(ctx, func(tx *store.Tx) ([]*Session, error) {
 		var err error
-		gone, err = tx.DeleteInactiveSince(before, func(id uint32) bool { return live[id] != nil })
+		gone, err = tx.DeleteInactiveSince(before, func(id uint32) bool { return live[id] != nil || elsewhere[id] })
 		return nil, err
 	})
 	m.mu.Unlock()

@@ -54,6 +54,9 @@ type Config struct {
 	// Metrics counts resumes, tile and histogram latency and
 	// checkpoints; nil counts nothing.
 	Metrics Metrics
+	// Claims shares live sessions with the other nodes of an etcd
+	// store; nil on a single node.
+	Claims Claims
 }
 
 // ErrNotOwner means a session id belongs to another access token.
@@ -68,6 +71,7 @@ type Manager struct {
 	ckpt   *checkpointer // nil without a store
 	stopBG context.CancelFunc
 	reaper chan struct{} // closed when the reaper stopped; nil without a store
+	lostBG chan struct{} // closed when watchLost stopped; nil without Claims
 	ret    *osReturn     // returns the memory of closed images to the OS
 	cache  *cache.Cache  // image data of every session, bounded by Config.CacheSize
 
@@ -106,6 +110,10 @@ func NewManager(cfg Config) *Manager {
 		var ctx context.Context
 		ctx, m.stopBG = context.WithCancel(context.Background())
 		m.reaper = m.startReaper(ctx, cfg.SessionTTL)
+		if cfg.Claims != nil {
+			m.lostBG = make(chan struct{})
+			go m.watchLost(ctx, m.lostBG)
+		}
 	}
 	return m
 }
@@ -138,6 +146,9 @@ func (m *Manager) Close(reason string) {
 	if m.ckpt != nil {
 		m.stopBG()
 		<-m.reaper
+		if m.lostBG != nil {
+			<-m.lostBG
+		}
 		m.ckpt.stop() // before images close, so snapshots still list them
 	}
 	for _, s := range sessions {
@@ -170,7 +181,7 @@ func (m *Manager) attach(c *Client, id uint32) (*Session, attachKind, error) {
 	}
 	m.sessions[s.ID] = s
 	if old := s.swapClient(c); old != nil && old != c {
-		old.out.Close(fmt.Sprintf("session %d taken over by another connection", s.ID))
+		old.out.Close(takeoverReason(s.ID))
 	}
 	s.stopTimer()
 	return s, kind, nil
@@ -184,6 +195,9 @@ func (m *Manager) find(c *Client, id uint32) (*Session, attachKind, error) {
 		if err != nil {
 			return nil, 0, err
 		}
+		if err := m.claim(id); err != nil {
+			return nil, 0, err
+		}
 		return newSession(id, c.owner, m), attachNew, nil
 	}
 	if s, ok := m.sessions[id]; ok {
@@ -192,6 +206,29 @@ func (m *Manager) find(c *Client, id uint32) (*Session, attachKind, error) {
 		}
 		return s, attachLive, nil
 	}
+	if m.cfg.Claims != nil && m.cfg.Store != nil {
+		// Another owner's id is refused before claiming it, which
+		// would close that owner's socket on its node.
+		if snap, err := m.cfg.Store.Get(id); err == nil && !bytes.Equal(snap.Owner, c.owner) {
+			return nil, 0, ErrNotOwner
+		}
+	}
+	// Claimed before the snapshot is read: its former node may have
+	// written it a moment ago, and writes it no more once it sees the
+	// claim.
+	if err := m.claim(id); err != nil {
+		return nil, 0, err
+	}
+	s, kind, err := m.findStored(c, id)
+	if err != nil {
+		m.release(id)
+	}
+	return s, kind, err
+}
+
+// findStored restores session id from the store, or starts it empty.
+// Caller holds mu.
+func (m *Manager) findStored(c *Client, id uint32) (*Session, attachKind, error) {
 	if m.cfg.Store != nil {
 		snap, err := m.cfg.Store.Get(id)
 		switch {
@@ -229,6 +266,7 @@ func (m *Manager) expire(s *Session) {
 	}
 	m.mu.Unlock()
 	if gone { // closing waits for image work, so not under mu
+		m.release(s.ID)
 		s.release()
 		m.ret.schedule() // its masks and buffers too, with the other expiries of a burst
 		m.log.Info("session released after idle timeout", "session", s.ID)

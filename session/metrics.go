@@ -26,6 +26,9 @@ type Metrics interface {
 	Histogram(d time.Duration)
 	// Checkpoint is one group commit: its duration and its error.
 	Checkpoint(d time.Duration, err error)
+	// CheckpointRefused counts snapshots a commit left out because the
+	// store cannot hold them (too large for etcd even compressed).
+	CheckpointRefused(n int)
 }
 
 // noMetrics is used when Config.Metrics is nil.
@@ -35,6 +38,7 @@ func (noMetrics) Resume(string)                   {}
 func (noMetrics) TileGroup(time.Duration)         {}
 func (noMetrics) Histogram(time.Duration)         {}
 func (noMetrics) Checkpoint(time.Duration, error) {}
+func (noMetrics) CheckpointRefused(int)           {}
 
 func metricsOrNone(m Metrics) Metrics {
 	if m == nil {

@@ -16,6 +16,7 @@ type countingMetrics struct {
 	resumes     map[string]int
 	checkpoints int
 	failures    int
+	refused     int
 }
 
 func (m *countingMetrics) Resume(o string) {
@@ -25,6 +26,11 @@ func (m *countingMetrics) Resume(o string) {
 }
 func (m *countingMetrics) TileGroup(time.Duration) {}
 func (m *countingMetrics) Histogram(time.Duration) {}
+func (m *countingMetrics) CheckpointRefused(n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.refused += n
+}
 func (m *countingMetrics) Checkpoint(_ time.Duration, err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -3,32 +3,15 @@ package store
 import (
 	"context"
 	"errors"
-	"os"
-
-	bolt "go.etcd.io/bbolt"
 )
 
-// Count returns the number of stored sessions. bbolt keeps no count, so
-// this walks the bucket's pages (read-only; milliseconds for thousands
-// of sessions), which is why metrics read it only when scraped.
-func (s *Store) Count() (int, error) {
-	n := 0
-	err := s.db.View(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketSessions).Stats().KeyN
-		return nil
-	})
-	return n, err
-}
+// Count returns the number of stored sessions. It may walk the store
+// (bbolt keeps no count), which is why metrics read it only when scraped.
+func (s *Store) Count() (int, error) { return s.be.countSessions() }
 
-// Size returns the size of the database file in bytes (it grows in
-// steps; free pages inside it are reused, never returned to the disk).
-func (s *Store) Size() (int64, error) {
-	fi, err := os.Stat(s.path)
-	if err != nil {
-		return 0, err
-	}
-	return fi.Size(), nil
-}
+// Size returns the size of the database in bytes: the bbolt file on
+// disk, or etcd's database as its first reachable member reports it.
+func (s *Store) Size() (int64, error) { return s.be.size() }
 
 // errProbeBusy means an earlier readiness probe has not returned yet.
 var errProbeBusy = errors.New("store: an earlier readiness probe is still waiting")
@@ -47,7 +30,7 @@ func (s *Store) Ready(ctx context.Context) error {
 	done := make(chan error, 1)
 	go func() {
 		defer func() { <-s.probe }()
-		done <- s.db.View(func(tx *bolt.Tx) error {
+		done <- s.be.view(func(tx bucket) error {
 			if tx.Bucket(bucketSessions) == nil {
 				return ErrCorrupt
 			}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -54,7 +53,7 @@ func (s *Store) Has(id uint32) (bool, error) {
 func (s *Store) List() ([]*Snapshot, error) {
 	var out []*Snapshot
 	var bad []error
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.be.view(func(tx bucket) error {
 		return tx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
 			snap, err := decodeSnapshot(binary.BigEndian.Uint32(k), v)
 			if err != nil {
@@ -95,22 +94,26 @@ func (s *Store) DeleteInactiveSince(t time.Time, keep func(id uint32) bool) ([]u
 // together (one fsync), or not at all when fn or the commit fails. A
 // running server has one writer, its checkpointer; see package session.
 func (s *Store) Update(fn func(tx *Tx) error) error {
-	return s.db.Update(func(btx *bolt.Tx) error { return fn(&Tx{b: btx.Bucket(bucketSessions)}) })
+	return s.be.update(func(root bucket) error { return fn(&Tx{b: root.Bucket(bucketSessions)}) })
 }
 
 // view runs fn in a read-only transaction.
 func (s *Store) view(fn func(tx *Tx) error) error {
-	return s.db.View(func(btx *bolt.Tx) error { return fn(&Tx{b: btx.Bucket(bucketSessions)}) })
+	return s.be.view(func(root bucket) error { return fn(&Tx{b: root.Bucket(bucketSessions)}) })
 }
 
 // Tx reads and changes stored sessions inside one transaction. It is
 // valid only during the function given to Update, and only in the
 // goroutine running it.
 type Tx struct {
-	b *bolt.Bucket
+	b       bucket
+	refused []Refusal // what Put left out: too large for the backend
 }
 
-// Put stores snapshots, replacing what was stored under their ids.
+// Put stores snapshots, replacing what was stored under their ids. A
+// snapshot too large for the backend (etcd's request size, even
+// compressed) is left out, its earlier snapshot kept, and reported by
+// Refused; the others are put.
 func (t *Tx) Put(snaps ...*Snapshot) error {
 	for _, snap := range snaps {
 		snap.Version = SnapshotVersion
@@ -118,12 +121,27 @@ func (t *Tx) Put(snaps ...*Snapshot) error {
 		if err != nil {
 			return fmt.Errorf("encode session %d: %w", snap.SessionId, err)
 		}
-		if err := t.b.Put(key(snap.SessionId), v); err != nil {
+		err = t.b.Put(key(snap.SessionId), v)
+		if errors.Is(err, ErrTooLarge) {
+			t.refused = append(t.refused, Refusal{ID: snap.SessionId, Bytes: len(v), Err: err})
+			continue
+		}
+		if err != nil {
 			return fmt.Errorf("store session %d: %w", snap.SessionId, err)
 		}
 	}
 	return nil
 }
+
+// Refusal is a snapshot Put left out.
+type Refusal struct {
+	ID    uint32
+	Bytes int // encoded, uncompressed
+	Err   error
+}
+
+// Refused returns the snapshots Put left out in this transaction.
+func (t *Tx) Refused() []Refusal { return t.refused }
 
 // Get returns the snapshot of session id, or ErrNotFound.
 func (t *Tx) Get(id uint32) (*Snapshot, error) {

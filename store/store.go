@@ -1,17 +1,12 @@
-// Package store keeps session snapshots in a bbolt file. It is the only
-// package that imports bbolt; no bbolt byte slice escapes a transaction.
+// Package store keeps session snapshots and user data in a bbolt file or
+// in etcd. It is the only package that imports bbolt or etcd's client;
+// no bbolt byte slice escapes a transaction.
 package store
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // SchemaVersion is the layout this code reads and writes.
@@ -36,57 +31,20 @@ type Options struct {
 	ReadOnly bool
 }
 
-// Store is an open session database. It is safe for concurrent use.
+// Store is an open session database: a bbolt file (Open) or a prefix
+// of an etcd cluster (OpenEtcd). It is safe for concurrent use.
 type Store struct {
-	db    *bolt.DB
-	path  string
+	be    backend
+	path  string        // the file, or etcd's endpoints and prefix
 	probe chan struct{} // capacity 1: the readiness probe running (health.go)
 }
 
-// Open opens or creates the database at path, creating its folder, and
-// checks the schema version.
-func Open(path string, opts Options) (*Store, error) {
-	if opts.LockTimeout <= 0 {
-		opts.LockTimeout = time.Second
-	}
-	if opts.ReadOnly {
-		if _, err := os.Stat(path); err != nil {
-			return nil, &Error{Path: path, Err: err, Hint: "no session database there; check --db"}
-		}
-	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("session database: %w", err)
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync, ReadOnly: opts.ReadOnly})
-	if err != nil {
-		return nil, openError(path, err)
-	}
-	s := &Store{db: db, path: path, probe: make(chan struct{}, 1)}
-	check := s.db.Update
-	if opts.ReadOnly {
-		check = s.db.View
-	}
-	if err := check(initSchema); err != nil {
-		db.Close()
-		return nil, &Error{Path: path, Err: err, Hint: "use --db to choose another file"}
-	}
-	return s, nil
-}
-
-// openError classifies bbolt's open failures and adds what to do.
-func openError(path string, err error) error {
-	switch {
-	case errors.Is(err, bolterrors.ErrTimeout):
-		return &Error{Path: path, Err: ErrLocked, Hint: "is another cartago running? stop it or use --db"}
-	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum),
-		errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrInvalidMapping):
-		return &Error{Path: path, Err: fmt.Errorf("%w: %v", ErrCorrupt, err),
-			Hint: "it was left untouched; move it aside to start with an empty database, or use --db"}
-	}
-	return &Error{Path: path, Err: err}
+func newStore(be backend, path string) *Store {
+	return &Store{be: be, path: path, probe: make(chan struct{}, 1)}
 }
 
 // initSchema creates the buckets of a new file and refuses newer layouts.
-func initSchema(tx *bolt.Tx) error {
+func initSchema(tx bucket) error {
 	if !tx.Writable() {
 		if tx.Bucket(bucketMeta) == nil || tx.Bucket(bucketSessions) == nil {
 			return fmt.Errorf("%w: missing buckets", ErrCorrupt)
@@ -123,33 +81,43 @@ func checkSchema(v []byte) error {
 // restart can reconnect and resume.
 func (s *Store) Token() (string, error) {
 	var tok string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.be.view(func(tx bucket) error {
 		tok = string(tx.Bucket(bucketMeta).Get(keyToken))
 		return nil
 	})
 	return tok, err
 }
 
+// KeepToken keeps token for later runs unless one is kept already, and
+// returns the one kept: nodes starting together on etcd agree on one.
+func (s *Store) KeepToken(token string) (string, error) {
+	kept := token
+	err := s.be.update(func(tx bucket) error {
+		meta := tx.Bucket(bucketMeta)
+		if cur := meta.Get(keyToken); len(cur) > 0 {
+			kept = string(cur)
+			return nil
+		}
+		kept = token
+		return meta.Put(keyToken, []byte(token))
+	})
+	return kept, err
+}
+
 // SetToken keeps token for later runs.
 func (s *Store) SetToken(token string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.be.update(func(tx bucket) error {
 		return tx.Bucket(bucketMeta).Put(keyToken, []byte(token))
 	})
 }
 
-// Check runs bbolt's consistency check over the whole file.
-func (s *Store) Check() error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		var errs []error
-		for err := range tx.Check() {
-			errs = append(errs, err)
-		}
-		return errors.Join(errs...)
-	})
-}
+// Check runs bbolt's consistency check over the whole file; on etcd it
+// reads every key once, so that an undecodable value is reported.
+func (s *Store) Check() error { return s.be.check() }
 
-// Path returns the file the store was opened from.
+// Path returns the file the store was opened from, or etcd's endpoints
+// and prefix.
 func (s *Store) Path() string { return s.path }
 
-// Close releases the file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close releases the file or the etcd client.
+func (s *Store) Close() error { return s.be.close() }

@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // User data: what the frontend keeps per user besides its sessions
@@ -68,8 +66,8 @@ func ownerKey(owner []byte) []byte { return append([]byte{ownerBucketPrefix}, ow
 
 // userView runs fn with the owner's bucket, nil when the owner has
 // stored nothing yet.
-func (s *Store) userView(owner []byte, fn func(ub *bolt.Bucket) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
+func (s *Store) userView(owner []byte, fn func(ub bucket) error) error {
+	return s.be.view(func(tx bucket) error {
 		root := tx.Bucket(bucketUserData)
 		if root == nil {
 			return fn(nil)
@@ -84,8 +82,8 @@ func (s *Store) userView(owner []byte, fn func(ub *bolt.Bucket) error) error {
 // userUpdate runs fn in a write transaction with the owner's bucket and
 // the shares bucket, creating them (and the schema) as needed. Nothing
 // fn did is kept when it fails.
-func (s *Store) userUpdate(owner []byte, fn func(ub, shares *bolt.Bucket) error) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+func (s *Store) userUpdate(owner []byte, fn func(ub, shares bucket) error) error {
+	return s.be.update(func(tx bucket) error {
 		root, err := userRoot(tx)
 		if err != nil {
 			return err
@@ -104,7 +102,7 @@ func (s *Store) userUpdate(owner []byte, fn func(ub, shares *bolt.Bucket) error)
 
 // userRoot returns the userdata bucket of a write transaction, creating
 // it with its schema version.
-func userRoot(tx *bolt.Tx) (*bolt.Bucket, error) {
+func userRoot(tx bucket) (bucket, error) {
 	root, err := tx.CreateBucketIfNotExists(bucketUserData)
 	if err != nil {
 		return nil, fmt.Errorf("user data bucket: %w", err)
@@ -115,7 +113,7 @@ func userRoot(tx *bolt.Tx) (*bolt.Bucket, error) {
 	return root, checkUserSchema(root)
 }
 
-func checkUserSchema(root *bolt.Bucket) error {
+func checkUserSchema(root bucket) error {
 	v := root.Get(keySchema)
 	switch {
 	case len(v) != 4:
@@ -128,7 +126,7 @@ func checkUserSchema(root *bolt.Bucket) error {
 }
 
 // sub returns the named sub-bucket of b, or nil (also for a nil b).
-func sub(b *bolt.Bucket, name []byte) *bolt.Bucket {
+func sub(b bucket, name []byte) bucket {
 	if b == nil {
 		return nil
 	}
@@ -136,7 +134,7 @@ func sub(b *bolt.Bucket, name []byte) *bolt.Bucket {
 }
 
 // get is b.Get(key), or nil for a nil b.
-func get(b *bolt.Bucket, key []byte) []byte {
+func get(b bucket, key []byte) []byte {
 	if b == nil {
 		return nil
 	}
@@ -147,7 +145,7 @@ func get(b *bolt.Bucket, key []byte) []byte {
 // none is stored.
 func (s *Store) Preferences(owner []byte) ([]byte, error) {
 	var out []byte
-	err := s.userView(owner, func(ub *bolt.Bucket) error {
+	err := s.userView(owner, func(ub bucket) error {
 		if ub != nil {
 			out = clone(ub.Get(keyPreferences))
 		}
@@ -161,7 +159,7 @@ func (s *Store) Preferences(owner []byte) ([]byte, error) {
 // updates do not lose each other's keys. An error from fn changes
 // nothing.
 func (s *Store) UpdatePreferences(owner []byte, fn func(cur []byte) ([]byte, error)) error {
-	return s.userUpdate(owner, func(ub, _ *bolt.Bucket) error {
+	return s.userUpdate(owner, func(ub, _ bucket) error {
 		next, err := fn(clone(ub.Get(keyPreferences)))
 		if err != nil {
 			return err
@@ -173,7 +171,7 @@ func (s *Store) UpdatePreferences(owner []byte, fn func(cur []byte) ([]byte, err
 // Objects returns every object of kind the owner stored, by name.
 func (s *Store) Objects(owner []byte, kind Kind) (map[string][]byte, error) {
 	out := map[string][]byte{}
-	err := s.userView(owner, func(ub *bolt.Bucket) error {
+	err := s.userView(owner, func(ub bucket) error {
 		b := sub(ub, []byte(kind))
 		if b == nil {
 			return nil
@@ -192,7 +190,7 @@ func (s *Store) PutObject(owner []byte, kind Kind, name string, value []byte, li
 	if name == "" {
 		return fmt.Errorf("%s: empty name", kind)
 	}
-	return s.userUpdate(owner, func(ub, _ *bolt.Bucket) error {
+	return s.userUpdate(owner, func(ub, _ bucket) error {
 		b, err := ub.CreateBucketIfNotExists([]byte(kind))
 		if err != nil {
 			return err
@@ -207,7 +205,7 @@ func (s *Store) PutObject(owner []byte, kind Kind, name string, value []byte, li
 // DeleteObject removes the object name of kind; ErrNoEntry when there is
 // none.
 func (s *Store) DeleteObject(owner []byte, kind Kind, name string) error {
-	return s.userUpdate(owner, func(ub, _ *bolt.Bucket) error {
+	return s.userUpdate(owner, func(ub, _ bucket) error {
 		b := ub.Bucket([]byte(kind))
 		if b == nil || b.Get([]byte(name)) == nil {
 			return fmt.Errorf("%s %q: %w", kind, name, ErrNoEntry)
@@ -217,12 +215,9 @@ func (s *Store) DeleteObject(owner []byte, kind Kind, name string) error {
 }
 
 // countKeys counts b's keys; the callers' limits keep buckets small.
-func countKeys(b *bolt.Bucket) int {
+func countKeys(b bucket) int {
 	n := 0
-	c := b.Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		n++
-	}
+	_ = b.ForEach(func(_, _ []byte) error { n++; return nil })
 	return n
 }
 

@@ -3,8 +3,6 @@ package store
 import (
 	"errors"
 	"fmt"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // UserDataSummary counts what one owner stored.
@@ -19,7 +17,7 @@ type UserDataSummary struct {
 // UserDataOwners summarizes the user data of every owner.
 func (s *Store) UserDataOwners() ([]UserDataSummary, error) {
 	var out []UserDataSummary
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.be.view(func(tx bucket) error {
 		root := tx.Bucket(bucketUserData)
 		if root == nil {
 			return nil
@@ -45,7 +43,7 @@ func (s *Store) UserDataOwners() ([]UserDataSummary, error) {
 	return out, err
 }
 
-func countIn(ub *bolt.Bucket, name []byte) int {
+func countIn(ub bucket, name []byte) int {
 	if b := ub.Bucket(name); b != nil {
 		return countKeys(b)
 	}
@@ -65,7 +63,7 @@ type Purge struct {
 // went (the preferences object counts as one).
 func (s *Store) PurgeUserData(owner []byte, p Purge) (int, error) {
 	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.be.update(func(tx bucket) error {
 		n = 0
 		root := tx.Bucket(bucketUserData)
 		ub := sub(root, ownerKey(owner))
@@ -102,7 +100,7 @@ func (s *Store) PurgeUserData(owner []byte, p Purge) (int, error) {
 	return n, err
 }
 
-func purgeWorkspaces(ub, shares *bolt.Bucket) (int, error) {
+func purgeWorkspaces(ub, shares bucket) (int, error) {
 	meta := ub.Bucket(bucketWsMeta)
 	if meta == nil {
 		return 0, nil
@@ -125,7 +123,7 @@ func purgeWorkspaces(ub, shares *bolt.Bucket) (int, error) {
 	return n, nil
 }
 
-func deleteBucket(b *bolt.Bucket, name []byte) error {
+func deleteBucket(b bucket, name []byte) error {
 	if b.Bucket(name) == nil {
 		return nil
 	}

@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 var (
@@ -167,7 +165,7 @@ func TestCorruptWorkspaceReported(t *testing.T) {
 		_, err := s.PutWorkspace(alice, n, []byte(`{"files":[]}`), time.Now(), roomy)
 		must(t, err)
 	}
-	must(t, s.db.Update(func(tx *bolt.Tx) error {
+	must(t, s.be.update(func(tx bucket) error {
 		ub := tx.Bucket(bucketUserData).Bucket(ownerKey(alice))
 		return errors.Join(ub.Bucket(bucketWsMeta).Put([]byte("bad-meta"), []byte{0xff}),
 			ub.Bucket(bucketWsData).Put([]byte("bad-size"), []byte(`{}`)))
@@ -196,7 +194,7 @@ func TestCorruptWorkspaceReported(t *testing.T) {
 func TestUserDataNewerSchemaRefused(t *testing.T) {
 	s := openTemp(t)
 	must(t, s.UpdatePreferences(alice, func([]byte) ([]byte, error) { return []byte(`{}`), nil }))
-	must(t, s.db.Update(func(tx *bolt.Tx) error {
+	must(t, s.be.update(func(tx bucket) error {
 		return tx.Bucket(bucketUserData).Put(keySchema, binary.BigEndian.AppendUint32(nil, UserDataSchemaVersion+1))
 	}))
 	if _, err := s.Preferences(alice); !errors.Is(err, ErrSchemaNewer) {

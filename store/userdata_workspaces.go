@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // WorkspaceInfo describes a stored workspace without its contents.
@@ -54,7 +52,7 @@ type shareRecord struct {
 func (s *Store) Workspaces(owner []byte) ([]WorkspaceInfo, error) {
 	var out []WorkspaceInfo
 	var bad []error
-	err := s.userView(owner, func(ub *bolt.Bucket) error {
+	err := s.userView(owner, func(ub bucket) error {
 		b := sub(ub, bucketWsMeta)
 		if b == nil {
 			return nil
@@ -85,7 +83,7 @@ func decodeWorkspaceMeta(name string, v []byte) (WorkspaceInfo, error) {
 // none.
 func (s *Store) Workspace(owner []byte, name string) (*Workspace, error) {
 	var w *Workspace
-	err := s.userView(owner, func(ub *bolt.Bucket) error {
+	err := s.userView(owner, func(ub bucket) error {
 		var err error
 		w, err = readWorkspace(ub, owner, name)
 		return err
@@ -93,7 +91,7 @@ func (s *Store) Workspace(owner []byte, name string) (*Workspace, error) {
 	return w, err
 }
 
-func readWorkspace(ub *bolt.Bucket, owner []byte, name string) (*Workspace, error) {
+func readWorkspace(ub bucket, owner []byte, name string) (*Workspace, error) {
 	meta := sub(ub, bucketWsMeta)
 	if get(meta, []byte(name)) == nil {
 		return nil, fmt.Errorf("workspace %q: %w", name, ErrNoEntry)
@@ -126,7 +124,7 @@ func (s *Store) PutWorkspace(owner []byte, name string, data []byte, now time.Ti
 		return WorkspaceInfo{}, errors.New("workspace: empty name")
 	}
 	var info WorkspaceInfo
-	err := s.userUpdate(owner, func(ub, _ *bolt.Bucket) error {
+	err := s.userUpdate(owner, func(ub, _ bucket) error {
 		meta, wsData, ids, err := workspaceBuckets(ub)
 		if err != nil {
 			return err
@@ -153,7 +151,7 @@ func (s *Store) PutWorkspace(owner []byte, name string, data []byte, now time.Ti
 
 // checkWorkspaceLimits checks that storing size bytes as name keeps the
 // owner within limit.
-func checkWorkspaceLimits(meta *bolt.Bucket, name string, size int, limit WorkspaceLimits) error {
+func checkWorkspaceLimits(meta bucket, name string, size int, limit WorkspaceLimits) error {
 	count, total := 0, size
 	err := meta.ForEach(func(k, v []byte) error {
 		if string(k) == name {
@@ -176,7 +174,7 @@ func checkWorkspaceLimits(meta *bolt.Bucket, name string, size int, limit Worksp
 	return nil
 }
 
-func workspaceBuckets(ub *bolt.Bucket) (meta, data, ids *bolt.Bucket, err error) {
+func workspaceBuckets(ub bucket) (meta, data, ids bucket, err error) {
 	if meta, err = ub.CreateBucketIfNotExists(bucketWsMeta); err != nil {
 		return
 	}
@@ -190,12 +188,12 @@ func workspaceBuckets(ub *bolt.Bucket) (meta, data, ids *bolt.Bucket, err error)
 // DeleteWorkspace removes the owner's workspace name and its share key;
 // ErrNoEntry when there is none.
 func (s *Store) DeleteWorkspace(owner []byte, name string) error {
-	return s.userUpdate(owner, func(ub, shares *bolt.Bucket) error {
+	return s.userUpdate(owner, func(ub, shares bucket) error {
 		return deleteWorkspace(ub, shares, name)
 	})
 }
 
-func deleteWorkspace(ub, shares *bolt.Bucket, name string) error {
+func deleteWorkspace(ub, shares bucket, name string) error {
 	meta, data, ids, err := workspaceBuckets(ub)
 	if err != nil {
 		return err
@@ -213,7 +211,7 @@ func deleteWorkspace(ub, shares *bolt.Bucket, name string) error {
 	return errors.Join(meta.Delete([]byte(name)), data.Delete([]byte(name)))
 }
 
-func deleteShare(shares *bolt.Bucket, key string) error {
+func deleteShare(shares bucket, key string) error {
 	if key == "" {
 		return nil
 	}
@@ -226,7 +224,7 @@ func deleteShare(shares *bolt.Bucket, key string) error {
 // owner has no workspace with that id.
 func (s *Store) ShareWorkspace(owner []byte, id string) (string, error) {
 	var key string
-	err := s.userUpdate(owner, func(ub, shares *bolt.Bucket) error {
+	err := s.userUpdate(owner, func(ub, shares bucket) error {
 		name := get(sub(ub, bucketWsIDs), []byte(id))
 		if name == nil {
 			return fmt.Errorf("workspace id %q: %w", id, ErrNoEntry)
@@ -252,7 +250,7 @@ func (s *Store) ShareWorkspace(owner []byte, id string) (string, error) {
 // it; ErrNoEntry for an unknown key or a workspace deleted since.
 func (s *Store) SharedWorkspace(key string) (*Workspace, error) {
 	var w *Workspace
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.be.view(func(tx bucket) error {
 		root := tx.Bucket(bucketUserData)
 		v := get(sub(root, bucketShares), []byte(key))
 		if v == nil {

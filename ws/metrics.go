@@ -31,6 +31,7 @@ type Metrics struct {
 	histograms  prometheus.Histogram
 	checkpoints prometheus.Histogram
 	ckptFails   prometheus.Counter
+	ckptRefused prometheus.Counter
 }
 
 // latencyBuckets spans 1 ms to about 16 s: a cached tile group takes
@@ -60,12 +61,14 @@ func NewMetrics() *Metrics {
 		checkpoints: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "cartago_checkpoint_commit_seconds",
 			Help: "Duration of one group commit of session snapshots.", Buckets: latencyBuckets}),
 		ckptFails: prometheus.NewCounter(prometheus.CounterOpts{Name: "cartago_checkpoint_failures_total", Help: "Group commits that failed."}),
+		ckptRefused: prometheus.NewCounter(prometheus.CounterOpts{Name: "cartago_checkpoint_refused_total",
+			Help: "Session snapshots left out of a commit because the store cannot hold them (larger than an etcd request even compressed); the session keeps its earlier snapshot."}),
 	}
 	for _, r := range []string{session.ResumeLive, session.ResumeStored, session.ResumeUnknown, session.ResumeRefused} {
 		m.resumes.WithLabelValues(r) // every outcome appears at 0
 	}
 	m.reg.MustRegister(m.connections, m.msgsIn, m.msgsOut, m.bytesOut, m.drops, m.slowCloses, m.resumes,
-		m.tiles, m.histograms, m.checkpoints, m.ckptFails,
+		m.tiles, m.histograms, m.checkpoints, m.ckptFails, m.ckptRefused,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
@@ -172,5 +175,12 @@ func (m *Metrics) Checkpoint(d time.Duration, err error) {
 		if err != nil {
 			m.ckptFails.Inc()
 		}
+	}
+}
+
+// CheckpointRefused implements session.Metrics.
+func (m *Metrics) CheckpointRefused(n int) {
+	if m != nil {
+		m.ckptRefused.Add(float64(n))
 	}
 }

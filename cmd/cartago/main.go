@@ -19,6 +19,6 @@ func newApp() *cli.App {
 	return &cli.App{
 		Name:     "cartago",
 		Usage:    "CARTA backend with durable, resumable sessions",
-		Commands: []*cli.Command{serveCommand(), sessionsCommand(), workspacesCommand(), sampleCommand(), versionCommand()},
+		Commands: withStoreFlags([]*cli.Command{serveCommand(), sessionsCommand(), workspacesCommand(), sampleCommand(), versionCommand()}),
 	}
 }

@@ -38,7 +38,7 @@ func serveCommand() *cli.Command {
 func envVar(name string) []string { return []string{"CARTAGO_" + name} }
 
 func serveFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "host", Value: "127.0.0.1", Usage: "interface to listen on", EnvVars: envVar("HOST")},
 		&cli.IntFlag{Name: "port", Value: 3002, Usage: "TCP port (0 picks a free one)", EnvVars: envVar("PORT")},
 		&cli.StringFlag{Name: "root", Value: ".", Usage: "top-level folder; all file access is confined to it", EnvVars: envVar("ROOT")},
@@ -61,7 +61,7 @@ func serveFlags() []cli.Flag {
 			budget.Bytes(defaultUnlimitedCache) + " when unlimited)", EnvVars: envVar("CACHE_SIZE")},
 		&cli.StringFlag{Name: "metrics-listen", Usage: "address (host:port) serving Prometheus /metrics, /healthz and /readyz for operators; default none. /healthz and /readyz are also on the main port", EnvVars: envVar("METRICS_LISTEN")},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: envVar("LOG_LEVEL")},
-	}
+	}, storeFlags()...) // store_flags.go
 }
 
 // allServeFlags are serve's flags with those of compat.go.
@@ -178,8 +178,7 @@ func accessToken(db *store.Store, o serveOptions) (string, error) {
 	if err != nil || tok != "" {
 		return tok, err
 	}
-	tok = randomToken()
-	return tok, db.SetToken(tok)
+	return db.KeepToken(randomToken())
 }
 
 func randomToken() string {
@@ -190,7 +189,7 @@ func randomToken() string {
 
 // serve runs the server until ctx ends, then shuts down gracefully.
 func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
-	db, err := store.Open(o.dbPath, store.Options{})
+	db, err := openStore(ctx, o.dbPath, store.Options{})
 	if err != nil {
 		return err
 	}
@@ -205,7 +204,13 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 		met = ws.NewMetrics()
 		smet = met
 	}
+	claims, stopClaims, err := startClaims(ctx, db, o.addr, o.log)
+	if err != nil {
+		return err
+	}
+	defer stopClaims() // after sessions.Close, before db.Close
 	sessions := session.NewManager(session.Config{
+		Claims:             claims,
 		Metrics:            smet,
 		Memory:             mem,
 		CacheSize:          o.cacheSize,
@@ -220,7 +225,9 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer) error {
 	})
 	// The admin socket lets `cartago sessions` reach this database while
 	// it is locked; without it the server still works.
-	if admin, err := startAdmin(db, sessions, o.log); err != nil {
+	if storeFrom(ctx).etcd {
+		// etcd serves the admin commands directly (store_flags.go).
+	} else if admin, err := startAdmin(db, sessions, o.log); err != nil {
 		o.log.Warn("sessions commands cannot reach this server", "err", err)
 	} else {
 		defer admin.Close() // after sessions.Close, before db.Close

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -47,8 +48,9 @@ type sessionRow struct {
 	Owner      string    `json:"owner,omitempty"` // hex SHA-256 of the access token
 	Created    time.Time `json:"created,omitzero"`
 	LastActive time.Time `json:"last_active,omitzero"`
-	Live       bool      `json:"live"`   // held in memory by a running server
-	Stored     bool      `json:"stored"` // has a snapshot in the database
+	Live       bool      `json:"live"`           // held in memory by a running server
+	Stored     bool      `json:"stored"`         // has a snapshot in the database
+	Node       string    `json:"node,omitempty"` // the node serving a live session (etcd)
 	Images     int       `json:"images"`
 	Regions    int       `json:"regions"`
 }
@@ -98,6 +100,9 @@ func cmpID(a, b uint32) int {
 
 // state is the STATE column: "live" only a running server can tell.
 func (r sessionRow) state() string {
+	if r.Live && r.Node != "" {
+		return "live on " + r.Node
+	}
 	if r.Live {
 		return "live"
 	}
@@ -128,6 +133,14 @@ type sessionData interface {
 // write) and closed again when fn returns. It fails within a few
 // seconds, never hangs, when the file is locked and no socket answers.
 func withSessionData(ctx context.Context, dbPath string, write bool, fn func(sessionData) error) error {
+	if storeFrom(ctx).etcd { // etcd serves many clients: no socket, no lock
+		db, err := openStore(ctx, dbPath, store.Options{ReadOnly: !write})
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return fn(offlineData{db})
+	}
 	sock := adminSocketPath(dbPath)
 	client, pingErr := dialAdmin(ctx, sock)
 	if pingErr == nil {
@@ -177,7 +190,16 @@ func (o offlineData) where() string { return o.db.Path() }
 
 func (o offlineData) list(context.Context) ([]sessionRow, error) {
 	snaps, err := o.db.List()
-	return sessionRows(snaps, nil), err
+	holders, herr := o.db.LiveHolders() // etcd: which node serves what
+	if errors.Is(herr, store.ErrNoNodes) {
+		return sessionRows(snaps, nil), err
+	}
+	live := slices.Sorted(maps.Keys(holders))
+	rows := sessionRows(snaps, live)
+	for i := range rows {
+		rows[i].Node = holders[rows[i].ID]
+	}
+	return rows, errors.Join(err, herr)
 }
 
 func (o offlineData) get(_ context.Context, id uint32) (*store.Snapshot, bool, error) {
@@ -186,7 +208,14 @@ func (o offlineData) get(_ context.Context, id uint32) (*store.Snapshot, bool, e
 }
 
 func (o offlineData) purge(_ context.Context, req purgeRequest) (purgeResult, error) {
-	return purgeStored(o.db, req)
+	holders, err := o.db.LiveHolders()
+	if errors.Is(err, store.ErrNoNodes) {
+		return purgeStored(o.db, req)
+	}
+	if err != nil {
+		return purgeResult{}, err
+	}
+	return purgeOnNodes(o.db, req, holders)
 }
 
 // parseSessionID parses a session id as the frontend shows it (decimal).

@@ -92,6 +92,29 @@ func purgeStored(db *store.Store, req purgeRequest) (purgeResult, error) {
 	return res, err
 }
 
+// purgeOnNodes deletes what req selects from etcd, where holders are
+// the sessions live on some node: those are marked purged, and their
+// nodes end them and delete their snapshots again in their own
+// checkpoint writers, after which nothing writes them.
+func purgeOnNodes(db *store.Store, req purgeRequest, holders map[uint32]string) (purgeResult, error) {
+	var res purgeResult
+	live := func(id uint32) bool { return holders[id] != "" }
+	err := db.Update(func(tx *store.Tx) error {
+		res = choosePurged(tx, req, live)
+		_, err := tx.Delete(res.Purged...)
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	for _, id := range res.Purged {
+		if live(id) {
+			res.Ended = append(res.Ended, id)
+		}
+	}
+	return res, db.MarkPurged(res.Ended...)
+}
+
 // purgeServed ends and deletes what req selects through the manager of
 // a running server, whose checkpoint writer is the database's only
 // writer: no checkpoint can bring a purged session back.
