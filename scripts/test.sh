@@ -58,7 +58,7 @@ mkdir -p "${CARTAGO_ARTIFACTS}"
 # rest: Chromium renders in software and is slow to start when other
 # packages' tests compete for the two cores.
 go test -race -count=1 -timeout 20m $(go list ./... | grep -v '^cartago/cmd/cartago$')
-go test -race -count=1 -timeout 20m ./cmd/cartago
+go test -race -count=1 -timeout 40m ./cmd/cartago
 # Our ZFP coder against the zfp C library, case by case.
 scripts/zfpref/check.sh
 # The File Information entries of the real server against astropy.
