@@ -54,6 +54,10 @@ func (d *Dataset) loadIndex() error {
 			d.err = d.indexImplicit()
 		case indexFixed:
 			d.err = d.indexFixed()
+		case indexExtArr:
+			d.err = d.indexEarray()
+		case indexBtree2:
+			d.err = d.indexBtree2()
 		}
 		if d.err != nil {
 			d.err = fmt.Errorf("chunk index: %w", d.err)

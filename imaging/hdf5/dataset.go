@@ -15,6 +15,7 @@ type Dataset struct {
 	dt      datatype
 	layout  layout
 	filters []filter
+	maxDims []uint64 // from the dataspace; undef marks an unlimited dimension
 
 	once  sync.Once
 	index map[int64]chunkRef // chunk number (row-major over the chunk grid) → where
@@ -49,6 +50,7 @@ func (o *Object) dataset() (*Dataset, error) {
 		}
 		d.Shape = append(d.Shape, int(n))
 	}
+	d.maxDims = ds.max
 	if m, ok = o.find(msgDatatype); !ok {
 		return nil, fmt.Errorf("%w: no datatype", ErrCorrupt)
 	}

@@ -4,14 +4,15 @@
 // continuation blocks; groups held in a symbol table (v1 B-tree, local
 // heap), in link messages or in dense storage (fractal heap indexed by
 // a v2 B-tree); datasets stored compact, contiguous or chunked (v1
-// B-tree, single chunk, implicit and fixed array indices), with the
+// B-tree, single chunk, implicit, fixed array, extensible array and v2
+// B-tree indices, the last two those of resizable datasets), with the
 // deflate, shuffle and Fletcher-32 filters; attributes of integer,
 // float, enum (h5py's booleans) and string types, fixed or variable
 // length, in the object header or in dense storage.
 //
-// Anything else (external storage, extensible-array and v2-B-tree chunk
-// indices, shared messages, other filters, compound types) is refused
-// with an error wrapping ErrUnsupported.
+// Anything else (external storage, shared messages, other filters,
+// compound types) is refused with an error wrapping ErrUnsupported.
+// Checksums of metadata are not verified.
 //
 // A File reads with pread (no mapping: a file truncated under us yields
 // an error, not a fault). Every address and size read from the file is

@@ -37,7 +37,7 @@ func dataset(t *testing.T, f *File, path string) *Dataset {
 func TestDatasets(t *testing.T) {
 	for _, path := range fixtureFiles(t) {
 		f := openT(t, path)
-		for _, name := range []string{"contig", "be64", "chunked", "gzip", "fletcher", "single", "compact"} {
+		for _, name := range []string{"contig", "be64", "chunked", "gzip", "fletcher", "single", "compact", "resizable"} {
 			d := dataset(t, f, "0/"+name)
 			if !slices.Equal(d.Shape, []int{3, 5, 7}) {
 				t.Fatalf("%s %s: shape %v", filepath.Base(path), name, d.Shape)
@@ -176,18 +176,6 @@ func TestUnsupported(t *testing.T) {
 		}
 		if _, err := o.Dataset(); !errors.Is(err, ErrUnsupported) {
 			t.Errorf("lzf filter: %v", err)
-		}
-		o, err = f.Open("0/resizable")
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := o.Dataset()
-		if err == nil {
-			// the oldest format indexes a resizable dataset's chunks
-			// with a v1 B-tree, which is read
-			checkSlab(t, d, []int{0, 0, 0}, []int{3, 5, 7}, "resizable")
-		} else if !errors.Is(err, ErrUnsupported) {
-			t.Errorf("extensible array: %v", err)
 		}
 	}
 }

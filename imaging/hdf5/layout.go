@@ -82,9 +82,9 @@ func (f *File) chunkedV4(b *buf, l *layout, rank int) error {
 	case indexFixed:
 		l.pageBits = int(b.u8())
 	case indexExtArr:
-		return fmt.Errorf("%w: extensible-array chunk index (a resizable dataset)", ErrUnsupported)
+		b.skip(5) // creation parameters, repeated in the array's header
 	case indexBtree2:
-		return fmt.Errorf("%w: v2 B-tree chunk index", ErrUnsupported)
+		b.skip(6) // node size, split and merge percentages, repeated in the tree's header
 	default:
 		return fmt.Errorf("%w: chunk index type %d", ErrUnsupported, l.index)
 	}

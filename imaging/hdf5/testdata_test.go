@@ -55,6 +55,9 @@ for libver in ["earliest", "latest"]:
         for i in range(10 if libver == "latest" else 2):
             g.attrs["K%d" % i] = i
         g.attrs["S"] = "s"
+        if libver == "latest":  # chunk indices of resizable datasets, for the fuzz target
+            g.create_dataset("EA", data=arr((300, 2), "<f4"), chunks=(1, 2), maxshape=(None, 2))
+            g.create_dataset("BT", data=arr((4, 6), "<f4"), chunks=(2, 2), maxshape=(None, None), compression="gzip")
 `
 
 // fixtures writes the files once per test binary run into a temp dir.

@@ -164,6 +164,7 @@ func (dt datatype) float32s(dst []float32, src []byte) {
 // dataspace is a parsed dataspace message; a scalar has no dims.
 type dataspace struct {
 	dims []uint64
+	max  []uint64 // maximum dims (undef: unlimited); nil when not stored
 	null bool
 }
 
@@ -187,7 +188,15 @@ func parseDataspace(data []byte, lenSize int) (dataspace, error) {
 	for range rank {
 		ds.dims = append(ds.dims, b.length())
 	}
-	_ = flags // maximum dimensions follow; not needed to read
+	if flags&1 != 0 { // chunk indices of resizable datasets are laid out over the maximum dims
+		for range rank {
+			m := b.uN(lenSize)
+			if lenSize < 8 && m == 1<<(8*lenSize)-1 {
+				m = undef
+			}
+			ds.max = append(ds.max, m)
+		}
+	}
 	return ds, b.err
 }
 

@@ -1,0 +1,71 @@
+package hdf5
+
+import (
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// resizableScript writes, with Debian's h5py and the newest format,
+// resizable datasets: one unlimited dimension gets an extensible-array
+// chunk index, two get a v2 B-tree. Values follow value() below, but
+// for easparse, whose rows 2000 to 2099 only are written.
+const resizableScript = `import sys, h5py, numpy as np
+def arr(shape, dt="<f4"):
+    return (np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape) * 0.5 - 7).astype(dt)
+with h5py.File(sys.argv[1] + "/resizable.h5", "w", libver="latest") as f:
+    # 70000 x 2 chunks: past the 131060 elements after which default
+    # extensible arrays page their data blocks; the maximum dims hold
+    # more chunks than the current ones, which number the chunks
+    f.create_dataset("ea", data=arr((70000, 3, 2)), chunks=(1, 2, 2), maxshape=(None, 6, 2))
+    f.create_dataset("eagzip", data=arr((70000, 3, 2)), chunks=(1, 2, 2), maxshape=(None, 6, 2), compression="gzip", shuffle=True)
+    f.create_dataset("eamiddle", data=arr((3, 5000, 2)), chunks=(2, 1, 2), maxshape=(3, None, 2))
+    s = f.create_dataset("easparse", shape=(0, 4, 4), dtype="<f4", chunks=(1, 4, 4), maxshape=(None, 4, 4), compression="gzip")
+    s.resize(3000, axis=0)
+    s[2000:2100] = arr((100, 4, 4))
+    f.create_dataset("bt2", data=arr((200, 60, 3)), chunks=(2, 3, 3), maxshape=(None, None, 3))
+    f.create_dataset("bt2gzip", data=arr((200, 60, 3)), chunks=(2, 3, 3), maxshape=(None, None, 3), compression="gzip", shuffle=True)
+`
+
+// TestResizable reads every element of datasets indexed by extensible
+// arrays (with super blocks and paged data blocks, filtered or not)
+// and by v2 B-trees, and checks that each used the index it tests.
+func TestResizable(t *testing.T) {
+	dir := fixtures(t) // skips or fails without h5py, as the other fixtures do
+	if out, err := exec.Command(systemPython, "-c", resizableScript, dir).CombinedOutput(); err != nil {
+		t.Fatalf("h5py: %v\n%s", err, out)
+	}
+	f := openT(t, filepath.Join(dir, "resizable.h5"))
+	for _, c := range []struct {
+		name  string
+		index int
+	}{
+		{"ea", indexExtArr}, {"eagzip", indexExtArr}, {"eamiddle", indexExtArr}, {"easparse", indexExtArr},
+		{"bt2", indexBtree2}, {"bt2gzip", indexBtree2},
+	} {
+		d := dataset(t, f, c.name)
+		if d.layout.index != c.index {
+			t.Fatalf("%s: chunk index type %d, want %d", c.name, d.layout.index, c.index)
+		}
+		n := 1
+		for _, s := range d.Shape {
+			n *= s
+		}
+		got := make([]float32, n)
+		if err := d.ReadFloat32(got, make([]int, len(d.Shape)), d.Shape); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		for i, v := range got {
+			want := float32(value(i))
+			if c.name == "easparse" {
+				want = 0
+				if row := i / 16; row >= 2000 && row < 2100 {
+					want = float32(value(i - 2000*16))
+				}
+			}
+			if v != want {
+				t.Fatalf("%s %v: element %d = %g, want %g", c.name, d.Shape, i, v, want)
+			}
+		}
+	}
+}
