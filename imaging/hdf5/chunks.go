@@ -138,11 +138,11 @@ func (d *Dataset) indexFixed() error {
 	if b.err != nil {
 		return b.err
 	}
-	total, err := d.chunkCount()
+	lin, err := d.linearOver(0) // entries count chunks over the maximum dims
 	if err != nil {
 		return err
 	}
-	if n > uint64(total) || pageBits > 32 || entry < f.offSize || (client == 1 && entry < f.offSize+5) {
+	if n > maxObjects || pageBits > 32 || entry < f.offSize || (client == 1 && entry < f.offSize+5) {
 		return fmt.Errorf("%w: fixed array of %d entries of %d bytes", ErrCorrupt, n, entry)
 	}
 	pageSize := uint64(1) << pageBits
@@ -172,8 +172,11 @@ func (d *Dataset) indexFixed() error {
 		if b.err != nil || e.err != nil {
 			return fmt.Errorf("%w: fixed array data block", ErrCorrupt)
 		}
-		if ref.addr != undef {
-			d.index[int64(i)] = ref
+		if ref.addr == undef {
+			continue
+		}
+		if k, ok := lin.number(i); ok {
+			d.index[k] = ref
 		}
 	}
 	return nil

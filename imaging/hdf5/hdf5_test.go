@@ -37,7 +37,7 @@ func dataset(t *testing.T, f *File, path string) *Dataset {
 func TestDatasets(t *testing.T) {
 	for _, path := range fixtureFiles(t) {
 		f := openT(t, path)
-		for _, name := range []string{"contig", "be64", "chunked", "gzip", "fletcher", "single", "compact", "resizable"} {
+		for _, name := range []string{"contig", "be64", "chunked", "gzip", "fletcher", "single", "compact", "resizable", "growable"} {
 			d := dataset(t, f, "0/"+name)
 			if !slices.Equal(d.Shape, []int{3, 5, 7}) {
 				t.Fatalf("%s %s: shape %v", filepath.Base(path), name, d.Shape)

@@ -27,6 +27,7 @@ for libver in ["earliest", "latest"]:
         g.create_dataset("fletcher", data=arr((3, 5, 7), "<f4"), chunks=(1, 5, 7), fletcher32=True)
         g.create_dataset("single", data=arr((3, 5, 7), "<f4"), chunks=(3, 5, 7), compression="gzip")
         g.create_dataset("paged", data=arr((64, 64), "<f4"), chunks=(1, 2))
+        g.create_dataset("growable", data=arr((3, 5, 7), "<f4"), chunks=(1, 2, 3), maxshape=(3, 10, 14))
         p = g.create_dataset("partial", shape=(4, 6), dtype="<f4", chunks=(2, 3))
         p[0:2, 0:3] = 1.5
         dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
