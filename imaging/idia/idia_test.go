@@ -17,6 +17,12 @@ const systemPython = "/usr/bin/python3"
 // h5py writes a file with script (argument: the path) and opens it.
 func h5py(t *testing.T, script string) *hdf5.File {
 	t.Helper()
+	return h5pyArgs(t, "", script)
+}
+
+// h5pyArgs is h5py with more arguments to h5py.File (", libver='latest'").
+func h5pyArgs(t *testing.T, fileArgs, script string) *hdf5.File {
+	t.Helper()
 	if err := exec.Command(systemPython, "-c", "import h5py").Run(); err != nil {
 		why := systemPython + " cannot import h5py (apt-get install python3-h5py)"
 		if os.Getenv("CARTAGO_REQUIRE_TOOLS") != "" {
@@ -25,7 +31,7 @@ func h5py(t *testing.T, script string) *hdf5.File {
 		t.Skip(why + "; scripts/test.sh installs it and runs this test")
 	}
 	p := filepath.Join(t.TempDir(), "f.hdf5")
-	if out, err := exec.Command(systemPython, "-c", "import sys, h5py, numpy as np\nf = h5py.File(sys.argv[1], 'w')\n"+script+"\nf.close()", p).CombinedOutput(); err != nil {
+	if out, err := exec.Command(systemPython, "-c", "import sys, h5py, numpy as np\nf = h5py.File(sys.argv[1], 'w'"+fileArgs+")\n"+script+"\nf.close()", p).CombinedOutput(); err != nil {
 		t.Fatalf("h5py: %v\n%s", err, out)
 	}
 	f, err := hdf5.Open(p)
@@ -105,6 +111,47 @@ g['Statistics/XY/MIN'] = np.zeros(3, 'f4')`)
 	} {
 		if err := bad(); !errors.Is(err, fits.ErrOutOfRange) {
 			t.Errorf("out of range read: %v", err)
+		}
+	}
+}
+
+// TestResizableCube: a cube written as a resizable dataset in the
+// newest format (chunks indexed by an extensible array, the channel axis
+// unlimited) reads plane by plane and spectrum by spectrum like the
+// values numpy wrote.
+func TestResizableCube(t *testing.T) {
+	const depth, height, width = 40, 20, 30
+	f := h5pyArgs(t, ", libver='latest'", `g = f.create_group('0')
+v = (np.arange(40 * 20 * 30, dtype=np.float64) * 0.25 - 100).astype('<f4').reshape(40, 20, 30)
+g.create_dataset('DATA', data=v, chunks=(1, 8, 8), maxshape=(None, 20, 30), compression='gzip', shuffle=True)`)
+	im, err := Open(f, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := im.Layout; l.Width != width || l.Height != height || l.Depth != depth {
+		t.Fatalf("layout %+v", l)
+	}
+	value := func(z, y, x int) float32 { return float32(float64((z*height+y)*width+x)*0.25 - 100) }
+	plane := make([]float32, width*height)
+	for z := range depth {
+		if err := im.ReadPlane(plane, z, 0); err != nil {
+			t.Fatalf("plane %d: %v", z, err)
+		}
+		for i, v := range plane {
+			if want := value(z, i/width, i%width); v != want {
+				t.Fatalf("plane %d pixel %d = %g, want %g", z, i, v, want)
+			}
+		}
+	}
+	spec := make([]float32, depth-3)
+	for _, p := range [][2]int{{0, 0}, {29, 19}, {13, 7}} {
+		if err := im.ReadSpectrum(spec, p[0], p[1], 0, 3); err != nil {
+			t.Fatalf("spectrum %v: %v", p, err)
+		}
+		for i, v := range spec {
+			if want := value(3+i, p[1], p[0]); v != want {
+				t.Fatalf("spectrum %v channel %d = %g, want %g", p, 3+i, v, want)
+			}
 		}
 	}
 }
