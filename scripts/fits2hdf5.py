@@ -10,6 +10,11 @@ closed) over sqrt(width*height) bins, as fits2idia's bin count.
 
 usage: fits2hdf5.py IN.fits OUT.hdf5 [--chunk N] [--deflate] [--shuffle]
        [--no-mips] [--no-stats] [--no-swizzle] [--libver earliest|latest]
+       [--resizable]
+
+--resizable writes DATA with an unlimited leading axis (chunked, tiles
+of --chunk or 512 pixels): with --libver latest libhdf5 indexes its
+chunks with an extensible array, as a converter appending planes would.
 """
 import argparse
 import math
@@ -124,6 +129,7 @@ def main():
     ap.add_argument("--no-swizzle", action="store_true")
     ap.add_argument("--mip-tile", type=int, default=512, help="mip levels down to this size")
     ap.add_argument("--libver", default="earliest")
+    ap.add_argument("--resizable", action="store_true", help="DATA with an unlimited leading axis")
     a = ap.parse_args()
 
     with fits.open(a.src, memmap=False) as hl:
@@ -135,10 +141,14 @@ def main():
     ns, nc, h, w = full.shape
     nbins = int(max(math.sqrt(w * h), 2))
 
-    def opts(shape):
+    def opts(shape, resizable=False):
         o = {}
+        if a.chunk or resizable:
+            tile = a.chunk or 512
+            o["chunks"] = tuple([1] * (len(shape) - 2) + [min(tile, shape[-2]), min(tile, shape[-1])])
+        if resizable:
+            o["maxshape"] = (None,) + tuple(shape[1:])
         if a.chunk:
-            o["chunks"] = tuple([1] * (len(shape) - 2) + [min(a.chunk, shape[-2]), min(a.chunk, shape[-1])])
             if a.deflate:
                 o["compression"] = "gzip"
             if a.shuffle:
@@ -152,7 +162,7 @@ def main():
         g.attrs.create("HDF5_CONVERTER", np.bytes_(b"cartago fits2hdf5.py"))
         g.attrs.create("HDF5_CONVERTER_VERSION", np.bytes_(b"1"))
         header_attrs(g, header)
-        g.create_dataset("DATA", data=data, **opts(data.shape))
+        g.create_dataset("DATA", data=data, **opts(data.shape, a.resizable))
         if not a.no_mips:
             for m, level in mips(full, a.mip_tile).items():
                 lv = trim(level, n)
