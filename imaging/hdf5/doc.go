@@ -12,7 +12,8 @@
 //
 // Anything else (external storage, shared messages, other filters,
 // compound types) is refused with an error wrapping ErrUnsupported.
-// Checksums of metadata are not verified.
+// Metadata checksums (Jenkins lookup3) are verified in extensible
+// arrays only.
 //
 // A File reads with pread (no mapping: a file truncated under us yields
 // an error, not a fault). Every address and size read from the file is

@@ -58,6 +58,9 @@ func (a *earray) header(addr uint64) (uint64, []eaLevel, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	if err := checksum(data, "extensible array header"); err != nil {
+		return 0, nil, err
+	}
 	b := f.buf(data)
 	b.sig("EAHD")
 	if v := b.u8(); v != 0 && b.err == nil {
@@ -121,6 +124,9 @@ func (a *earray) indexBlock(addr uint64, levels []eaLevel) error {
 	if err != nil {
 		return err
 	}
+	if err := checksum(data, "extensible array index block"); err != nil {
+		return err
+	}
 	b := f.buf(data)
 	b.sig("EAIB")
 	b.skip(head - 4)
@@ -182,6 +188,9 @@ func (a *earray) superBlock(addr uint64, l eaLevel) error {
 	if err != nil {
 		return err
 	}
+	if err := checksum(data, "extensible array super block"); err != nil {
+		return err
+	}
 	b := f.buf(data)
 	b.sig("EASB")
 	b.skip(head - 4)
@@ -225,13 +234,17 @@ func (a *earray) dataBlock(addr, start, n uint64, written func(page uint64) bool
 		if err != nil {
 			return err
 		}
-		if string(data[:4]) != "EADB" {
-			return fmt.Errorf("%w: extensible array data block signature %q", ErrCorrupt, data[:4])
+		if err := a.dataBlockHead(data); err != nil {
+			return err
 		}
 		return a.elements(data[head:head+n*es], first)
 	}
-	if sig, err := f.readMeta(addr, 4); err != nil || string(sig) != "EADB" {
-		return cmpErr(err, fmt.Errorf("%w: extensible array data block signature %q", ErrCorrupt, sig))
+	prefix, err := f.readMeta(addr, head+4) // a paged block's own checksum covers its header only
+	if err != nil {
+		return err
+	}
+	if err := a.dataBlockHead(prefix); err != nil {
+		return err
 	}
 	pageSize := a.pageElems*es + 4
 	for p := range n / a.pageElems {
@@ -244,6 +257,9 @@ func (a *earray) dataBlock(addr, start, n uint64, written func(page uint64) bool
 		}
 		page, err := f.readMeta(addr+head+4+p*pageSize, pageSize)
 		if err != nil {
+			return err
+		}
+		if err := checksum(page, "extensible array data block page"); err != nil {
 			return err
 		}
 		if err := a.elements(page[:pageSize-4], pfirst); err != nil {
@@ -275,4 +291,12 @@ func (a *earray) elements(raw []byte, first uint64) error {
 		}
 	}
 	return nil
+}
+
+// dataBlockHead checks a data block's signature and checksum.
+func (a *earray) dataBlockHead(data []byte) error {
+	if string(data[:4]) != "EADB" {
+		return fmt.Errorf("%w: extensible array data block signature %q", ErrCorrupt, data[:4])
+	}
+	return checksum(data, "extensible array data block")
 }

@@ -1,6 +1,9 @@
 package hdf5
 
 import (
+	"bytes"
+	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -68,4 +71,57 @@ func TestResizable(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestLookup3 checks the checksum against the hash's published values.
+func TestLookup3(t *testing.T) {
+	for s, want := range map[string]uint32{"": 0xdeadbeef, "Four score and seven years ago": 0x17770551} {
+		if got := lookup3([]byte(s)); got != want {
+			t.Errorf("lookup3(%q) = %#x, want %#x", s, got, want)
+		}
+	}
+}
+
+// TestResizableCorrupt damages each kind of extensible-array block of
+// the tiny fixture (300 chunks: index block, data blocks, a super
+// block) and gets ErrCorrupt, not wrong values.
+func TestResizableCorrupt(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(fixtures(t), "tiny-latest.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, sig := range []string{"EAHD", "EAIB", "EASB", "EADB"} {
+		at := bytes.LastIndex(src, []byte(sig)) // the last data block is the super block's
+		if at < 0 {
+			t.Fatalf("no %s in the fixture", sig)
+		}
+		b := bytes.Clone(src)
+		b[at+6] ^= 0x10
+		p := filepath.Join(dir, sig+".h5")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f := openT(t, p)
+		err := readAll(t, f, "0/EA")
+		if !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s damaged: %v", sig, err)
+		}
+	}
+	if err := readAll(t, openT(t, filepath.Join(fixtures(t), "tiny-latest.h5")), "0/EA"); err != nil {
+		t.Fatalf("undamaged: %v", err)
+	}
+}
+
+// readAll reads a whole dataset.
+func readAll(t *testing.T, f *File, path string) error {
+	o, err := f.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := o.Dataset()
+	if err != nil {
+		return err
+	}
+	return d.ReadFloat32(make([]float32, d.Shape[0]*d.Shape[1]), []int{0, 0}, d.Shape)
 }
