@@ -27,6 +27,9 @@ func (f *File) btree2(addr uint64) (*btree2, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checksum(data, "v2 B-tree header"); err != nil {
+		return nil, err
+	}
 	b := f.buf(data)
 	b.sig("BTHD")
 	if v := b.u8(); v != 0 && b.err == nil {
@@ -106,11 +109,34 @@ func (t *btree2) node(addr uint64, depth, nrec int, count *int, fn func([]byte) 
 	}
 	b.skip(2)
 	recs := make([][]byte, 0, min(nrec, 1<<12))
-	for range nrec {
+	for i := 0; i < nrec && b.err == nil; i++ {
 		recs = append(recs, b.bytes(t.recSize))
+	}
+	type child struct {
+		addr uint64
+		n    int
+	}
+	var children []child
+	if depth > 0 {
+		children = make([]child, 0, len(recs)+1)
+		for i := 0; i <= nrec && b.err == nil; i++ {
+			c := child{addr: b.addr(), n: int(b.uN(t.maxRecByte))}
+			if depth > 1 {
+				b.uN(t.cumBytes[depth-1])
+			}
+			children = append(children, c)
+		}
 	}
 	if b.err != nil {
 		return b.err
+	}
+	// the checksum follows the records and child pointers; the rest of
+	// the node is free space
+	if b.p+4 > len(data) {
+		return fmt.Errorf("%w: v2 B-tree node has no room for its checksum", ErrCorrupt)
+	}
+	if err := checksum(data[:b.p+4], "v2 B-tree node"); err != nil {
+		return err
 	}
 	if depth == 0 {
 		for _, r := range recs {
@@ -120,16 +146,8 @@ func (t *btree2) node(addr uint64, depth, nrec int, count *int, fn func([]byte) 
 		}
 		return nil
 	}
-	for i := 0; i <= nrec; i++ {
-		child := b.addr()
-		n := int(b.uN(t.maxRecByte))
-		if depth > 1 {
-			b.uN(t.cumBytes[depth-1])
-		}
-		if b.err != nil {
-			return b.err
-		}
-		if err := t.node(child, depth-1, n, count, fn); err != nil {
+	for i, c := range children {
+		if err := t.node(c.addr, depth-1, c.n, count, fn); err != nil {
 			return err
 		}
 		if i < nrec {

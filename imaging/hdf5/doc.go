@@ -13,7 +13,7 @@
 // Anything else (external storage, shared messages, other filters,
 // compound types) is refused with an error wrapping ErrUnsupported.
 // Metadata checksums (Jenkins lookup3) are verified in extensible
-// arrays only.
+// arrays and v2 B-trees, not in other structures.
 //
 // A File reads with pread (no mapping: a file truncated under us yields
 // an error, not a fault). Every address and size read from the file is

@@ -84,14 +84,15 @@ func TestLookup3(t *testing.T) {
 
 // TestResizableCorrupt damages each kind of extensible-array block of
 // the tiny fixture (300 chunks: index block, data blocks, a super
-// block) and gets ErrCorrupt, not wrong values.
+// block) and the v2 B-tree chunk index (its header and leaf are the
+// file's last) and gets ErrCorrupt, not wrong values.
 func TestResizableCorrupt(t *testing.T) {
 	src, err := os.ReadFile(filepath.Join(fixtures(t), "tiny-latest.h5"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	for _, sig := range []string{"EAHD", "EAIB", "EASB", "EADB"} {
+	for _, sig := range []string{"EAHD", "EAIB", "EASB", "EADB", "BTHD", "BTLF"} {
 		at := bytes.LastIndex(src, []byte(sig)) // the last data block is the super block's
 		if at < 0 {
 			t.Fatalf("no %s in the fixture", sig)
@@ -103,13 +104,15 @@ func TestResizableCorrupt(t *testing.T) {
 			t.Fatal(err)
 		}
 		f := openT(t, p)
-		err := readAll(t, f, "0/EA")
+		err := readAll(t, f, "0/"+sig[:2])
 		if !errors.Is(err, ErrCorrupt) {
 			t.Errorf("%s damaged: %v", sig, err)
 		}
 	}
-	if err := readAll(t, openT(t, filepath.Join(fixtures(t), "tiny-latest.h5")), "0/EA"); err != nil {
-		t.Fatalf("undamaged: %v", err)
+	for _, name := range []string{"0/EA", "0/BT"} {
+		if err := readAll(t, openT(t, filepath.Join(fixtures(t), "tiny-latest.h5")), name); err != nil {
+			t.Fatalf("%s undamaged: %v", name, err)
+		}
 	}
 }
 
