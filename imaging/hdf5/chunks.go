@@ -127,10 +127,13 @@ func (d *Dataset) indexFixed() error {
 	if err != nil {
 		return err
 	}
+	if err := checksum(head, "fixed array header"); err != nil {
+		return err
+	}
 	b := f.buf(head)
 	b.sig("FAHD")
 	b.skip(1)
-	client := b.u8()
+	client := int(b.u8())
 	entry := int(b.u8())
 	pageBits := int(b.u8())
 	n := b.length()
@@ -156,26 +159,60 @@ func (d *Dataset) indexFixed() error {
 	if err != nil {
 		return err
 	}
-	b = f.buf(data)
-	b.sig("FADB")
-	b.skip(int(prefix) - 4)
-	for i := uint64(0); i < n; i++ {
-		if pages > 0 && i > 0 && i%pageSize == 0 {
-			b.skip(4) // page checksum
+	if string(data[:4]) != "FADB" {
+		return fmt.Errorf("%w: fixed array data block signature %q", ErrCorrupt, data[:4])
+	}
+	var bitmap []byte // pages ever written, when paged
+	if pages > 0 {
+		bitmap = data[4+2+f.offSize : prefix-4]
+	}
+	if pages == 0 {
+		pages, pageSize = 1, n
+		err = checksum(data, "fixed array data block")
+	} else { // the block's checksum covers its header; each page has its own
+		err = checksum(data[:prefix], "fixed array data block")
+	}
+	if err != nil {
+		return err
+	}
+	pos := prefix
+	for p := range pages {
+		cnt := min(pageSize, n-p*pageSize)
+		page := data[pos : pos+cnt*uint64(entry)+4]
+		pos += uint64(len(page))
+		if len(bitmap) > 0 {
+			if bitmap[p/8]&(0x80>>(p%8)) == 0 {
+				continue // never written: its entries are undefined, not chunk addresses
+			}
+			if err := checksum(page, "fixed array data block page"); err != nil {
+				return err
+			}
 		}
-		e := f.buf(b.bytes(entry))
+		if err := d.fixedEntries(page[:len(page)-4], p*pageSize, client, entry, lin); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fixedEntries records the chunks of consecutive fixed array entries,
+// the first being entry number first.
+func (d *Dataset) fixedEntries(raw []byte, first uint64, client, entry int, lin *linear) error {
+	f := d.f
+	for i := 0; (i+1)*entry <= len(raw); i++ {
+		e := f.buf(raw[i*entry : (i+1)*entry])
 		ref := chunkRef{addr: e.addr(), size: uint64(d.chunkBytes())}
 		if client == 1 {
 			ref.size = e.uN(entry - f.offSize - 4)
 			ref.mask = e.u32()
 		}
-		if b.err != nil || e.err != nil {
-			return fmt.Errorf("%w: fixed array data block", ErrCorrupt)
+		if e.err != nil {
+			return fmt.Errorf("fixed array entry: %w", e.err)
 		}
 		if ref.addr == undef {
 			continue
 		}
-		if k, ok := lin.number(i); ok {
+		if k, ok := lin.number(first + uint64(i)); ok {
 			d.index[k] = ref
 		}
 	}

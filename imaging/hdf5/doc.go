@@ -12,8 +12,8 @@
 //
 // Anything else (external storage, shared messages, other filters,
 // compound types) is refused with an error wrapping ErrUnsupported.
-// Metadata checksums (Jenkins lookup3) are verified in extensible
-// arrays and v2 B-trees, not in other structures.
+// Metadata checksums (Jenkins lookup3) are verified in fixed and
+// extensible arrays and v2 B-trees, not in other structures.
 //
 // A File reads with pread (no mapping: a file truncated under us yields
 // an error, not a fault). Every address and size read from the file is

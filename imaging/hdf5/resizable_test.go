@@ -27,6 +27,9 @@ with h5py.File(sys.argv[1] + "/resizable.h5", "w", libver="latest") as f:
     s.resize(3000, axis=0)
     s[2000:2100] = arr((100, 4, 4))
     f.create_dataset("bt2", data=arr((200, 60, 3)), chunks=(2, 3, 3), maxshape=(None, None, 3))
+    p = f.create_dataset("fapartial", shape=(4096, 2), dtype="<f4", chunks=(1, 2))  # a paged fixed array
+    p[0:100] = 1.5
+    p[3000] = 2.5
     f.create_dataset("bt2gzip", data=arr((200, 60, 3)), chunks=(2, 3, 3), maxshape=(None, None, 3), compression="gzip", shuffle=True)
 `
 
@@ -70,6 +73,35 @@ func TestResizable(t *testing.T) {
 				t.Fatalf("%s %v: element %d = %g, want %g", c.name, d.Shape, i, v, want)
 			}
 		}
+	}
+}
+
+// TestFixedArrayUnwrittenPages reads a paged fixed array (4096
+// chunks, pages of 1024) two of whose pages were never written: their
+// entries are not chunk addresses.
+func TestFixedArrayUnwrittenPages(t *testing.T) {
+	dir := fixtures(t)
+	if out, err := exec.Command(systemPython, "-c", resizableScript, dir).CombinedOutput(); err != nil {
+		t.Fatalf("h5py: %v\n%s", err, out)
+	}
+	d := dataset(t, openT(t, filepath.Join(dir, "resizable.h5")), "fapartial")
+	got := make([]float32, 4096*2)
+	if err := d.ReadFloat32(got, []int{0, 0}, []int{4096, 2}); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range got {
+		want := float32(0)
+		if i < 200 {
+			want = 1.5
+		} else if i/2 == 3000 {
+			want = 2.5
+		}
+		if v != want {
+			t.Fatalf("element %d = %g, want %g", i, v, want)
+		}
+	}
+	if len(d.index) != 101 {
+		t.Fatalf("%d chunks indexed, want the 101 written", len(d.index))
 	}
 }
 
