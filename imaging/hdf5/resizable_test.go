@@ -27,6 +27,9 @@ with h5py.File(sys.argv[1] + "/resizable.h5", "w", libver="latest") as f:
     s.resize(3000, axis=0)
     s[2000:2100] = arr((100, 4, 4))
     f.create_dataset("bt2", data=arr((200, 60, 3)), chunks=(2, 3, 3), maxshape=(None, None, 3))
+    s = f.create_dataset("eafar", shape=(140800, 1), dtype="<f4", chunks=(1, 1), maxshape=(None, 1))
+    s[0] = 1.5  # and one chunk in the second page of a paged data block, its first page never written
+    s[140752] = 2.5
     p = f.create_dataset("fapartial", shape=(4096, 2), dtype="<f4", chunks=(1, 2))  # a paged fixed array
     p[0:100] = 1.5
     p[3000] = 2.5
@@ -73,6 +76,35 @@ func TestResizable(t *testing.T) {
 				t.Fatalf("%s %v: element %d = %g, want %g", c.name, d.Shape, i, v, want)
 			}
 		}
+	}
+}
+
+// TestExtensibleArrayUnwrittenPages reads an extensible array with
+// two chunks written, the second in the second page of a paged data
+// block whose first page was never written (the super block says so).
+func TestExtensibleArrayUnwrittenPages(t *testing.T) {
+	dir := fixtures(t)
+	if out, err := exec.Command(systemPython, "-c", resizableScript, dir).CombinedOutput(); err != nil {
+		t.Fatalf("h5py: %v\n%s", err, out)
+	}
+	d := dataset(t, openT(t, filepath.Join(dir, "resizable.h5")), "eafar")
+	got := make([]float32, 140800)
+	if err := d.ReadFloat32(got, []int{0, 0}, []int{140800, 1}); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range got {
+		want := float32(0)
+		if i == 0 {
+			want = 1.5
+		} else if i == 140752 {
+			want = 2.5
+		}
+		if v != want {
+			t.Fatalf("element %d = %g, want %g", i, v, want)
+		}
+	}
+	if len(d.index) != 2 {
+		t.Fatalf("%d chunks indexed, want the 2 written", len(d.index))
 	}
 }
 
