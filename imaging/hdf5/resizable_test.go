@@ -38,12 +38,15 @@ with h5py.File(sys.argv[1] + "/resizable.h5", "w", libver="latest") as f:
 
 // TestResizable reads every element of datasets indexed by extensible
 // arrays (with super blocks and paged data blocks, filtered or not)
-// and by v2 B-trees, and checks that each used the index it tests.
+// and by v2 B-trees, and checks that each used the index it tests; its
+// subtests read arrays with pages never written.
 func TestResizable(t *testing.T) {
 	dir := fixtures(t) // skips or fails without h5py, as the other fixtures do
 	if out, err := exec.Command(systemPython, "-c", resizableScript, dir).CombinedOutput(); err != nil {
 		t.Fatalf("h5py: %v\n%s", err, out)
 	}
+	t.Run("unwritten extensible array pages", func(t *testing.T) { testExtensibleArrayUnwrittenPages(t, dir) })
+	t.Run("unwritten fixed array pages", func(t *testing.T) { testFixedArrayUnwrittenPages(t, dir) })
 	f := openT(t, filepath.Join(dir, "resizable.h5"))
 	for _, c := range []struct {
 		name  string
@@ -79,14 +82,10 @@ func TestResizable(t *testing.T) {
 	}
 }
 
-// TestExtensibleArrayUnwrittenPages reads an extensible array with
+// testExtensibleArrayUnwrittenPages reads an extensible array with
 // two chunks written, the second in the second page of a paged data
 // block whose first page was never written (the super block says so).
-func TestExtensibleArrayUnwrittenPages(t *testing.T) {
-	dir := fixtures(t)
-	if out, err := exec.Command(systemPython, "-c", resizableScript, dir).CombinedOutput(); err != nil {
-		t.Fatalf("h5py: %v\n%s", err, out)
-	}
+func testExtensibleArrayUnwrittenPages(t *testing.T, dir string) {
 	d := dataset(t, openT(t, filepath.Join(dir, "resizable.h5")), "eafar")
 	got := make([]float32, 140800)
 	if err := d.ReadFloat32(got, []int{0, 0}, []int{140800, 1}); err != nil {
@@ -108,14 +107,10 @@ func TestExtensibleArrayUnwrittenPages(t *testing.T) {
 	}
 }
 
-// TestFixedArrayUnwrittenPages reads a paged fixed array (4096
+// testFixedArrayUnwrittenPages reads a paged fixed array (4096
 // chunks, pages of 1024) two of whose pages were never written: their
 // entries are not chunk addresses.
-func TestFixedArrayUnwrittenPages(t *testing.T) {
-	dir := fixtures(t)
-	if out, err := exec.Command(systemPython, "-c", resizableScript, dir).CombinedOutput(); err != nil {
-		t.Fatalf("h5py: %v\n%s", err, out)
-	}
+func testFixedArrayUnwrittenPages(t *testing.T, dir string) {
 	d := dataset(t, openT(t, filepath.Join(dir, "resizable.h5")), "fapartial")
 	got := make([]float32, 4096*2)
 	if err := d.ReadFloat32(got, []int{0, 0}, []int{4096, 2}); err != nil {
