@@ -1,6 +1,7 @@
 package hdf5
 
 import (
+	"cmp"
 	"fmt"
 	"math/bits"
 )
@@ -131,7 +132,7 @@ func (a *earray) indexBlock(addr uint64, levels []eaLevel) error {
 	b.sig("EAIB")
 	b.skip(head - 4)
 	if err := a.elements(b.bytes(int(a.idxElems)*a.elemSize), 0); err != nil || b.err != nil {
-		return cmpErr(b.err, err)
+		return cmp.Or(b.err, err)
 	}
 	dblks := make([]uint64, a.dblkAddrs)
 	for i := range dblks {
@@ -162,13 +163,6 @@ func (a *earray) indexBlock(addr uint64, levels []eaLevel) error {
 		}
 	}
 	return nil
-}
-
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // superBlock reads a super block's page bitmap and data block addresses
