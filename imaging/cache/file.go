@@ -67,24 +67,59 @@ func (c *Cache) Open(ctx context.Context, path string, opts fits.Options) (*File
 	if err != nil {
 		return nil, fmt.Errorf("fits: open %s: %w", path, err)
 	}
-	id := idOf(fi)
-	for {
-		e, opener := c.lookupFile(id)
-		if opener {
-			return c.openNew(e, path, opts)
+	return c.share(ctx, idOf(fi), func(e *fileEnt) error { return c.openNew(e, path, opts) })
+}
+
+// share returns a reference to the file of identity id: the first user
+// opens it with open (which fills e in or fails), the others wait for
+// that open and share its outcome.
+func (c *Cache) share(ctx context.Context, id FileID, open func(e *fileEnt) error) (*File, error) {
+	e, opener := c.lookupFile(id)
+	if opener {
+		if err := open(e); err != nil {
+			c.failed(e, err)
+			return nil, err
 		}
-		select {
-		case <-e.ready:
-		case <-ctx.Done():
-			c.closeFile(e)
-			return nil, ctx.Err()
-		}
-		if e.err == nil {
-			return &File{c: c, e: e}, nil
-		}
-		c.closeFile(e)
-		return nil, e.err
+		close(e.ready)
+		return &File{c: c, e: e}, nil
 	}
+	select {
+	case <-e.ready:
+	case <-ctx.Done():
+		c.closeFile(e)
+		return nil, ctx.Err()
+	}
+	if e.err == nil {
+		return &File{c: c, e: e}, nil
+	}
+	c.closeFile(e)
+	return nil, e.err
+}
+
+// failed ends a failed open: its waiters get err, and the identity is
+// free to be opened again.
+func (c *Cache) failed(e *fileEnt, err error) {
+	e.err = err
+	c.mu.Lock()
+	delete(c.files, e.id)
+	c.mu.Unlock()
+	close(e.ready)
+}
+
+// rekey keys e by the identity of the file really opened, which differs
+// from the one stat saw when the file was replaced in between.
+func (c *Cache) rekey(e *fileEnt, fi os.FileInfo) {
+	id := idOf(fi)
+	if id == e.id {
+		return
+	}
+	c.mu.Lock()
+	if c.files[id] == nil { // else stays keyed by the stale id until closed
+		delete(c.files, e.id)
+		e.id = id
+		c.files[id] = e
+	}
+	c.mu.Unlock()
 }
 
 func (c *Cache) lookupFile(id FileID) (*fileEnt, bool) {
@@ -100,9 +135,8 @@ func (c *Cache) lookupFile(id FileID) (*fileEnt, bool) {
 	return e, true
 }
 
-// openNew opens e's file. The file opened may differ from the one
-// stat saw (replaced in between); it is then keyed by its own identity.
-func (c *Cache) openNew(e *fileEnt, path string, opts fits.Options) (*File, error) {
+// openNew opens e's file, FITS or HDF5 by its content.
+func (c *Cache) openNew(e *fileEnt, path string, opts fits.Options) error {
 	if isHDF5(path) {
 		return c.openHDF5(e, path)
 	}
@@ -114,25 +148,11 @@ func (c *Cache) openNew(e *fileEnt, path string, opts fits.Options) (*File, erro
 		if f != nil {
 			f.Close()
 		}
-		e.err = err
-		c.mu.Lock()
-		delete(c.files, e.id)
-		c.mu.Unlock()
-		close(e.ready)
-		return nil, err
+		return err
 	}
 	e.f = f
-	if id := idOf(f.Info()); id != e.id {
-		c.mu.Lock()
-		if c.files[id] == nil { // else stays keyed by the stale id until closed
-			delete(c.files, e.id)
-			e.id = id
-			c.files[id] = e
-		}
-		c.mu.Unlock()
-	}
-	close(e.ready)
-	return &File{c: c, e: e}, nil
+	c.rekey(e, f.Info())
+	return nil
 }
 
 // chargeFile charges the inflated bytes of a gzip file.

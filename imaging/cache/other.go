@@ -13,35 +13,14 @@ import (
 // first user; FITS() of the reference is nil and Other() the value open
 // returned, closed with the last reference.
 func (c *Cache) OpenOther(ctx context.Context, path string, fi os.FileInfo, open func() (io.Closer, error)) (*File, error) {
-	id := idOf(fi)
-	for {
-		e, opener := c.lookupFile(id)
-		if opener {
-			v, err := open()
-			if err != nil {
-				e.err = err
-				c.mu.Lock()
-				delete(c.files, e.id)
-				c.mu.Unlock()
-				close(e.ready)
-				return nil, err
-			}
-			e.other, e.path = v, path
-			close(e.ready)
-			return &File{c: c, e: e}, nil
+	return c.share(ctx, idOf(fi), func(e *fileEnt) error {
+		v, err := open()
+		if err != nil {
+			return err
 		}
-		select {
-		case <-e.ready:
-		case <-ctx.Done():
-			c.closeFile(e)
-			return nil, ctx.Err()
-		}
-		if e.err == nil {
-			return &File{c: c, e: e}, nil
-		}
-		c.closeFile(e)
-		return nil, e.err
-	}
+		e.other, e.path = v, path
+		return nil
+	})
 }
 
 // Other returns what OpenOther opened; nil for a FITS file.
