@@ -12,6 +12,7 @@ import (
 	"cartago/icd"
 	"cartago/imaging/casa"
 	"cartago/imaging/fits"
+	"cartago/imaging/hdf5"
 )
 
 // listing is one directory read for the file browsers.
@@ -91,7 +92,7 @@ const fitsMagic = "SIMPLE  ="
 // and HDF5 files by their signature. It opens regular files only,
 // without blocking (see fits.OpenRegular).
 func fileType(path string) icd.FileType {
-	if isHDF5File(path) {
+	if hdf5.IsHDF5File(path) {
 		return icd.FileType_HDF5
 	}
 	f, err := fits.OpenRegular(path)

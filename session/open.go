@@ -8,6 +8,7 @@ import (
 	"cartago/icd"
 	"cartago/imaging/budget"
 	"cartago/imaging/fits"
+	"cartago/imaging/hdf5"
 )
 
 func (c *Client) handleFileInfo(r request) error {
@@ -33,7 +34,7 @@ func (c *Client) fileInfo(dir, name, hdu string) (*icd.FileInfoResponse, error) 
 	if err != nil {
 		return nil, errFileAccess(c.mgr.folder, dir, name, err)
 	}
-	if isHDF5File(path) {
+	if hdf5.IsHDF5File(path) {
 		return hdf5FileInfo(name, path, hdu)
 	}
 	f, err := fits.Open(path)

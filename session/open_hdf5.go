@@ -47,18 +47,6 @@ func fileTypeOf(file *cache.File) icd.FileType {
 	return icd.FileType_FITS
 }
 
-// isHDF5File reports whether path starts with the HDF5 signature.
-func isHDF5File(path string) bool {
-	f, err := fits.OpenRegular(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	head := make([]byte, len(hdf5.Signature))
-	n, _ := f.Read(head)
-	return hdf5.IsHDF5(head[:n])
-}
-
 // hdf5FileInfo answers FILE_INFO_REQUEST for an HDF5 file: its one
 // image, "0", as the reference lists it.
 func hdf5FileInfo(name, path, hdu string) (*icd.FileInfoResponse, error) {

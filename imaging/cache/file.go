@@ -137,7 +137,7 @@ func (c *Cache) lookupFile(id FileID) (*fileEnt, bool) {
 
 // openNew opens e's file, FITS or HDF5 by its content.
 func (c *Cache) openNew(e *fileEnt, path string, opts fits.Options) error {
-	if isHDF5(path) {
+	if hdf5.IsHDF5File(path) {
 		return c.openHDF5(e, path)
 	}
 	f, err := fits.OpenOptions(path, opts)

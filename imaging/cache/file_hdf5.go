@@ -5,19 +5,6 @@ import (
 	"cartago/imaging/hdf5"
 )
 
-// isHDF5 reports whether path starts with the HDF5 signature: files are
-// told apart by content, whatever their name, as the reference does.
-func isHDF5(path string) bool {
-	f, err := fits.OpenRegular(path) // never blocks (a FIFO)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	head := make([]byte, len(hdf5.Signature))
-	n, _ := f.Read(head)
-	return hdf5.IsHDF5(head[:n])
-}
-
 // openHDF5 opens e's file as HDF5. The bound of its decoded-chunk
 // cache (hdf5.ChunkCacheBytes) is charged to the budget while it is open.
 func (c *Cache) openHDF5(e *fileEnt, path string) error {
