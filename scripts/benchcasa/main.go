@@ -65,18 +65,12 @@ func main() {
 	if *bin == "" || *script == "" || *py == "" {
 		log.Fatal("-bin, -script and -py are required")
 	}
-	if *dir == "" {
-		d, err := os.MkdirTemp("", "benchcasa")
-		benchclient.Check(err)
-		defer os.RemoveAll(d)
-		*dir = d
-	}
+	work, cleanup := benchclient.WorkDir(*dir, "benchcasa")
+	defer cleanup()
+	*dir = work
 	prepare(*dir, *python, *script)
-	cmd, url, err := procstat.StartServe(*bin, "serve", "--host", "127.0.0.1", "--port", "0", "--no-auth", "--no-frontend",
-		"--root", *dir, "--db", filepath.Join(*dir, "bench.db"), "--cache-size", "0")
-	benchclient.Check(err)
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	pid := cmd.Process.Pid
+	pid, url, stop := benchclient.Serve(*bin, *dir, "--cache-size", "0")
+	defer stop()
 	sampler := procstat.StartPeak(pid)
 
 	names, labels := []string{fitsName}, []string{"FITS"}

@@ -57,20 +57,13 @@ func main() {
 	if *bin == "" || *script == "" || *py == "" {
 		log.Fatal("-bin, -script and -py are required")
 	}
-	if *dir == "" {
-		d, err := os.MkdirTemp("", "benchhdf5")
-		benchclient.Check(err)
-		defer os.RemoveAll(d)
-		*dir = d
-	}
-	benchclient.Check(os.MkdirAll(*dir, 0o755))
+	work, cleanup := benchclient.WorkDir(*dir, "benchhdf5")
+	defer cleanup()
+	*dir = work
 	prepare(*dir, *python, *script)
 
-	cmd, url, err := procstat.StartServe(*bin, "serve", "--host", "127.0.0.1", "--port", "0", "--no-auth", "--no-frontend",
-		"--root", *dir, "--db", filepath.Join(*dir, "bench.db"), "--cache-size", "0")
-	benchclient.Check(err)
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	pid := cmd.Process.Pid
+	pid, url, stop := benchclient.Serve(*bin, *dir, "--cache-size", "0")
+	defer stop()
 	sampler := procstat.StartPeak(pid)
 	c := benchclient.Dial(url)
 	hist := make([][]time.Duration, len(files))
