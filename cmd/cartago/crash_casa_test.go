@@ -44,11 +44,8 @@ func TestKill9ThenResumeCasa(t *testing.T) {
 
 	srv = r.start()
 	c = dialServer(t, srv.url)
-	c.send(icd.EventType_REGISTER_VIEWER, &icd.RegisterViewer{SessionId: ack.SessionId})
-	var again icd.RegisterViewerAck
-	c.await(icd.EventType_REGISTER_VIEWER_ACK, &again)
-	if again.SessionType != icd.SessionType_RESUMED {
-		t.Fatalf("register after restart: %+v", &again)
+	if again := c.register(ack.SessionId); again.SessionType != icd.SessionType_RESUMED {
+		t.Fatalf("register after restart: %+v", again)
 	}
 	c.send(icd.EventType_RESUME_SESSION, &icd.ResumeSession{Images: []*icd.ImageProperties{
 		{Directory: ".", File: image, FileId: 1, Channel: 5}}})

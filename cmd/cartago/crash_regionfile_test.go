@@ -45,11 +45,8 @@ func TestKill9KeepsImportedRegions(t *testing.T) {
 
 	srv = r.start()
 	c = dialServer(t, srv.url)
-	c.send(icd.EventType_REGISTER_VIEWER, &icd.RegisterViewer{SessionId: ack.SessionId})
-	var again icd.RegisterViewerAck
-	c.await(icd.EventType_REGISTER_VIEWER_ACK, &again)
-	if again.SessionType != icd.SessionType_RESUMED {
-		t.Fatalf("register after restart: %+v", &again)
+	if again := c.register(ack.SessionId); again.SessionType != icd.SessionType_RESUMED {
+		t.Fatalf("register after restart: %+v", again)
 	}
 	var box int32
 	for id, info := range imp.Regions {
