@@ -17,32 +17,25 @@ import (
 	"cartago/imaging/fits"
 	"cartago/imaging/sample"
 	"cartago/imaging/tiles"
+	"cartago/imaging/tooltest"
 )
 
 // IDIA HDF5 fixtures are converted from our FITS samples by
 // scripts/fits2hdf5.py with Debian's h5py; an image must look the same
 // through either file.
 
-const systemPython = "/usr/bin/python3"
-
 // needH5py skips without python3-h5py, but fails under scripts/test.sh
 // (CARTAGO_REQUIRE_TOOLS), which installs it.
 func needH5py(t *testing.T) {
 	t.Helper()
-	if err := exec.Command(systemPython, "-c", "import h5py, astropy").Run(); err != nil {
-		why := systemPython + " cannot import h5py and astropy (apt-get install python3-h5py python3-astropy)"
-		if os.Getenv("CARTAGO_REQUIRE_TOOLS") != "" {
-			t.Fatal(why + "; scripts/test.sh requires it")
-		}
-		t.Skip(why + "; scripts/test.sh installs it and runs this test")
-	}
+	tooltest.NeedPython(t, "python3-h5py python3-astropy", "h5py", "astropy")
 }
 
 // toIDIA converts src into dst with the script's options.
 func toIDIA(t *testing.T, src, dst string, args ...string) {
 	t.Helper()
 	needH5py(t)
-	cmd := exec.Command(systemPython, append([]string{"../scripts/fits2hdf5.py", src, dst}, args...)...)
+	cmd := exec.Command(tooltest.Python, append([]string{"../scripts/fits2hdf5.py", src, dst}, args...)...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("fits2hdf5.py %s: %v\n%s", filepath.Base(src), err, out)
 	}
@@ -408,7 +401,7 @@ with h5py.File(sys.argv[1], "r+") as f:
         m[...] = -m[...]
     g["SwizzledData/ZYX"][...] = -g["SwizzledData/ZYX"][...]
 `
-	if out, err := exec.Command(systemPython, "-c", alter, filepath.Join(dir, "mips.hdf5")).CombinedOutput(); err != nil {
+	if out, err := exec.Command(tooltest.Python, "-c", alter, filepath.Join(dir, "mips.hdf5")).CombinedOutput(); err != nil {
 		t.Fatalf("altering the file: %v\n%s", err, out)
 	}
 	want, got := idiaScenario(t, dir, "mips.fits"), idiaScenario(t, dir, "mips.hdf5")
@@ -495,7 +488,7 @@ func TestIDIAListedAndDescribed(t *testing.T) {
 with h5py.File(sys.argv[1], "w") as f:
     f["x"] = [1.0, 2.0]
 `
-	if out, err := exec.Command(systemPython, "-c", plain, filepath.Join(dir, "other.hdf5")).CombinedOutput(); err != nil {
+	if out, err := exec.Command(tooltest.Python, "-c", plain, filepath.Join(dir, "other.hdf5")).CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	c := folderPipe(t, dir)

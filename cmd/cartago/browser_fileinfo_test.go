@@ -14,11 +14,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"cartago/icd"
+	"cartago/imaging/tooltest"
 )
-
-// systemPython is Debian's interpreter, which has python3-astropy (a
-// python3 earlier on PATH, from pyenv or a venv, may not).
-const systemPython = "/usr/bin/python3"
 
 // TestBrowserFileInfo: the File Information the frontend shows for the
 // sample 3-D cube, read from the page, is what astropy computes from the
@@ -90,14 +87,14 @@ func TestBrowserFileInfo(t *testing.T) {
 // path: the entries computed with astropy, as [name, value] pairs.
 func astropyEntries(t *testing.T, path string) [][2]string {
 	t.Helper()
-	if _, err := os.Stat(systemPython); err != nil {
-		missingTool(t, "no "+systemPython+" (apt-get install python3-astropy)")
+	if _, err := os.Stat(tooltest.Python); err != nil {
+		missingTool(t, "no "+tooltest.Python+" (apt-get install python3-astropy)")
 	}
 	script := filepath.Join(repoRoot(t), "scripts", "fileinfo-check.py")
-	if err := exec.Command(systemPython, "-c", "import astropy").Run(); err != nil {
-		missingTool(t, systemPython+" cannot import astropy (apt-get install python3-astropy)")
+	if err := exec.Command(tooltest.Python, "-c", "import astropy").Run(); err != nil {
+		missingTool(t, tooltest.Python+" cannot import astropy (apt-get install python3-astropy)")
 	}
-	out, err := exec.Command(systemPython, script, "print", path, "0").Output()
+	out, err := exec.Command(tooltest.Python, script, "print", path, "0").Output()
 	if err != nil {
 		t.Fatalf("%s print %s: %v", script, path, err)
 	}
@@ -113,10 +110,7 @@ func astropyEntries(t *testing.T, path string) [][2]string {
 // CARTAGO_REQUIRE_TOOLS, so that a missing tool never hides there.
 func missingTool(t *testing.T, why string) {
 	t.Helper()
-	if os.Getenv("CARTAGO_REQUIRE_TOOLS") != "" {
-		t.Fatal(why + "; scripts/test.sh requires it")
-	}
-	t.Skip(why + "; scripts/test.sh installs it and runs this test")
+	tooltest.Missing(t, why)
 }
 
 // readInfoEntries reads the computed entries the FileInfo panel inside

@@ -7,17 +7,18 @@ import (
 	"time"
 
 	"cartago/icd"
+	"cartago/imaging/tooltest"
 )
 
 // idiaFile converts the small sample cube to IDIA HDF5 (statistics and
 // swizzled copy included) in dir with scripts/fits2hdf5.py.
 func idiaFile(t *testing.T, dir, name string) {
 	t.Helper()
-	if err := exec.Command(systemPython, "-c", "import h5py, astropy").Run(); err != nil {
-		missingTool(t, systemPython+" cannot import h5py and astropy (apt-get install python3-h5py python3-astropy)")
+	if err := exec.Command(tooltest.Python, "-c", "import h5py, astropy").Run(); err != nil {
+		missingTool(t, tooltest.Python+" cannot import h5py and astropy (apt-get install python3-h5py python3-astropy)")
 	}
 	script := filepath.Join(repoRoot(t), "scripts", "fits2hdf5.py")
-	if out, err := exec.Command(systemPython, script, filepath.Join(dir, crashCube), filepath.Join(dir, name)).CombinedOutput(); err != nil {
+	if out, err := exec.Command(tooltest.Python, script, filepath.Join(dir, crashCube), filepath.Join(dir, name)).CombinedOutput(); err != nil {
 		t.Fatalf("fits2hdf5.py: %v\n%s", err, out)
 	}
 }

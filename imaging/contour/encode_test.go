@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"testing"
 
+	"cartago/imaging/tooltest"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -180,10 +181,7 @@ func TestStartsRoundTrip(t *testing.T) {
 // CARTAGO_REQUIRE_TOOLS, so that a missing tool never hides there.
 func missingTool(t *testing.T, why string) {
 	t.Helper()
-	if os.Getenv("CARTAGO_REQUIRE_TOOLS") != "" {
-		t.Fatal(why + "; scripts/test.sh requires it")
-	}
-	t.Skip(why + "; scripts/test.sh installs it and runs this test")
+	tooltest.Missing(t, why)
 }
 
 // libzstd itself (the zstd command) must read our frames; the frontend

@@ -1,6 +1,7 @@
 package hdf5
 
 import (
+	"cartago/imaging/tooltest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,9 +16,9 @@ import (
 //	go test ./imaging/hdf5 -run XXX -fuzz FuzzOpen -fuzzminimizetime=1x
 func FuzzOpen(f *testing.F) {
 	f.Add([]byte(Signature))
-	if exec.Command(systemPython, "-c", "import h5py").Run() == nil {
+	if exec.Command(tooltest.Python, "-c", "import h5py").Run() == nil {
 		dir := f.TempDir()
-		if out, err := exec.Command(systemPython, "-c", fixtureScript, dir).CombinedOutput(); err != nil {
+		if out, err := exec.Command(tooltest.Python, "-c", fixtureScript, dir).CombinedOutput(); err != nil {
 			f.Fatalf("h5py: %v\n%s", err, out)
 		}
 		for _, name := range []string{"tiny-earliest.h5", "tiny-latest.h5"} {
@@ -27,8 +28,8 @@ func FuzzOpen(f *testing.F) {
 			}
 			f.Add(b)
 		}
-	} else if os.Getenv("CARTAGO_REQUIRE_TOOLS") != "" {
-		f.Fatal(systemPython + " cannot import h5py; scripts/test.sh requires it")
+	} else if tooltest.Required() {
+		f.Fatal(tooltest.Python + " cannot import h5py; scripts/test.sh requires it")
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p := filepath.Join(t.TempDir(), "f.h5")

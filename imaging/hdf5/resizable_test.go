@@ -2,6 +2,7 @@ package hdf5
 
 import (
 	"bytes"
+	"cartago/imaging/tooltest"
 	"errors"
 	"os"
 	"os/exec"
@@ -42,7 +43,7 @@ with h5py.File(sys.argv[1] + "/resizable.h5", "w", libver="latest") as f:
 // subtests read arrays with pages never written.
 func TestResizable(t *testing.T) {
 	dir := fixtures(t) // skips or fails without h5py, as the other fixtures do
-	if out, err := exec.Command(systemPython, "-c", resizableScript, dir).CombinedOutput(); err != nil {
+	if out, err := exec.Command(tooltest.Python, "-c", resizableScript, dir).CombinedOutput(); err != nil {
 		t.Fatalf("h5py: %v\n%s", err, out)
 	}
 	t.Run("unwritten extensible array pages", func(t *testing.T) { testExtensibleArrayUnwrittenPages(t, dir) })

@@ -1,13 +1,11 @@
 package hdf5
 
 import (
-	"os"
+	"cartago/imaging/tooltest"
 	"os/exec"
 	"path/filepath"
 	"testing"
 )
-
-const systemPython = "/usr/bin/python3"
 
 // writeFixtures writes, with Debian's h5py, one file per libver with
 // every layout, chunk index, filter, datatype and attribute kind this
@@ -64,15 +62,9 @@ for libver in ["earliest", "latest"]:
 // fixtures writes the files once per test binary run into a temp dir.
 func fixtures(t *testing.T) string {
 	t.Helper()
-	if err := exec.Command(systemPython, "-c", "import h5py").Run(); err != nil {
-		why := systemPython + " cannot import h5py (apt-get install python3-h5py)"
-		if os.Getenv("CARTAGO_REQUIRE_TOOLS") != "" {
-			t.Fatal(why + "; scripts/test.sh requires it")
-		}
-		t.Skip(why + "; scripts/test.sh installs it and runs this test")
-	}
+	tooltest.NeedPython(t, "python3-h5py", "h5py")
 	dir := t.TempDir()
-	if out, err := exec.Command(systemPython, "-c", fixtureScript, dir).CombinedOutput(); err != nil {
+	if out, err := exec.Command(tooltest.Python, "-c", fixtureScript, dir).CombinedOutput(); err != nil {
 		t.Fatalf("h5py: %v\n%s", err, out)
 	}
 	return dir

@@ -2,7 +2,6 @@ package idia
 
 import (
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -10,9 +9,8 @@ import (
 	"cartago/imaging/fits"
 	"cartago/imaging/hdf5"
 	"cartago/imaging/stats"
+	"cartago/imaging/tooltest"
 )
-
-const systemPython = "/usr/bin/python3"
 
 // h5py writes a file with script (argument: the path) and opens it.
 func h5py(t *testing.T, script string) *hdf5.File {
@@ -23,15 +21,9 @@ func h5py(t *testing.T, script string) *hdf5.File {
 // h5pyArgs is h5py with more arguments to h5py.File (", libver='latest'").
 func h5pyArgs(t *testing.T, fileArgs, script string) *hdf5.File {
 	t.Helper()
-	if err := exec.Command(systemPython, "-c", "import h5py").Run(); err != nil {
-		why := systemPython + " cannot import h5py (apt-get install python3-h5py)"
-		if os.Getenv("CARTAGO_REQUIRE_TOOLS") != "" {
-			t.Fatal(why + "; scripts/test.sh requires it")
-		}
-		t.Skip(why + "; scripts/test.sh installs it and runs this test")
-	}
+	tooltest.NeedPython(t, "python3-h5py", "h5py")
 	p := filepath.Join(t.TempDir(), "f.hdf5")
-	if out, err := exec.Command(systemPython, "-c", "import sys, h5py, numpy as np\nf = h5py.File(sys.argv[1], 'w'"+fileArgs+")\n"+script+"\nf.close()", p).CombinedOutput(); err != nil {
+	if out, err := exec.Command(tooltest.Python, "-c", "import sys, h5py, numpy as np\nf = h5py.File(sys.argv[1], 'w'"+fileArgs+")\n"+script+"\nf.close()", p).CombinedOutput(); err != nil {
 		t.Fatalf("h5py: %v\n%s", err, out)
 	}
 	f, err := hdf5.Open(p)

@@ -10,24 +10,17 @@ import (
 	"testing"
 
 	"cartago/imaging/fits"
+	"cartago/imaging/tooltest"
 )
 
 // Python is Debian's interpreter, which has python3-casacore.
-const Python = "/usr/bin/python3"
+const Python = tooltest.Python
 
 // Require skips t when python3-casacore is missing, but fails it under
 // scripts/test.sh (CARTAGO_REQUIRE_TOOLS set), which installs it.
 func Require(t testing.TB) {
 	t.Helper()
-	err := exec.Command(Python, "-c", "import casacore.images").Run()
-	if err == nil {
-		return
-	}
-	why := "python3-casacore missing (apt-get install python3-casacore): " + err.Error()
-	if os.Getenv("CARTAGO_REQUIRE_TOOLS") != "" {
-		t.Fatal(why + "; scripts/test.sh requires it")
-	}
-	t.Skip(why + "; scripts/test.sh installs it and runs this test")
+	tooltest.NeedPython(t, "python3-casacore", "casacore.images")
 }
 
 // Convert writes the CASA image out from the FITS file in, with the
