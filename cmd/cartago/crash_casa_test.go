@@ -20,14 +20,10 @@ func TestKill9ThenResumeCasa(t *testing.T) {
 	casatest.Convert(t, filepath.Join(r.root, crashCube), filepath.Join(r.root, image), "--endian", "big", "--tile", "16,16,4")
 	srv := r.start()
 	c := dialServer(t, srv.url)
-	c.send(icd.EventType_REGISTER_VIEWER, &icd.RegisterViewer{})
-	var ack icd.RegisterViewerAck
-	c.await(icd.EventType_REGISTER_VIEWER_ACK, &ack)
-	c.send(icd.EventType_OPEN_FILE, &icd.OpenFile{Directory: ".", File: image, FileId: 1})
-	var open icd.OpenFileAck
-	c.await(icd.EventType_OPEN_FILE_ACK, &open)
+	ack := c.register(0)
+	open := c.open(image, 1)
 	if !open.Success || open.FileInfo.Type != icd.FileType_CASA {
-		t.Fatalf("open: %+v", &open)
+		t.Fatalf("open: %+v", open)
 	}
 	c.send(icd.EventType_SET_IMAGE_CHANNELS, &icd.SetImageChannels{FileId: 1, Channel: 5})
 	c.send(icd.EventType_SET_SPATIAL_REQUIREMENTS, &icd.SetSpatialRequirements{FileId: 1,

@@ -31,14 +31,10 @@ func TestKill9ThenResumeHDF5(t *testing.T) {
 	idiaFile(t, r.root, "cube.hdf5")
 	srv := r.start()
 	c := dialServer(t, srv.url)
-	c.send(icd.EventType_REGISTER_VIEWER, &icd.RegisterViewer{})
-	var ack icd.RegisterViewerAck
-	c.await(icd.EventType_REGISTER_VIEWER_ACK, &ack)
-	c.send(icd.EventType_OPEN_FILE, &icd.OpenFile{Directory: ".", File: "cube.hdf5", FileId: 1})
-	var open icd.OpenFileAck
-	c.await(icd.EventType_OPEN_FILE_ACK, &open)
+	ack := c.register(0)
+	open := c.open("cube.hdf5", 1)
 	if !open.Success || open.FileInfo.Type != icd.FileType_HDF5 {
-		t.Fatalf("open: %+v", &open)
+		t.Fatalf("open: %+v", open)
 	}
 	c.send(icd.EventType_SET_IMAGE_CHANNELS, &icd.SetImageChannels{FileId: 1, Channel: 5})
 	c.send(icd.EventType_SET_SPECTRAL_REQUIREMENTS, &icd.SetSpectralRequirements{FileId: 1,

@@ -192,6 +192,16 @@ func (w *wsClient) await(et icd.EventType, m proto.Message) {
 	w.SkipTo(et, nil, m, nil)
 }
 
+// open sends OPEN_FILE for name in the top folder as id and returns the
+// ack.
+func (w *wsClient) open(name string, id int32) *icd.OpenFileAck {
+	w.t.Helper()
+	w.send(icd.EventType_OPEN_FILE, &icd.OpenFile{Directory: ".", File: name, FileId: id})
+	var ack icd.OpenFileAck
+	w.await(icd.EventType_OPEN_FILE_ACK, &ack)
+	return &ack
+}
+
 // register sends REGISTER_VIEWER with id and returns the ack.
 func (w *wsClient) register(id uint32) *icd.RegisterViewerAck {
 	w.t.Helper()
