@@ -2,14 +2,11 @@ package session
 
 import (
 	"math"
-	"os"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"cartago/icd"
-	"cartago/imaging/fits"
 )
 
 // Once a cube has sent its image histogram, its frame finds the planes'
@@ -22,18 +19,7 @@ func TestCubeExtremaPrefetched(t *testing.T) {
 	oldMin := prefetchMinBytes
 	prefetchMinBytes = 0
 	testReadHook = func(int) { reads.Add(1) }
-	root := t.TempDir()
-	const w, h, depth = 16, 12, 9
-	data := make([]float32, w*h*depth)
-	for i := range data {
-		data[i] = float32(i%89) - 30
-	}
-	file, err := os.Create(filepath.Join(root, "cube.fits"))
-	must(t, err)
-	must(t, fits.Write(file, fits.WriteHDU{Bitpix: -32, Naxis: []int{w, h, depth}, Data: data}))
-	must(t, file.Close())
-	folder, err := NewFolder(root, "")
-	must(t, err)
+	folder := smallCubeFolder(t, func(i int) float32 { return float32(i%89) - 30 })
 	m := NewManager(Config{Folder: folder, Logger: newTestManager(time.Minute).log})
 	t.Cleanup(func() {
 		m.Close("test over")
@@ -48,12 +34,12 @@ func TestCubeExtremaPrefetched(t *testing.T) {
 	f, err := c.frameFor(0)
 	must(t, err)
 	deadline := time.Now().Add(10 * time.Second)
-	for reads.Load() < depth && time.Now().Before(deadline) { // the prefetch starts after the histogram is sent
+	for reads.Load() < smallCubeDepth && time.Now().Before(deadline) { // the prefetch starts after the histogram is sent
 		time.Sleep(time.Millisecond)
 	}
 	f.extrema.wait()
-	if n := reads.Load(); n != depth {
-		t.Fatalf("the prefetch read %d planes, want %d", n, depth)
+	if n := reads.Load(); n != smallCubeDepth {
+		t.Fatalf("the prefetch read %d planes, want %d", n, smallCubeDepth)
 	}
 	reads.Store(0)
 	handle(t, c, icd.EventType_SET_HISTOGRAM_REQUIREMENTS, 3, &icd.SetHistogramRequirements{
@@ -67,14 +53,14 @@ func TestCubeExtremaPrefetched(t *testing.T) {
 			for _, b := range hd.Histograms.Bins {
 				total += b
 			}
-			if lo := hd.Histograms.FirstBinCenter - hd.Histograms.BinWidth/2; total != w*h*depth || math.Abs(lo+30) > 1e-4 {
-				t.Errorf("%d values from %v, want %d from -30", total, lo, w*h*depth)
+			if lo := hd.Histograms.FirstBinCenter - hd.Histograms.BinWidth/2; total != smallCubePixels || math.Abs(lo+30) > 1e-4 {
+				t.Errorf("%d values from %v, want %d from -30", total, lo, smallCubePixels)
 			}
 			break
 		}
 	}
-	if n := reads.Load(); n != depth {
-		t.Errorf("cube histogram read %d planes, want %d (counts only)", n, depth)
+	if n := reads.Load(); n != smallCubeDepth {
+		t.Errorf("cube histogram read %d planes, want %d (counts only)", n, smallCubeDepth)
 	}
 	handle(t, c, icd.EventType_CLOSE_FILE, 4, &icd.CloseFile{FileId: 0})
 	if st := m.CacheStats(); st.Bytes != 0 {

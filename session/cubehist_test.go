@@ -19,18 +19,7 @@ import (
 func TestCubeHistogramReusesExtrema(t *testing.T) {
 	var reads atomic.Int64
 	testReadHook = func(int) { reads.Add(1) }
-	root := t.TempDir()
-	const w, h, depth = 16, 12, 9
-	data := make([]float32, w*h*depth)
-	for i := range data {
-		data[i] = float32(i%97) - 40
-	}
-	file, err := os.Create(filepath.Join(root, "cube.fits"))
-	must(t, err)
-	must(t, fits.Write(file, fits.WriteHDU{Bitpix: -32, Naxis: []int{w, h, depth}, Data: data}))
-	must(t, file.Close())
-	folder, err := NewFolder(root, "")
-	must(t, err)
+	folder := smallCubeFolder(t, func(i int) float32 { return float32(i%97) - 40 })
 	m := NewManager(Config{Folder: folder, CacheSize: 64 << 20, Logger: newTestManager(time.Minute).log})
 	t.Cleanup(func() {
 		m.Close("test over")
@@ -59,13 +48,13 @@ func TestCubeHistogramReusesExtrema(t *testing.T) {
 	sent = 1
 	reads.Store(0)
 	first := cube(3, 10)
-	if n := reads.Load(); n != 2*depth {
-		t.Errorf("first cube histogram read %d planes, want %d (extrema, then counts)", n, 2*depth)
+	if n := reads.Load(); n != 2*smallCubeDepth {
+		t.Errorf("first cube histogram read %d planes, want %d (extrema, then counts)", n, 2*smallCubeDepth)
 	}
 	reads.Store(0)
 	second := cube(4, 20)
-	if n := reads.Load(); n != depth {
-		t.Errorf("second cube histogram read %d planes, want %d (counts only)", n, depth)
+	if n := reads.Load(); n != smallCubeDepth {
+		t.Errorf("second cube histogram read %d planes, want %d (counts only)", n, smallCubeDepth)
 	}
 	for _, hd := range []*icd.RegionHistogramData{first, second} {
 		hist := hd.Histograms
@@ -74,8 +63,33 @@ func TestCubeHistogramReusesExtrema(t *testing.T) {
 			total += b
 		}
 		lo := hist.FirstBinCenter - hist.BinWidth/2
-		if total != w*h*depth || math.Abs(lo+40) > 1e-4 || int(hist.NumBins) != len(hist.Bins) {
-			t.Errorf("%d bins from %v counting %d values, want all %d from -40", hist.NumBins, lo, total, w*h*depth)
+		if total != smallCubePixels || math.Abs(lo+40) > 1e-4 || int(hist.NumBins) != len(hist.Bins) {
+			t.Errorf("%d bins from %v counting %d values, want all %d from -40", hist.NumBins, lo, total, smallCubePixels)
 		}
 	}
+}
+
+// smallCubeDepth is the channels of smallCubeFolder's cube.
+const smallCubeDepth = 9
+
+// smallCubePixels is the pixels of smallCubeFolder's cube.
+const smallCubePixels = 16 * 12 * smallCubeDepth
+
+// smallCubeFolder writes a 16×12×9 float32 cube.fits whose pixel i is
+// value(i) into a new top folder and returns the folder.
+func smallCubeFolder(t *testing.T, value func(i int) float32) *Folder {
+	t.Helper()
+	root := t.TempDir()
+	const w, h = 16, 12
+	data := make([]float32, w*h*smallCubeDepth)
+	for i := range data {
+		data[i] = value(i)
+	}
+	file, err := os.Create(filepath.Join(root, "cube.fits"))
+	must(t, err)
+	must(t, fits.Write(file, fits.WriteHDU{Bitpix: -32, Naxis: []int{w, h, smallCubeDepth}, Data: data}))
+	must(t, file.Close())
+	folder, err := NewFolder(root, "")
+	must(t, err)
+	return folder
 }

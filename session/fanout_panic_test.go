@@ -1,8 +1,6 @@
 package session
 
 import (
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -10,7 +8,6 @@ import (
 	"time"
 
 	"cartago/icd"
-	"cartago/imaging/fits"
 )
 
 // TestFanOutPanicBecomesErrorData panics inside the goroutines a cube
@@ -25,18 +22,7 @@ func TestFanOutPanicBecomesErrorData(t *testing.T) {
 			panic("corrupt plane in a fan-out")
 		}
 	}
-	root := t.TempDir()
-	const w, h, depth = 16, 12, 9
-	data := make([]float32, w*h*depth)
-	for i := range data {
-		data[i] = float32(i % 97)
-	}
-	file, err := os.Create(filepath.Join(root, "cube.fits"))
-	must(t, err)
-	must(t, fits.Write(file, fits.WriteHDU{Bitpix: -32, Naxis: []int{w, h, depth}, Data: data}))
-	must(t, file.Close())
-	folder, err := NewFolder(root, "")
-	must(t, err)
+	folder := smallCubeFolder(t, func(i int) float32 { return float32(i % 97) })
 	m := NewManager(Config{Folder: folder, Logger: newTestManager(time.Minute).log})
 	t.Cleanup(func() {
 		m.Close("test over")
