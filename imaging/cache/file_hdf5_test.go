@@ -19,7 +19,8 @@ import (
 func TestOpenFIFONeverBlocks(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "pipe.h5")
 	if err := syscall.Mkfifo(p, 0o644); err != nil {
-		t.Skipf("no FIFO: %v", err)
+		// Only where the file system cannot hold a FIFO; Linux CI always can.
+		t.Skipf("this file system cannot make a FIFO (the test needs one): %v", err)
 	}
 	c := New(Options{})
 	done := make(chan error, 1)
